@@ -1,0 +1,66 @@
+# make demo    install what is missing, build, and show tame on the examples
+# make test    install what is missing, build, and run every test
+# make build   the CLI in build/bin/tame, the designer's site in build/web/
+# make fuzz | bench | clean
+#
+# Builds are incremental: CMake configures each build directory once, after
+# that ninja re-runs it when a CMakeLists.txt changes.
+
+JOBS ?= 2
+NATIVE_BUILD_TYPE ?= Release
+WASM_BUILD_TYPE ?= MinSizeRel
+NATIVE := build/native
+WASM := build/wasm
+
+# Debian's em++ needs the acorn module, which lives here but is not on the
+# default search path of every node.
+export NODE_PATH := /usr/share/nodejs
+
+.PHONY: all setup build native wasm test e2e fuzz fuzz-quick bench demo clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: native wasm
+
+native: $(NATIVE)/build.ninja
+	@ninja -C $(NATIVE) -j$(JOBS)
+
+wasm: $(WASM)/build.ninja
+	@ninja -C $(WASM) -j$(JOBS)
+
+$(NATIVE)/build.ninja: | setup
+	cmake -S . -B $(NATIVE) -G Ninja -DCMAKE_BUILD_TYPE=$(NATIVE_BUILD_TYPE) \
+	  -DTAME_BIN_DIR=$(CURDIR)/build/bin
+
+$(WASM)/build.ninja: | setup
+	emcmake cmake -S . -B $(WASM) -G Ninja -DCMAKE_BUILD_TYPE=$(WASM_BUILD_TYPE) \
+	  -DTAME_WEB_DIR=$(CURDIR)/build/web -DTAME_BUILD_BENCH=OFF
+
+test: build
+	ctest --test-dir $(NATIVE) --output-on-failure
+	ctest --test-dir $(WASM) --output-on-failure
+	@$(MAKE) --no-print-directory fuzz-quick
+	@$(MAKE) --no-print-directory e2e
+
+e2e:
+	node tests/e2e/run.mjs
+
+fuzz-quick:
+	@if [ -x scripts/fuzz.sh ]; then scripts/fuzz.sh 20; fi
+
+fuzz: setup
+	@if [ -x scripts/fuzz.sh ]; then scripts/fuzz.sh; \
+	else echo "make fuzz: there are no fuzz targets yet (scripts/fuzz.sh)"; fi
+
+bench: build
+	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; \
+	else echo "make bench: there are no benchmarks yet (scripts/bench.sh)"; fi
+
+demo: build
+	@scripts/demo.sh
+
+clean:
+	rm -rf build

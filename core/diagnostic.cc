@@ -1,0 +1,35 @@
+#include "core/diagnostic.h"
+
+namespace tame {
+
+std::string FormatDiagnostic(const std::string& file, const Diagnostic& d) {
+  std::string out = file + ": ";
+  if (d.line > 0) {
+    out += "line " + std::to_string(d.line) + ", column " +
+           std::to_string(d.column) + ": ";
+  }
+  if (!d.pointer.empty()) out += d.pointer + ": ";
+  return out + d.message;
+}
+
+std::string PointerAppend(const std::string& pointer, const std::string& token) {
+  std::string out = pointer;
+  out.reserve(pointer.size() + token.size() + 1);
+  out += '/';
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string PointerAppend(const std::string& pointer, size_t index) {
+  return pointer + "/" + std::to_string(index);
+}
+
+}  // namespace tame

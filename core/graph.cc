@@ -1,0 +1,230 @@
+#include "core/graph.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+namespace tame {
+namespace {
+
+void AddStepReferences(const std::string& text,
+                       const std::unordered_map<std::string, int>& index,
+                       std::vector<int>* deps) {
+  if (text.find("${{") == std::string::npos) return;
+  std::vector<Reference> refs;
+  std::string error;
+  ParseReferences(text, &refs, &error);  // errors are Validate()'s to report
+  for (const Reference& ref : refs) {
+    if (ref.kind != RefKind::kStepOutput) continue;
+    auto it = index.find(ref.step);
+    if (it != index.end()) deps->push_back(it->second);
+  }
+}
+
+void ForEachStringAt(const Json& value, std::string* pointer,
+                     const std::function<void(const std::string&, const std::string&)>& fn) {
+  if (value.is_string()) {
+    fn(*pointer, value.get_ref<const std::string&>());
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      size_t mark = pointer->size();
+      *pointer = PointerAppend(*pointer, i);
+      ForEachStringAt(value[i], pointer, fn);
+      pointer->resize(mark);
+    }
+  } else if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      size_t mark = pointer->size();
+      *pointer = PointerAppend(*pointer, key);
+      ForEachStringAt(item, pointer, fn);
+      pointer->resize(mark);
+    }
+  }
+}
+
+}  // namespace
+
+void ForEachString(const Json& value,
+                   const std::function<void(const std::string&, const std::string&)>& fn) {
+  std::string pointer;
+  ForEachStringAt(value, &pointer, fn);
+}
+
+Graph BuildGraph(const Pipeline& pipeline) {
+  const size_t n = pipeline.steps.size();
+  std::unordered_map<std::string, int> index;
+  index.reserve(n);
+  for (size_t i = 0; i < n; ++i) index.emplace(pipeline.steps[i].id, static_cast<int>(i));
+
+  Graph graph;
+  graph.deps.resize(n);
+  graph.dependents.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Step& step = pipeline.steps[i];
+    std::vector<int>& deps = graph.deps[i];
+    for (const std::string& need : step.needs) {
+      auto it = index.find(need);
+      if (it != index.end()) deps.push_back(it->second);
+    }
+    ForEachString(step.with, [&](const std::string&, const std::string& text) {
+      AddStepReferences(text, index, &deps);
+    });
+    for (const auto& [name, value] : step.env) AddStepReferences(value, index, &deps);
+    std::sort(deps.begin(), deps.end());
+    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+    deps.erase(std::remove(deps.begin(), deps.end(), static_cast<int>(i)), deps.end());
+    for (int d : deps) graph.dependents[d].push_back(static_cast<int>(i));
+  }
+  return graph;
+}
+
+std::vector<Edge> ListEdges(const Pipeline& pipeline) {
+  std::unordered_map<std::string, int> index;
+  for (size_t i = 0; i < pipeline.steps.size(); ++i) {
+    index.emplace(pipeline.steps[i].id, static_cast<int>(i));
+  }
+  std::vector<Edge> edges;
+  for (size_t i = 0; i < pipeline.steps.size(); ++i) {
+    const Step& step = pipeline.steps[i];
+    std::map<int, Edge> by_source;
+    auto edge_from = [&](int from) -> Edge& {
+      Edge& e = by_source[from];
+      e.from = from;
+      e.to = static_cast<int>(i);
+      return e;
+    };
+    for (const std::string& need : step.needs) {
+      auto it = index.find(need);
+      if (it != index.end() && it->second != static_cast<int>(i)) {
+        edge_from(it->second).needs = true;
+      }
+    }
+    auto add_refs = [&](const std::string&, const std::string& text) {
+      if (text.find("${{") == std::string::npos) return;
+      std::vector<Reference> refs;
+      std::string error;
+      ParseReferences(text, &refs, &error);
+      for (const Reference& ref : refs) {
+        auto it = ref.kind == RefKind::kStepOutput ? index.find(ref.step) : index.end();
+        if (it == index.end() || it->second == static_cast<int>(i)) continue;
+        std::vector<std::string>& outputs = edge_from(it->second).outputs;
+        if (std::find(outputs.begin(), outputs.end(), ref.name) == outputs.end()) {
+          outputs.push_back(ref.name);
+        }
+      }
+    };
+    ForEachString(step.with, add_refs);
+    for (const auto& [name, value] : step.env) add_refs("", value);
+    for (auto& [from, edge] : by_source) {
+      std::sort(edge.outputs.begin(), edge.outputs.end());
+      edges.push_back(std::move(edge));
+    }
+  }
+  return edges;
+}
+
+std::vector<int> FindCycle(const Graph& graph) {
+  // Iterative depth-first search over deps (no recursion: a chain of 50,000
+  // steps must not exhaust the stack, least of all under wasm).
+  const size_t n = graph.deps.size();
+  enum : char { kNew, kOnPath, kDone };
+  std::vector<char> state(n, kNew);
+  std::vector<std::pair<int, size_t>> path;  // step, next dep to visit
+  for (size_t root = 0; root < n; ++root) {
+    if (state[root] != kNew) continue;
+    path.push_back({static_cast<int>(root), 0});
+    state[root] = kOnPath;
+    while (!path.empty()) {
+      auto& [step, next] = path.back();
+      if (next == graph.deps[step].size()) {
+        state[step] = kDone;
+        path.pop_back();
+        continue;
+      }
+      int dep = graph.deps[step][next++];
+      if (state[dep] == kOnPath) {
+        // The cycle runs from dep's place on the path to here and back.
+        // Deps point against execution order, so reverse it to read as
+        // "a -> b": a runs before b.
+        std::vector<int> cycle;
+        size_t at = 0;
+        while (path[at].first != dep) ++at;
+        for (size_t k = at; k < path.size(); ++k) cycle.push_back(path[k].first);
+        std::reverse(cycle.begin(), cycle.end());
+        // Start at the step that comes first in the file, so the message
+        // does not depend on where the search began.
+        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
+                    cycle.end());
+        cycle.push_back(cycle.front());
+        return cycle;
+      }
+      if (state[dep] == kNew) {
+        state[dep] = kOnPath;
+        path.push_back({dep, 0});
+      }
+    }
+  }
+  return {};
+}
+
+std::string DescribeCycle(const Pipeline& pipeline, const std::vector<int>& cycle) {
+  std::string text = "dependency cycle: ";
+  for (size_t i = 0; i < cycle.size(); ++i) {
+    if (i > 0) text += " -> ";
+    text += pipeline.steps[cycle[i]].id;
+  }
+  return text;
+}
+
+bool MakePlan(const Graph& graph, Plan* plan) {
+  // Kahn's algorithm in file order; a step's level is fixed once all of its
+  // deps are placed.
+  const size_t n = graph.deps.size();
+  std::vector<int> waiting(n);
+  std::vector<int> queue;
+  queue.reserve(n);
+  plan->level_of.assign(n, 0);
+  plan->levels.clear();
+  for (size_t i = 0; i < n; ++i) {
+    waiting[i] = static_cast<int>(graph.deps[i].size());
+    if (waiting[i] == 0) queue.push_back(static_cast<int>(i));
+  }
+  for (size_t head = 0; head < queue.size(); ++head) {
+    int step = queue[head];
+    for (int next : graph.dependents[step]) {
+      plan->level_of[next] = std::max(plan->level_of[next], plan->level_of[step] + 1);
+      if (--waiting[next] == 0) queue.push_back(next);
+    }
+  }
+  if (queue.size() != n) return false;
+  for (size_t i = 0; i < n; ++i) {
+    size_t level = static_cast<size_t>(plan->level_of[i]);
+    if (plan->levels.size() <= level) plan->levels.resize(level + 1);
+    plan->levels[level].push_back(static_cast<int>(i));
+  }
+  return true;
+}
+
+std::vector<bool> Downstream(const Graph& graph, const std::vector<int>& roots) {
+  std::vector<bool> mask(graph.deps.size(), false);
+  std::vector<int> stack;
+  for (int r : roots) {
+    if (!mask[r]) {
+      mask[r] = true;
+      stack.push_back(r);
+    }
+  }
+  while (!stack.empty()) {
+    int step = stack.back();
+    stack.pop_back();
+    for (int next : graph.dependents[step]) {
+      if (!mask[next]) {
+        mask[next] = true;
+        stack.push_back(next);
+      }
+    }
+  }
+  return mask;
+}
+
+}  // namespace tame

@@ -1,0 +1,67 @@
+// The dependency graph of a pipeline and its plan: which step waits for
+// which, in what levels the steps can run, and a cycle when there is one.
+#ifndef TAME_CORE_GRAPH_H_
+#define TAME_CORE_GRAPH_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/diagnostic.h"
+#include "core/expression.h"
+#include "core/pipeline.h"
+
+namespace tame {
+
+struct Graph {
+  /// deps[i]: the steps step i waits for, from `needs` and from
+  /// `${{ steps.X.outputs.Y }}` references; sorted, without repeats.
+  std::vector<std::vector<int>> deps;
+  /// dependents[i]: the steps that wait for step i; sorted.
+  std::vector<std::vector<int>> dependents;
+};
+
+/// Builds the graph. Names of steps that do not exist, and a step's edge to
+/// itself, are left out: Validate() reports them.
+Graph BuildGraph(const Pipeline& pipeline);
+
+/// A cycle as step indices, first repeated last ([a, b, c, a]); empty when
+/// the graph has none.
+std::vector<int> FindCycle(const Graph& graph);
+
+/// "dependency cycle: a -> b -> c -> a".
+std::string DescribeCycle(const Pipeline& pipeline, const std::vector<int>& cycle);
+
+struct Plan {
+  std::vector<std::vector<int>> levels;  // level 0 needs nothing; file order
+  std::vector<int> level_of;             // level of each step
+};
+
+/// The steps in levels: a step's level is one more than its deepest
+/// dependency's. Returns false, leaving `plan` unspecified, on a cycle.
+bool MakePlan(const Graph& graph, Plan* plan);
+
+/// Every step reachable from `roots` through dependents, roots included,
+/// as a mask over steps.
+std::vector<bool> Downstream(const Graph& graph, const std::vector<int>& roots);
+
+/// One edge for display: `from` runs before `to`.
+struct Edge {
+  int from = 0;
+  int to = 0;
+  bool needs = false;                // listed in `to`'s needs
+  std::vector<std::string> outputs;  // outputs of `from` that `to` references, sorted
+};
+
+/// Every edge of the pipeline, sorted by (to, from). Edges to missing steps
+/// and self-edges are left out, as in BuildGraph().
+std::vector<Edge> ListEdges(const Pipeline& pipeline);
+
+/// Calls fn(pointer_suffix, text) for every string inside `value`, where
+/// pointer_suffix is the JSON pointer of the string relative to `value`.
+void ForEachString(const Json& value,
+                   const std::function<void(const std::string&, const std::string&)>& fn);
+
+}  // namespace tame
+
+#endif  // TAME_CORE_GRAPH_H_

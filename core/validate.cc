@@ -1,0 +1,495 @@
+#include "core/validate.h"
+
+#include <cmath>
+#include <set>
+#include <unordered_map>
+
+#include "core/catalog.h"
+#include "core/duration.h"
+#include "core/expression.h"
+#include "core/graph.h"
+
+namespace tame {
+namespace {
+
+const char* const kParamTypes[] = {"string", "number", "integer", "boolean"};
+
+bool IsEnvName(const std::string& name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+std::vector<std::string> KindNames() {
+  std::vector<std::string> names;
+  for (const KindSpec& kind : Catalog()) names.push_back(kind.uses);
+  return names;
+}
+
+// Checks one pipeline; each method covers one part of the file.
+class Validator {
+ public:
+  explicit Validator(const Pipeline& p) : p_(p) {
+    for (size_t i = 0; i < p.steps.size(); ++i) {
+      index_.emplace(p.steps[i].id, static_cast<int>(i));
+    }
+  }
+
+  Diagnostics Run() {
+    if (p_.name.empty()) Error("/name", "the pipeline needs a name");
+    if (p_.steps.empty()) Error("/steps", "the pipeline has no steps");
+    CheckParams();
+    CheckSecrets();
+    for (size_t i = 0; i < p_.steps.size(); ++i) CheckStep(i);
+    CheckLayout();
+    CheckCycle();
+    return std::move(errors_);
+  }
+
+ private:
+  void Error(const std::string& pointer, const std::string& message) {
+    errors_.push_back(Diagnostic{pointer, message, 0, 0});
+  }
+
+  void CheckParams() {
+    for (const auto& [name, decl] : p_.params) {
+      std::string ptr = PointerAppend("/params", name);
+      if (!IsValidName(name)) {
+        Error(ptr, "param name " + Quote(name) +
+                       " must match [A-Za-z_][A-Za-z0-9_-]*");
+      }
+      bool known = false;
+      for (const char* t : kParamTypes) known = known || decl.type == t;
+      if (!known) {
+        Error(PointerAppend(ptr, "type"),
+              "unknown param type " + Quote(decl.type) +
+                  "; use string, number, integer or boolean");
+      } else if (decl.default_value && !MatchesParamType(*decl.default_value, decl.type)) {
+        Error(PointerAppend(ptr, "default"),
+              "default " + decl.default_value->dump() + " is not of type " + decl.type);
+      }
+    }
+  }
+
+  static bool MatchesParamType(const Json& v, const std::string& type) {
+    if (type == "string") return v.is_string();
+    if (type == "number") return v.is_number();
+    if (type == "integer") return v.is_number_integer();
+    if (type == "boolean") return v.is_boolean();
+    return false;
+  }
+
+  void CheckSecrets() {
+    for (const auto& [name, decl] : p_.secrets) {
+      std::string ptr = PointerAppend("/secrets", name);
+      if (!IsValidName(name)) {
+        Error(ptr, "secret name " + Quote(name) +
+                       " must match [A-Za-z_][A-Za-z0-9_-]*");
+      }
+      if (decl.from != "env" && decl.from != "file") {
+        Error(PointerAppend(ptr, "from"),
+              "secrets come from \"env\" or \"file\", not " + Quote(decl.from));
+      }
+      if (!decl.env.empty() && !IsEnvName(decl.env)) {
+        Error(PointerAppend(ptr, "env"),
+              Quote(decl.env) + " is not an environment variable name");
+      }
+    }
+  }
+
+  void CheckStep(size_t i) {
+    const Step& step = p_.steps[i];
+    const std::string ptr = PointerAppend("/steps", i);
+    const std::string where = "step " + Quote(step.id) + ": ";
+    if (!IsValidStepId(step.id)) {
+      Error(PointerAppend(ptr, "id"),
+            where + "id must match [a-z][a-z0-9_-]{0,62}");
+    } else if (index_.at(step.id) != static_cast<int>(i)) {
+      Error(PointerAppend(ptr, "id"),
+            where + "duplicate id; the first is at " +
+                PointerAppend("/steps", static_cast<size_t>(index_.at(step.id))));
+    }
+    const KindSpec* kind = FindKind(step.uses);
+    if (kind == nullptr) {
+      std::string message = where + "unknown step kind " + Quote(step.uses);
+      std::string suggestion = SuggestSpelling(step.uses, KindNames());
+      if (!suggestion.empty()) message += " (did you mean " + Quote(suggestion) + "?)";
+      Error(PointerAppend(ptr, "uses"), message);
+    } else {
+      CheckWith(step, *kind, ptr, where);
+    }
+    CheckNeeds(step, i, ptr, where);
+    CheckReferencesIn(step.with, step, i, PointerAppend(ptr, "with"), where);
+    for (const auto& [name, value] : step.env) {
+      std::string env_ptr = PointerAppend(PointerAppend(ptr, "env"), name);
+      if (!IsEnvName(name)) {
+        Error(env_ptr, where + Quote(name) + " is not an environment variable name");
+      } else if (name.rfind("TAME_", 0) == 0) {
+        Error(env_ptr, where + "names starting with TAME_ are tame's own");
+      }
+      CheckReferencesIn(Json(value), step, i, env_ptr, where);
+    }
+    if (!step.if_condition.empty() && step.if_condition != "success" &&
+        step.if_condition != "failure" && step.if_condition != "always") {
+      Error(PointerAppend(ptr, "if"),
+            where + Quote(step.if_condition) +
+                " is not a condition; use success, failure or always");
+    }
+    CheckDuration(step.timeout, PointerAppend(ptr, "timeout"), where);
+    if (step.retries) CheckRetries(*step.retries, PointerAppend(ptr, "retries"), where);
+    if (step.cache && step.cache->has_inputs) {
+      for (size_t k = 0; k < step.cache->inputs.size(); ++k) {
+        if (step.cache->inputs[k].empty()) {
+          Error(PointerAppend(PointerAppend(ptr, "cache/inputs"), k),
+                where + "empty input pattern");
+        }
+      }
+    }
+    CheckOutputs(step, kind, ptr, where);
+  }
+
+  void CheckDuration(const std::string& text, const std::string& ptr,
+                     const std::string& where) {
+    if (text.empty()) return;
+    int64_t ms;
+    std::string error;
+    if (!ParseDuration(text, &ms, &error)) Error(ptr, where + error);
+  }
+
+  void CheckRetries(const Retries& r, const std::string& ptr, const std::string& where) {
+    if (r.max < 0 || r.max > 100) {
+      Error(PointerAppend(ptr, "max"), where + "retries.max must be from 0 to 100");
+    }
+    CheckDuration(r.backoff, PointerAppend(ptr, "backoff"), where);
+    if (r.factor && (*r.factor < 1 || *r.factor > 100)) {
+      Error(PointerAppend(ptr, "factor"), where + "retries.factor must be from 1 to 100");
+    }
+    for (size_t k = 0; k < r.on_exit_codes.size(); ++k) {
+      int code = r.on_exit_codes[k];
+      if (code < 1 || code > 255) {
+        Error(PointerAppend(PointerAppend(ptr, "on_exit_codes"), k),
+              where + "exit code " + std::to_string(code) + " is not from 1 to 255");
+      }
+    }
+  }
+
+  void CheckOutputs(const Step& step, const KindSpec* kind, const std::string& ptr,
+                    const std::string& where) {
+    if (step.outputs.empty()) return;
+    std::string outputs_ptr = PointerAppend(ptr, "outputs");
+    if (kind != nullptr && !kind->declares_outputs) {
+      Error(outputs_ptr, where + step.uses + " steps have fixed outputs; only "
+                                 "shell steps declare their own");
+      return;
+    }
+    for (const auto& [name, decl] : step.outputs) {
+      std::string p = PointerAppend(outputs_ptr, name);
+      if (!IsValidName(name)) {
+        Error(p, where + "output name " + Quote(name) +
+                     " must match [A-Za-z_][A-Za-z0-9_-]*");
+      }
+      const std::string& path = decl.path;
+      bool escapes = path.rfind("/", 0) == 0 || path == ".." ||
+                     path.rfind("../", 0) == 0 || path.find("/../") != std::string::npos ||
+                     (path.size() >= 3 && path.compare(path.size() - 3, 3, "/..") == 0);
+      if (escapes) {
+        Error(PointerAppend(p, "path"),
+              where + "output path " + Quote(path) + " must stay inside the workspace");
+      }
+    }
+  }
+
+  void CheckNeeds(const Step& step, size_t i, const std::string& ptr,
+                  const std::string& where) {
+    std::set<std::string> seen;
+    for (size_t k = 0; k < step.needs.size(); ++k) {
+      const std::string& need = step.needs[k];
+      std::string p = PointerAppend(PointerAppend(ptr, "needs"), k);
+      auto it = index_.find(need);
+      if (!seen.insert(need).second) {
+        Error(p, where + "needs " + Quote(need) + " twice");
+      } else if (it == index_.end()) {
+        Error(p, where + "needs " + Quote(need) + ", which is not a step" +
+                     Suggest(need));
+      } else if (it->second == static_cast<int>(i)) {
+        Error(p, where + "a step cannot need itself");
+      }
+    }
+  }
+
+  std::string Suggest(const std::string& id) const {
+    std::vector<std::string> ids;
+    ids.reserve(p_.steps.size());
+    if (p_.steps.size() > 2000) return "";  // suggestions are for hand-written files
+    for (const Step& s : p_.steps) ids.push_back(s.id);
+    std::string s = SuggestSpelling(id, ids);
+    return s.empty() ? "" : " (did you mean " + Quote(s) + "?)";
+  }
+
+  // Every string in `value` may hold references; each must name something
+  // that exists, and a step output must be one the step publishes.
+  void CheckReferencesIn(const Json& value, const Step& step, size_t i,
+                         const std::string& base, const std::string& where) {
+    ForEachString(value, [&](const std::string& suffix, const std::string& text) {
+      if (text.find("${{") == std::string::npos) return;
+      std::vector<Reference> refs;
+      std::string error;
+      std::string ptr = base + suffix;
+      if (!ParseReferences(text, &refs, &error)) {
+        Error(ptr, where + error);
+        return;
+      }
+      for (const Reference& ref : refs) CheckReference(ref, step, i, ptr, where);
+    });
+  }
+
+  void CheckReference(const Reference& ref, const Step& step, size_t i,
+                      const std::string& ptr, const std::string& where) {
+    const std::string text = "${{ " + ref.Text() + " }}";
+    switch (ref.kind) {
+      case RefKind::kParam:
+        if (p_.params.count(ref.name) == 0) {
+          Error(ptr, where + text + " names a param that is not declared in /params");
+        }
+        return;
+      case RefKind::kSecret:
+        if (p_.secrets.count(ref.name) == 0) {
+          Error(ptr, where + text + " names a secret that is not declared in /secrets");
+        }
+        return;
+      case RefKind::kRunId:
+        return;
+      case RefKind::kStepOutput:
+        break;
+    }
+    auto it = index_.find(ref.step);
+    if (it == index_.end()) {
+      Error(ptr, where + text + " names step " + Quote(ref.step) +
+                     ", which does not exist" + Suggest(ref.step));
+      return;
+    }
+    if (it->second == static_cast<int>(i)) {
+      Error(ptr, where + text + ": a step cannot use its own output");
+      return;
+    }
+    const Step& source = p_.steps[it->second];
+    if (!PublishesOutput(source, ref.name)) {
+      Error(ptr, where + text + ": step " + Quote(source.id) +
+                     " has no output " + Quote(ref.name));
+    }
+    (void)step;
+  }
+
+  static bool PublishesOutput(const Step& step, const std::string& name) {
+    if (step.outputs.count(name) > 0) return true;
+    const KindSpec* kind = FindKind(step.uses);
+    if (kind == nullptr) return true;  // the unknown kind is reported already
+    for (const OutputSpec& out : kind->outputs) {
+      if (out.name == name) return true;
+    }
+    return false;
+  }
+
+  void CheckWith(const Step& step, const KindSpec& kind, const std::string& ptr,
+                 const std::string& where) {
+    const std::string with_ptr = PointerAppend(ptr, "with");
+    std::vector<std::string> names;
+    for (const ParamSpec& spec : kind.params) names.push_back(spec.name);
+    for (const auto& [name, value] : step.with.items()) {
+      const ParamSpec* spec = FindParam(kind, name);
+      std::string p = PointerAppend(with_ptr, name);
+      if (spec == nullptr) {
+        std::string message = where + kind.uses + " has no param " + Quote(name);
+        std::string s = SuggestSpelling(name, names);
+        if (!s.empty()) message += " (did you mean " + Quote(s) + "?)";
+        Error(p, message);
+        continue;
+      }
+      CheckParamValue(*spec, value, p, where);
+    }
+    for (const ParamSpec& spec : kind.params) {
+      if (spec.required && !step.with.contains(spec.name)) {
+        Error(with_ptr, where + kind.uses + " needs param " + Quote(spec.name));
+      }
+    }
+  }
+
+  // A param that is not a string may still be given as one whole reference,
+  // checked when the step runs: "replicas": "${{ params.replicas }}".
+  bool IsDeferred(const Json& value) {
+    if (!value.is_string()) return false;
+    std::vector<Reference> refs;
+    std::string error;
+    const std::string& text = value.get_ref<const std::string&>();
+    return ParseReferences(text, &refs, &error) && IsWholeReference(text, refs);
+  }
+
+  void CheckParamValue(const ParamSpec& spec, const Json& value, const std::string& ptr,
+                       const std::string& where) {
+    const std::string name = Quote(spec.name);
+    auto type_error = [&](const char* expected) {
+      Error(ptr, where + name + " must be " + expected);
+    };
+    switch (spec.type) {
+      case ParamType::kString:
+      case ParamType::kText:
+        if (!value.is_string()) type_error("a string");
+        return;
+      case ParamType::kSecretRef: {
+        std::vector<Reference> refs;
+        std::string error;
+        bool ok = value.is_string() &&
+                  ParseReferences(value.get_ref<const std::string&>(), &refs, &error) &&
+                  IsWholeReference(value.get_ref<const std::string&>(), refs) &&
+                  refs[0].kind == RefKind::kSecret;
+        if (!ok) type_error("a secret reference such as \"${{ secrets.NAME }}\"");
+        return;
+      }
+      case ParamType::kInteger:
+      case ParamType::kNumber:
+        if (IsDeferred(value)) return;
+        if (spec.type == ParamType::kInteger ? !value.is_number_integer()
+                                             : !value.is_number()) {
+          type_error(spec.type == ParamType::kInteger ? "an integer" : "a number");
+        } else if (!spec.min.empty() && value.get<double>() < std::stod(spec.min)) {
+          Error(ptr, where + name + " must be at least " + spec.min);
+        }
+        return;
+      case ParamType::kBoolean:
+        if (!value.is_boolean() && !IsDeferred(value)) type_error("true or false");
+        return;
+      case ParamType::kDuration:
+        if (!value.is_string()) {
+          type_error("a duration such as \"90s\"");
+        } else if (!IsDeferred(value)) {
+          CheckDuration(value.get<std::string>(), ptr, where + name + ": ");
+        }
+        return;
+      case ParamType::kEnum:
+        CheckEnum(spec, value, ptr, where);
+        return;
+      case ParamType::kStringList:
+        if (!value.is_array()) return type_error("an array of strings");
+        for (size_t k = 0; k < value.size(); ++k) {
+          if (!value[k].is_string()) {
+            Error(PointerAppend(ptr, k), where + name + " items must be strings");
+          }
+        }
+        return;
+      case ParamType::kStringMap:
+        if (!value.is_object()) return type_error("an object of strings");
+        for (const auto& [key, item] : value.items()) {
+          if (!item.is_string()) {
+            Error(PointerAppend(ptr, key), where + name + " values must be strings");
+          }
+        }
+        return;
+      case ParamType::kRules:
+        CheckRules(value, ptr, where);
+        return;
+    }
+  }
+
+  void CheckEnum(const ParamSpec& spec, const Json& value, const std::string& ptr,
+                 const std::string& where) {
+    if (IsDeferred(value)) return;
+    std::string list;
+    for (const std::string& c : spec.choices) {
+      if (value.is_string() && value.get_ref<const std::string&>() == c) return;
+      list += (list.empty() ? "" : ", ") + c;
+    }
+    Error(ptr, where + Quote(spec.name) + " must be one of " + list + ", not " +
+                   value.dump());
+  }
+
+  void CheckRules(const Json& value, const std::string& ptr, const std::string& where) {
+    if (!value.is_array() || value.empty()) {
+      Error(ptr, where + "\"rules\" must be a non-empty array of "
+                         "{ \"metric\", \"op\", \"value\" }");
+      return;
+    }
+    static const std::set<std::string> kOps = {">=", ">", "<=", "<", "==", "!="};
+    for (size_t k = 0; k < value.size(); ++k) {
+      const Json& rule = value[k];
+      std::string p = PointerAppend(ptr, k);
+      if (!rule.is_object()) {
+        Error(p, where + "a rule is an object { \"metric\", \"op\", \"value\" }");
+        continue;
+      }
+      for (const auto& [key, item] : rule.items()) {
+        std::string kp = PointerAppend(p, key);
+        if (key == "metric") {
+          if (!item.is_string() || item.get_ref<const std::string&>().empty()) {
+            Error(kp, where + "\"metric\" must be a metric name or dot path");
+          }
+        } else if (key == "op") {
+          if (!item.is_string() || kOps.count(item.get<std::string>()) == 0) {
+            Error(kp, where + item.dump() +
+                          " is not an operator; use >=, >, <=, <, == or !=");
+          }
+        } else if (key == "value") {
+          if (!item.is_number() && !IsDeferred(item)) {
+            Error(kp, where + "\"value\" must be a number");
+          }
+        } else {
+          Error(kp, where + "unknown rule key " + Quote(key) +
+                        "; a rule has metric, op and value");
+        }
+      }
+      for (const char* key : {"metric", "op", "value"}) {
+        if (!rule.contains(key)) Error(p, where + "rule needs " + Quote(key));
+      }
+    }
+  }
+
+  void CheckLayout() {
+    for (const auto& [id, pos] : p_.layout) {
+      std::string ptr = PointerAppend("/layout", id);
+      if (index_.count(id) == 0) {
+        Error(ptr, "layout names step " + Quote(id) + ", which does not exist");
+      }
+      if (std::fabs(pos.x) > 1e7 || std::fabs(pos.y) > 1e7) {
+        Error(ptr, "position is too far out; keep x and y within 10,000,000");
+      }
+    }
+  }
+
+  void CheckCycle() {
+    Graph graph = BuildGraph(p_);
+    std::vector<int> cycle = FindCycle(graph);
+    if (!cycle.empty()) {
+      Error(PointerAppend("/steps", static_cast<size_t>(cycle[0])),
+            DescribeCycle(p_, cycle));
+    }
+  }
+
+  const Pipeline& p_;
+  std::unordered_map<std::string, int> index_;  // first step with each id
+  Diagnostics errors_;
+};
+
+}  // namespace
+
+Diagnostics Validate(const Pipeline& pipeline) { return Validator(pipeline).Run(); }
+
+LoadResult LoadAndValidate(std::string_view text, const LoadOptions& options) {
+  LoadResult result = LoadPipeline(text, options);
+  if (result.pipeline) result.errors = Validate(*result.pipeline);
+  return result;
+}
+
+Json ParamValue(const Step& step, const ParamSpec& spec) {
+  auto it = step.with.find(spec.name);
+  if (it != step.with.end()) return *it;
+  if (spec.default_json.empty()) return Json();
+  return Json::parse(spec.default_json, nullptr, /*allow_exceptions=*/false);
+}
+
+}  // namespace tame

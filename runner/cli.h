@@ -1,0 +1,43 @@
+// The `tame` command line: verbs, their flags and their help.
+#ifndef TAME_RUNNER_CLI_H_
+#define TAME_RUNNER_CLI_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tame {
+
+/// Exit codes, as DESIGN.md fixes them.
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;      // the pipeline failed (or fmt --check found changes)
+constexpr int kExitInvalid = 2;     // invalid input or usage
+constexpr int kExitInterrupted = 130;
+
+/// Runs the command line and returns the exit code.
+int RunCli(int argc, char** argv);
+
+/// A verb's arguments after flag parsing.
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::vector<std::string>> values;  // --flag VALUE, repeatable
+  std::map<std::string, bool> switches;                    // --flag
+
+  bool Has(const std::string& flag) const { return switches.count(flag) > 0; }
+  /// The last value given for `flag`, or `fallback`.
+  std::string Value(const std::string& flag, const std::string& fallback = "") const;
+};
+
+/// The verbs of issue-sized areas, each in its own file.
+int CmdValidate(const Args& args);
+int CmdFmt(const Args& args);
+int CmdPlan(const Args& args);
+int CmdGraph(const Args& args);
+int CmdSchema(const Args& args);
+
+/// Prints "tame: MESSAGE" to stderr and returns kExitInvalid.
+int UsageError(const std::string& message);
+
+}  // namespace tame
+
+#endif  // TAME_RUNNER_CLI_H_

@@ -1,0 +1,218 @@
+// The verbs that read a pipeline without running it: validate, fmt, plan,
+// graph and schema.
+#include <iostream>
+
+#include "core/graph.h"
+#include "core/save.h"
+#include "core/schema.h"
+#include "core/validate.h"
+#include "runner/cli.h"
+#include "runner/files.h"
+
+namespace tame {
+namespace {
+
+void PrintDiagnostics(const std::string& path, const Diagnostics& diagnostics) {
+  for (const Diagnostic& d : diagnostics) {
+    std::cerr << FormatDiagnostic(path, d) << "\n";
+  }
+}
+
+// Reads and loads `path`, and validates it when `validate` is set; prints
+// the problems and returns false when there are any.
+bool LoadFile(const std::string& path, bool validate, Pipeline* out) {
+  LoadOptions options;
+  std::string text;
+  std::string error;
+  if (!ReadFile(path, options.limits.max_bytes, &text, &error)) {
+    std::cerr << path << ": " << error << "\n";
+    return false;
+  }
+  LoadResult result = validate ? LoadAndValidate(text, options) : LoadPipeline(text, options);
+  if (!result.errors.empty()) {
+    PrintDiagnostics(path, result.errors);
+    return false;
+  }
+  *out = std::move(*result.pipeline);
+  return true;
+}
+
+std::string Plural(size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+std::string DotQuote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string MermaidLabel(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"') {
+      out += "#quot;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : sep) + item;
+  return out;
+}
+
+}  // namespace
+
+int CmdValidate(const Args& args) {
+  bool all_valid = true;
+  for (const std::string& path : args.positional) {
+    Pipeline pipeline;
+    if (!LoadFile(path, /*validate=*/true, &pipeline)) {
+      all_valid = false;
+      continue;
+    }
+    Plan plan;
+    MakePlan(BuildGraph(pipeline), &plan);
+    std::cout << path << ": valid, " << Plural(pipeline.steps.size(), "step") << " in "
+              << Plural(plan.levels.size(), "level") << "\n";
+  }
+  return all_valid ? kExitOk : kExitInvalid;
+}
+
+int CmdFmt(const Args& args) {
+  const std::string& path = args.positional[0];
+  if (args.Has("--check") && args.Has("-w")) {
+    return UsageError("--check and -w do not go together");
+  }
+  std::string original;
+  std::string error;
+  if (!ReadFile(path, LoadOptions().limits.max_bytes, &original, &error)) {
+    std::cerr << path << ": " << error << "\n";
+    return kExitInvalid;
+  }
+  // Formatting needs only a sound structure; what the values mean is
+  // validate's business, as with gofmt and type errors.
+  LoadResult result = LoadPipeline(original);
+  if (!result.errors.empty()) {
+    PrintDiagnostics(path, result.errors);
+    return kExitInvalid;
+  }
+  std::string canonical = SavePipeline(*result.pipeline);
+  if (args.Has("--check")) {
+    if (canonical == original) return kExitOk;
+    std::cerr << path << ": not in canonical form; run 'tame fmt -w " << path << "'\n";
+    return kExitFailed;
+  }
+  if (args.Has("-w")) {
+    if (canonical != original && !WriteFileAtomic(path, canonical, &error)) {
+      std::cerr << path << ": " << error << "\n";
+      return kExitInvalid;
+    }
+    return kExitOk;
+  }
+  std::cout << canonical;
+  return kExitOk;
+}
+
+int CmdPlan(const Args& args) {
+  const std::string& path = args.positional[0];
+  Pipeline pipeline;
+  if (!LoadFile(path, /*validate=*/true, &pipeline)) return kExitInvalid;
+  Plan plan;
+  MakePlan(BuildGraph(pipeline), &plan);
+  if (args.Has("--json")) {
+    Json levels = Json::array();
+    for (const std::vector<int>& level : plan.levels) {
+      Json ids = Json::array();
+      for (int step : level) ids.push_back(pipeline.steps[step].id);
+      levels.push_back(ids);
+    }
+    Json steps = Json::array();
+    for (size_t i = 0; i < pipeline.steps.size(); ++i) {
+      const Step& step = pipeline.steps[i];
+      steps.push_back(Json{{"id", step.id},
+                           {"uses", step.uses},
+                           {"level", plan.level_of[i] + 1},
+                           {"if", step.if_condition.empty() ? "success" : step.if_condition}});
+    }
+    Json out{{"pipeline", pipeline.name}, {"levels", levels}, {"steps", steps}};
+    std::cout << FormatJsonValue(out) << "\n";
+    return kExitOk;
+  }
+  std::cout << pipeline.name << ": " << Plural(pipeline.steps.size(), "step") << " in "
+            << Plural(plan.levels.size(), "level") << "\n";
+  size_t width = 0;
+  for (const Step& step : pipeline.steps) width = std::max(width, step.id.size());
+  for (size_t l = 0; l < plan.levels.size(); ++l) {
+    std::cout << "level " << l + 1 << "\n";
+    for (int i : plan.levels[l]) {
+      const Step& step = pipeline.steps[i];
+      std::string line = "  " + step.id + std::string(width - step.id.size() + 2, ' ') + step.uses;
+      if (!step.if_condition.empty() && step.if_condition != "success") {
+        line += "  (if: " + step.if_condition + ")";
+      }
+      std::cout << line << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int CmdGraph(const Args& args) {
+  const std::string format = args.Value("--format");
+  if (format != "dot" && format != "mermaid") {
+    return UsageError(format.empty() ? "graph needs --format dot or --format mermaid"
+                                     : "unknown format \"" + format + "\"; use dot or mermaid");
+  }
+  Pipeline pipeline;
+  if (!LoadFile(args.positional[0], /*validate=*/true, &pipeline)) return kExitInvalid;
+  std::vector<Edge> edges = ListEdges(pipeline);
+  std::string out;
+  if (format == "dot") {
+    out += "digraph " + DotQuote(pipeline.name) + " {\n";
+    out += "  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"sans-serif\"];\n";
+    for (const Step& step : pipeline.steps) {
+      out += "  " + DotQuote(step.id) + " [label=" + DotQuote(step.id + "\n" + step.uses) + "];\n";
+    }
+    for (const Edge& e : edges) {
+      out += "  " + DotQuote(pipeline.steps[e.from].id) + " -> " + DotQuote(pipeline.steps[e.to].id);
+      if (!e.outputs.empty()) {
+        out += " [style=dashed, label=" + DotQuote(Join(e.outputs, ", ")) + "]";
+      }
+      out += ";\n";
+    }
+    out += "}\n";
+  } else {
+    // Nodes are named by index: step ids such as "end" are Mermaid keywords.
+    out += "flowchart LR\n";
+    for (size_t i = 0; i < pipeline.steps.size(); ++i) {
+      const Step& step = pipeline.steps[i];
+      out += "  s" + std::to_string(i) + "[\"" + MermaidLabel(step.id) + "<br/><small>" +
+             MermaidLabel(step.uses) + "</small>\"]\n";
+    }
+    for (const Edge& e : edges) {
+      std::string from = "s" + std::to_string(e.from);
+      std::string to = "s" + std::to_string(e.to);
+      if (e.outputs.empty()) {
+        out += "  " + from + " --> " + to + "\n";
+      } else {
+        out += "  " + from + " -.->|" + MermaidLabel(Join(e.outputs, ", ")) + "| " + to + "\n";
+      }
+    }
+  }
+  std::cout << out;
+  return kExitOk;
+}
+
+int CmdSchema(const Args&) {
+  std::cout << PipelineSchema();
+  return kExitOk;
+}
+
+}  // namespace tame
