@@ -1,6 +1,7 @@
 #include "core/json_parse.h"
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,7 @@ class StrictBuilder {
   using string_t = Json::string_t;
   using binary_t = Json::binary_t;
 
-  StrictBuilder(Json* root, size_t max_depth, std::string_view text)
-      : root_(root), max_depth_(max_depth), text_(text) {}
+  StrictBuilder(Json* root, size_t max_depth) : root_(root), max_depth_(max_depth) {}
 
   bool null() { return Put(Json(nullptr)); }
   bool boolean(bool v) { return Put(Json(v)); }
@@ -50,31 +50,43 @@ class StrictBuilder {
     pending_ = &inserted.first->second;
     return true;
   }
-  bool end_object() {
-    stack_.pop_back();
-    return true;
-  }
+  bool end_object() { return EndContainer(); }
   bool start_array(std::size_t) {
     if (stack_.size() >= max_depth_) return TooDeep();
     Json* v = Place(Json::array());
     stack_.push_back(Frame{v, nullptr});
     return true;
   }
-  bool end_array() {
-    stack_.pop_back();
-    return true;
-  }
+  bool end_array() { return EndContainer(); }
 
-  bool parse_error(std::size_t position, const std::string&,
+  bool parse_error(std::size_t, const std::string& last_token,
                    const nlohmann::detail::exception& ex) {
-    std::string message = ex.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 5:
     //  syntax error while parsing value - unexpected end of input; ..."
-    size_t dash = message.find(" - ");
-    if (dash != std::string::npos) message = message.substr(dash + 3);
-    size_t last_read = message.find("; last read:");
-    if (last_read != std::string::npos) message.resize(last_read);
-    return FailAt(position, message);
+    std::string message = ex.what();
+    int line = 0;
+    int column = 0;
+    size_t at = message.find(" at line ");
+    if (at != std::string::npos) {
+      std::sscanf(message.c_str() + at, " at line %d, column %d", &line, &column);
+    }
+    if (message.find("number overflow") != std::string::npos) {
+      message = "number " + last_token + " is out of range";
+    } else {
+      size_t dash = message.find(" - ");
+      size_t colon = message.find("] ");
+      if (dash != std::string::npos) {
+        message = message.substr(dash + 3);
+      } else if (colon != std::string::npos) {
+        message = message.substr(colon + 2);
+      }
+      size_t last_read = message.find("; last read:");
+      if (last_read != std::string::npos) message.resize(last_read);
+    }
+    Fail(message);
+    error_.line = line;
+    error_.column = column;
+    return false;
   }
 
   const Diagnostic& error() const { return error_; }
@@ -88,6 +100,7 @@ class StrictBuilder {
   // Puts a scalar where the next value goes.
   bool Put(Json&& v) {
     Place(std::move(v));
+    if (!stack_.empty()) stack_.back().key = nullptr;  // the member is complete
     return true;
   }
 
@@ -111,40 +124,29 @@ class StrictBuilder {
                 " levels");
   }
 
-  // SAX events carry no position, so errors found here are placed by their
-  // JSON pointer alone.
-  bool Fail(const std::string& message) {
-    return FailAt(std::string::npos, message);
+  bool EndContainer() {
+    stack_.pop_back();
+    if (!stack_.empty()) stack_.back().key = nullptr;  // the member is complete
+    return true;
   }
 
-  bool FailAt(size_t position, const std::string& message) {
+  // SAX events carry no position, so errors found here are placed by their
+  // JSON pointer alone; nlohmann's syntax errors add line and column.
+  bool Fail(const std::string& message) {
     error_.message = message;
     error_.pointer = CurrentPointer();
-    LineColumn(position, &error_.line, &error_.column);
     return false;
   }
 
-  void LineColumn(size_t position, int* line, int* column) const {
-    if (position == std::string::npos) return;
-    if (position > text_.size()) position = text_.size();
-    int l = 1;
-    size_t line_start = 0;
-    for (size_t i = 0; i + 1 < position; ++i) {
-      if (text_[i] == '\n') {
-        ++l;
-        line_start = i + 1;
-      }
-    }
-    *line = l;
-    *column = static_cast<int>(position - line_start);
-    if (*column < 1) *column = 1;
-  }
-
   std::string CurrentPointer() const {
+    // An array's element being read is the last one placed when a deeper
+    // frame is open (a container inside it), else the next one to come.
     std::string pointer;
-    for (const Frame& f : stack_) {
+    for (size_t i = 0; i < stack_.size(); ++i) {
+      const Frame& f = stack_[i];
       if (f.value->is_array()) {
-        pointer = PointerAppend(pointer, f.value->size());
+        size_t size = f.value->size();
+        pointer = PointerAppend(pointer, i + 1 < stack_.size() ? size - 1 : size);
       } else if (f.key != nullptr) {
         pointer = PointerAppend(pointer, *f.key);
       }
@@ -154,7 +156,6 @@ class StrictBuilder {
 
   Json* root_;
   size_t max_depth_;
-  std::string_view text_;
   std::vector<Frame> stack_;
   Json* pending_ = nullptr;
   Diagnostic error_;
@@ -182,7 +183,7 @@ bool ParseJsonStrict(std::string_view text, const ParseLimits& limits, Json* out
     error->message = "file is empty; expected a JSON object";
     return false;
   }
-  StrictBuilder builder(out, limits.max_depth, text);
+  StrictBuilder builder(out, limits.max_depth);
   bool ok = Json::sax_parse(text.begin(), text.end(), &builder,
                             Json::input_format_t::json, /*strict=*/true);
   if (!ok) *error = builder.error();

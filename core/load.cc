@@ -389,8 +389,10 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 std::string SuggestSpelling(const std::string& word,
                             const std::vector<std::string>& candidates) {
   if (word.size() > 64) return "";
+  // Short words allow one edit, longer ones a third of their length.
   std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  size_t allowed = word.size() <= 3 ? 1 : std::max<size_t>(2, word.size() / 3);
+  size_t best_distance = allowed + 1;
   for (const std::string& candidate : candidates) {
     size_t d = EditDistance(word, candidate);
     if (d < best_distance) {

@@ -147,7 +147,7 @@ class Validator {
     if (step.cache && step.cache->has_inputs) {
       for (size_t k = 0; k < step.cache->inputs.size(); ++k) {
         if (step.cache->inputs[k].empty()) {
-          Error(PointerAppend(PointerAppend(ptr, "cache/inputs"), k),
+          Error(PointerAppend(PointerAppend(PointerAppend(ptr, "cache"), "inputs"), k),
                 where + "empty input pattern");
         }
       }

@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "core/catalog.h"
 #include "core/diagnostic.h"
 #include "core/load.h"
 #include "core/pipeline.h"
@@ -20,7 +21,7 @@ LoadResult LoadAndValidate(std::string_view text, const LoadOptions& options = {
 
 /// The value of param `spec` in `step`: its `with` entry, else the catalog's
 /// default, else null.
-Json ParamValue(const Step& step, const struct ParamSpec& spec);
+Json ParamValue(const Step& step, const ParamSpec& spec);
 
 }  // namespace tame
 

@@ -31,14 +31,14 @@ const std::vector<Verb>& Verbs() {
        "Exit status: 0 all valid, 2 a file is invalid.\n",
        {}, {}, CmdValidate, 1, SIZE_MAX},
       {"fmt", "write a pipeline file in canonical form",
-       "tame fmt [--check | -w] FILE\n\n"
-       "Prints FILE in canonical form: 2-space indent, keys in a fixed order,\n"
-       "a trailing newline. The same pipeline always gives the same bytes.\n\n"
-       "  --check   print nothing; exit 1 when FILE is not in canonical form\n"
-       "  -w        rewrite FILE in place (atomically) when it is not\n\n"
+       "tame fmt [--check | -w] FILE...\n\n"
+       "Prints each FILE in canonical form: 2-space indent, keys in a fixed\n"
+       "order, a trailing newline. The same pipeline always gives the same bytes.\n\n"
+       "  --check   print only the files that are not in canonical form\n"
+       "  -w        rewrite each FILE in place (atomically) when it is not\n\n"
        "Exit status: 0 done (or already canonical), 1 --check found a\n"
-       "difference, 2 FILE is invalid.\n",
-       {"--check", "-w"}, {}, CmdFmt, 1, 1},
+       "difference, 2 a FILE is invalid.\n",
+       {"--check", "-w"}, {}, CmdFmt, 1, SIZE_MAX},
       {"plan", "show the execution levels",
        "tame plan FILE [--json]\n\n"
        "Shows the levels in which the steps run: level 1 needs nothing, each\n"

@@ -1,5 +1,6 @@
 // The verbs that read a pipeline without running it: validate, fmt, plan,
 // graph and schema.
+#include <algorithm>
 #include <iostream>
 
 #include "core/graph.h"
@@ -86,11 +87,10 @@ int CmdValidate(const Args& args) {
   return all_valid ? kExitOk : kExitInvalid;
 }
 
-int CmdFmt(const Args& args) {
-  const std::string& path = args.positional[0];
-  if (args.Has("--check") && args.Has("-w")) {
-    return UsageError("--check and -w do not go together");
-  }
+namespace {
+
+// Formats one file; returns an exit code as CmdFmt does.
+int FormatOne(const std::string& path, bool check, bool write) {
   std::string original;
   std::string error;
   if (!ReadFile(path, LoadOptions().limits.max_bytes, &original, &error)) {
@@ -105,12 +105,12 @@ int CmdFmt(const Args& args) {
     return kExitInvalid;
   }
   std::string canonical = SavePipeline(*result.pipeline);
-  if (args.Has("--check")) {
+  if (check) {
     if (canonical == original) return kExitOk;
     std::cerr << path << ": not in canonical form; run 'tame fmt -w " << path << "'\n";
     return kExitFailed;
   }
-  if (args.Has("-w")) {
+  if (write) {
     if (canonical != original && !WriteFileAtomic(path, canonical, &error)) {
       std::cerr << path << ": " << error << "\n";
       return kExitInvalid;
@@ -119,6 +119,19 @@ int CmdFmt(const Args& args) {
   }
   std::cout << canonical;
   return kExitOk;
+}
+
+}  // namespace
+
+int CmdFmt(const Args& args) {
+  if (args.Has("--check") && args.Has("-w")) {
+    return UsageError("--check and -w do not go together");
+  }
+  int worst = kExitOk;
+  for (const std::string& path : args.positional) {
+    worst = std::max(worst, FormatOne(path, args.Has("--check"), args.Has("-w")));
+  }
+  return worst;
 }
 
 int CmdPlan(const Args& args) {

@@ -1,0 +1,212 @@
+#include "core/validate.h"
+
+#include <gtest/gtest.h>
+
+#include "core/test_util.h"
+
+namespace tame {
+namespace {
+
+using Lines = std::vector<std::string>;
+
+TEST(ValidateTest, ExamplesAreValid) {
+  for (const char* name : {"examples/ml-to-k8s.json", "examples/local-ml.json"}) {
+    std::string text = SourceFile(name);
+    ASSERT_FALSE(text.empty()) << name;
+    EXPECT_EQ(Problems(text), Lines{}) << name;
+  }
+}
+
+TEST(ValidateTest, NameAndSteps) {
+  EXPECT_EQ(Problems(R"({"version": 1, "name": "", "steps": []})"),
+            (Lines{"p.json: /name: the pipeline needs a name",
+                   "p.json: /steps: the pipeline has no steps"}));
+}
+
+TEST(ValidateTest, BadAndDuplicateIds) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "Train", "uses": "shell", "with": {"run": "x"}},
+      {"id": "a", "uses": "shell", "with": {"run": "x"}},
+      {"id": "a", "uses": "shell", "with": {"run": "x"}})")),
+            (Lines{"p.json: /steps/0/id: step \"Train\": id must match [a-z][a-z0-9_-]{0,62}",
+                   "p.json: /steps/2/id: step \"a\": duplicate id; the first is at /steps/1"}));
+}
+
+TEST(ValidateTest, UnknownKindWithSuggestion) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "a", "uses": "docker.biuld"})")),
+            Lines{"p.json: /steps/0/uses: step \"a\": unknown step kind \"docker.biuld\" "
+                  "(did you mean \"docker.build\"?)"});
+}
+
+TEST(ValidateTest, ParamsAgainstTheCatalog) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": 5, "replicas": -1, "port": 80.5, "wait": "yes", "imagee": "x",
+      "rollout_timeout": "5 minutes", "env": {"A": 1}, "labels": []}})")),
+            (Lines{"p.json: /steps/0/with/env/A: step \"d\": \"env\" values must be strings",
+                   "p.json: /steps/0/with/image: step \"d\": \"image\" must be a string",
+                   "p.json: /steps/0/with/imagee: step \"d\": k8s.deploy has no param "
+                   "\"imagee\" (did you mean \"image\"?)",
+                   "p.json: /steps/0/with/labels: step \"d\": \"labels\" must be an "
+                   "object of strings",
+                   "p.json: /steps/0/with/port: step \"d\": \"port\" must be an integer",
+                   "p.json: /steps/0/with/replicas: step \"d\": \"replicas\" must be at "
+                   "least 0",
+                   "p.json: /steps/0/with/rollout_timeout: step \"d\": \"rollout_timeout\": "
+                   "duration \"5 minutes\" has an unknown unit \" minutes\"; use ms, s, m, h or d",
+                   "p.json: /steps/0/with/wait: step \"d\": \"wait\" must be true or false",
+                   "p.json: /steps/0/with: step \"d\": k8s.deploy needs param \"name\""}));
+}
+
+TEST(ValidateTest, EnumsSecretRefsListsAndRules) {
+  EXPECT_EQ(Problems(R"({"version": 1, "name": "t", "secrets": {"PW": {"from": "env"}},
+      "steps": [
+        {"id": "g", "uses": "metrics.gate", "with": {"file": "m.json", "format": "xml",
+          "rules": [{"metric": "acc", "op": "=>", "value": "high"}, {"metric": "f1", "x": 1}, 3]}},
+        {"id": "p", "uses": "docker.push", "with": {"image": "i", "password": "hunter2"}},
+        {"id": "a", "uses": "approval", "with": {"approvers": ["x", 1], "required": 0}},
+        {"id": "r", "uses": "metrics.gate", "with": {"file": "m", "rules": []}}
+      ]})"),
+            (Lines{"p.json: /steps/0/with/format: step \"g\": \"format\" must be one of "
+                   "auto, json, csv, not \"xml\"",
+                   "p.json: /steps/0/with/rules/0/op: step \"g\": \"=>\" is not an "
+                   "operator; use >=, >, <=, <, == or !=",
+                   "p.json: /steps/0/with/rules/0/value: step \"g\": \"value\" must be a number",
+                   "p.json: /steps/0/with/rules/1/x: step \"g\": unknown rule key \"x\"; "
+                   "a rule has metric, op and value",
+                   "p.json: /steps/0/with/rules/1: step \"g\": rule needs \"op\"",
+                   "p.json: /steps/0/with/rules/1: step \"g\": rule needs \"value\"",
+                   "p.json: /steps/0/with/rules/2: step \"g\": a rule is an object "
+                   "{ \"metric\", \"op\", \"value\" }",
+                   "p.json: /steps/1/with/password: step \"p\": \"password\" must be a "
+                   "secret reference such as \"${{ secrets.NAME }}\"",
+                   "p.json: /steps/2/with/approvers/1: step \"a\": \"approvers\" items "
+                   "must be strings",
+                   "p.json: /steps/2/with/required: step \"a\": \"required\" must be at "
+                   "least 1",
+                   "p.json: /steps/3/with/rules: step \"r\": \"rules\" must be a non-empty "
+                   "array of { \"metric\", \"op\", \"value\" }"}));
+}
+
+TEST(ValidateTest, References) {
+  EXPECT_EQ(Problems(R"({"version": 1, "name": "t", "params": {"n": {"type": "integer"}},
+      "steps": [
+        {"id": "a", "uses": "shell", "with": {"run": "echo"}, "outputs": {"v": {}}},
+        {"id": "b", "uses": "shell", "with": {"run":
+          "${{ params.m }} ${{ secrets.S }} ${{ steps.c.outputs.v }} ${{ steps.a.outputs.w }} ${{ steps.zz.outputs.v }}"}},
+        {"id": "c", "uses": "shell", "with": {"run": "${{ steps.c.outputs.v }} ${{ run.id }}"}},
+        {"id": "d", "uses": "shell", "with": {"run": "${{ env.HOME }}"}},
+        {"id": "e", "uses": "shell", "with": {"run": "${{ params.n"}},
+        {"id": "f", "uses": "k8s.deploy", "with": {"image": "i", "name": "n",
+          "replicas": "${{ params.n }}", "port": "${{ params.n }} "}}
+      ]})"),
+            (Lines{"p.json: /steps/1/with/run: step \"b\": ${{ params.m }} names a param "
+                   "that is not declared in /params",
+                   "p.json: /steps/1/with/run: step \"b\": ${{ secrets.S }} names a secret "
+                   "that is not declared in /secrets",
+                   "p.json: /steps/1/with/run: step \"b\": ${{ steps.c.outputs.v }}: step "
+                   "\"c\" has no output \"v\"",
+                   "p.json: /steps/1/with/run: step \"b\": ${{ steps.a.outputs.w }}: step "
+                   "\"a\" has no output \"w\"",
+                   "p.json: /steps/1/with/run: step \"b\": ${{ steps.zz.outputs.v }} names "
+                   "step \"zz\", which does not exist",
+                   "p.json: /steps/2/with/run: step \"c\": ${{ steps.c.outputs.v }}: a step "
+                   "cannot use its own output",
+                   "p.json: /steps/3/with/run: step \"d\": \"${{ env.HOME }}\" is not a "
+                   "reference; use params.NAME, secrets.NAME, steps.ID.outputs.NAME or run.id",
+                   "p.json: /steps/4/with/run: step \"e\": unterminated \"${{\": a reference "
+                   "ends with \"}}\"",
+                   "p.json: /steps/5/with/port: step \"f\": \"port\" must be an integer"}));
+}
+
+TEST(ValidateTest, StepCReferencedBeforeItIsDeclaredIsFine) {
+  // A reference may name a later step in the file; it adds the edge.
+  EXPECT_EQ(Problems(WithSteps(R"(
+      {"id": "b", "uses": "shell", "with": {"run": "${{ steps.a.outputs.v }}"}},
+      {"id": "a", "uses": "shell", "with": {"run": "x"}, "outputs": {"v": {}}})")),
+            Lines{});
+}
+
+TEST(ValidateTest, NeedsEdges) {
+  EXPECT_EQ(Problems(WithSteps(R"(
+      {"id": "build", "uses": "shell", "with": {"run": "x"}},
+      {"id": "b", "uses": "shell", "needs": ["biuld", "b", "build", "build"], "with": {"run": "x"}})")),
+            (Lines{"p.json: /steps/1/needs/0: step \"b\": needs \"biuld\", which is not a "
+                   "step (did you mean \"build\"?)",
+                   "p.json: /steps/1/needs/1: step \"b\": a step cannot need itself",
+                   "p.json: /steps/1/needs/3: step \"b\": needs \"build\" twice"}));
+}
+
+TEST(ValidateTest, CycleWithItsPath) {
+  EXPECT_EQ(Problems(WithSteps(R"(
+      {"id": "a", "uses": "shell", "needs": ["c"], "with": {"run": "x"}},
+      {"id": "b", "uses": "shell", "needs": ["a"], "with": {"run": "x"}},
+      {"id": "c", "uses": "shell", "needs": ["b"], "with": {"run": "x"}})")),
+            Lines{"p.json: /steps/0: dependency cycle: a -> b -> c -> a"});
+}
+
+TEST(ValidateTest, CycleThroughAReference) {
+  EXPECT_EQ(Problems(WithSteps(R"(
+      {"id": "x", "uses": "shell", "with": {"run": "true"}},
+      {"id": "a", "uses": "shell", "needs": ["b"], "with": {"run": "x"}, "outputs": {"o": {}}},
+      {"id": "b", "uses": "shell", "with": {"run": "${{ steps.a.outputs.o }}"}})")),
+            Lines{"p.json: /steps/1: dependency cycle: a -> b -> a"});
+}
+
+TEST(ValidateTest, ConditionsDurationsRetriesEnvOutputs) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "a", "uses": "shell", "with": {"run": "x"},
+      "if": "sometimes", "timeout": "10", "env": {"1X": "v", "TAME_RUN": "v"},
+      "retries": {"max": 101, "backoff": "0s", "factor": 0.5, "on_exit_codes": [0, 256]},
+      "cache": {"inputs": [""]}, "outputs": {"bad name": {}, "up": {"path": "../x"}}},
+      {"id": "b", "uses": "docker.build", "outputs": {"o": {}}})")),
+            (Lines{"p.json: /steps/0/env/1X: step \"a\": \"1X\" is not an environment "
+                   "variable name",
+                   "p.json: /steps/0/env/TAME_RUN: step \"a\": names starting with TAME_ "
+                   "are tame's own",
+                   "p.json: /steps/0/if: step \"a\": \"sometimes\" is not a condition; use "
+                   "success, failure or always",
+                   "p.json: /steps/0/timeout: step \"a\": duration \"10\" lacks a unit "
+                   "(ms, s, m, h, d)",
+                   "p.json: /steps/0/retries/max: step \"a\": retries.max must be from 0 to 100",
+                   "p.json: /steps/0/retries/backoff: step \"a\": duration \"0s\" is zero",
+                   "p.json: /steps/0/retries/factor: step \"a\": retries.factor must be "
+                   "from 1 to 100",
+                   "p.json: /steps/0/retries/on_exit_codes/0: step \"a\": exit code 0 is "
+                   "not from 1 to 255",
+                   "p.json: /steps/0/retries/on_exit_codes/1: step \"a\": exit code 256 is "
+                   "not from 1 to 255",
+                   "p.json: /steps/0/cache/inputs/0: step \"a\": empty input pattern",
+                   "p.json: /steps/0/outputs/bad name: step \"a\": output name \"bad name\" "
+                   "must match [A-Za-z_][A-Za-z0-9_-]*",
+                   "p.json: /steps/0/outputs/up/path: step \"a\": output path \"../x\" must "
+                   "stay inside the workspace",
+                   "p.json: /steps/1/outputs: step \"b\": docker.build steps have fixed "
+                   "outputs; only shell steps declare their own"}));
+}
+
+TEST(ValidateTest, ParamsSecretsAndLayout) {
+  EXPECT_EQ(Problems(R"({"version": 1, "name": "t",
+      "params": {"n": {"type": "int"}, "m": {"type": "integer", "default": "3"}},
+      "secrets": {"S": {"from": "vault", "env": "a-b"}},
+      "steps": [{"id": "a", "uses": "shell", "with": {"run": "x"}}],
+      "layout": {"a": {"x": 0, "y": 0}, "gone": {"x": 0, "y": 0}, "far": {"x": 1e9, "y": 0}}})"),
+            (Lines{"p.json: /params/m/default: default \"3\" is not of type integer",
+                   "p.json: /params/n/type: unknown param type \"int\"; use string, number, "
+                   "integer or boolean",
+                   "p.json: /secrets/S/from: secrets come from \"env\" or \"file\", not \"vault\"",
+                   "p.json: /secrets/S/env: \"a-b\" is not an environment variable name",
+                   "p.json: /layout/far: layout names step \"far\", which does not exist",
+                   "p.json: /layout/far: position is too far out; keep x and y within "
+                   "10,000,000",
+                   "p.json: /layout/gone: layout names step \"gone\", which does not exist"}));
+}
+
+TEST(ValidateTest, ParamValueFallsBackToTheCatalogDefault) {
+  Pipeline p = MustLoad(WithSteps(R"({"id": "a", "uses": "shell", "with": {"run": "x"}})"));
+  const KindSpec* shell = FindKind("shell");
+  ASSERT_NE(shell, nullptr);
+  EXPECT_EQ(ParamValue(p.steps[0], *FindParam(*shell, "shell")), Json("bash"));
+  EXPECT_EQ(ParamValue(p.steps[0], *FindParam(*shell, "run")), Json("x"));
+  EXPECT_TRUE(ParamValue(p.steps[0], *FindParam(*shell, "workdir")).is_null());
+}
+
+}  // namespace
+}  // namespace tame
