@@ -51,6 +51,12 @@ const std::vector<Verb>& Verbs() {
        "Prints the graph for Graphviz (dot) or Mermaid. Solid edges are needs;\n"
        "dashed edges carry outputs, labelled with their names.\n",
        {}, {"--format"}, CmdGraph, 1, 1},
+      {"kinds", "list the step kinds and their params",
+       "tame kinds [KIND] [--json]\n\n"
+       "Lists every step kind with its params (type, default, whether required)\n"
+       "and outputs, or just KIND's.\n\n"
+       "  --json    print the catalog as JSON\n",
+       {"--json"}, {}, CmdKinds, 0, 1},
       {"schema", "print the pipeline file's JSON Schema",
        "tame schema\n\n"
        "Prints the JSON Schema (2020-12) of the pipeline file, generated from\n"

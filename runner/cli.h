@@ -34,6 +34,7 @@ int CmdFmt(const Args& args);
 int CmdPlan(const Args& args);
 int CmdGraph(const Args& args);
 int CmdSchema(const Args& args);
+int CmdKinds(const Args& args);
 
 /// Prints "tame: MESSAGE" to stderr and returns kExitInvalid.
 int UsageError(const std::string& message);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "core/catalog.h"
 #include "core/graph.h"
 #include "core/save.h"
 #include "core/schema.h"
@@ -220,6 +221,60 @@ int CmdGraph(const Args& args) {
     }
   }
   std::cout << out;
+  return kExitOk;
+}
+
+int CmdKinds(const Args& args) {
+  std::vector<const KindSpec*> kinds;
+  for (const KindSpec& kind : Catalog()) {
+    if (args.positional.empty() || args.positional[0] == kind.uses) kinds.push_back(&kind);
+  }
+  if (kinds.empty()) {
+    std::vector<std::string> names;
+    for (const KindSpec& kind : Catalog()) names.push_back(kind.uses);
+    std::string suggestion = SuggestSpelling(args.positional[0], names);
+    return UsageError("no step kind \"" + args.positional[0] + "\"" +
+                      (suggestion.empty() ? "" : " (did you mean \"" + suggestion + "\"?)"));
+  }
+  if (args.Has("--json")) {
+    Json out = Json::array();
+    for (const KindSpec* kind : kinds) {
+      Json params = Json::array();
+      for (const ParamSpec& p : kind->params) {
+        Json param{{"name", p.name}, {"type", ParamTypeName(p.type)}, {"required", p.required},
+                   {"doc", p.doc}};
+        if (!p.default_json.empty()) param["default"] = Json::parse(p.default_json);
+        if (!p.choices.empty()) param["choices"] = p.choices;
+        params.push_back(param);
+      }
+      Json outputs = Json::array();
+      for (const OutputSpec& o : kind->outputs) outputs.push_back({{"name", o.name}, {"doc", o.doc}});
+      out.push_back(Json{{"uses", kind->uses}, {"title", kind->title},
+                         {"category", CategoryName(kind->category)}, {"doc", kind->doc},
+                         {"params", params}, {"outputs", outputs},
+                         {"declares_outputs", kind->declares_outputs}});
+    }
+    std::cout << FormatJsonValue(out) << "\n";
+    return kExitOk;
+  }
+  for (const KindSpec* kind : kinds) {
+    std::cout << kind->uses << "  (" << CategoryName(kind->category) << ")\n  " << kind->doc
+              << "\n";
+    for (const ParamSpec& p : kind->params) {
+      std::string line = "    " + p.name + ": " + ParamTypeName(p.type);
+      if (!p.choices.empty()) line += " (" + Join(p.choices, ", ") + ")";
+      if (p.required) line += ", required";
+      if (!p.default_json.empty()) line += ", default " + p.default_json;
+      std::cout << line << "\n      " << p.doc << "\n";
+    }
+    for (const OutputSpec& o : kind->outputs) {
+      std::cout << "    output " << o.name << ": " << o.doc << "\n";
+    }
+    if (kind->declares_outputs) {
+      std::cout << "    outputs: declared in the step's \"outputs\"\n";
+    }
+    std::cout << "\n";
+  }
   return kExitOk;
 }
 
