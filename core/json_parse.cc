@@ -28,6 +28,10 @@ class StrictBuilder {
     if (!std::isfinite(v)) {
       return Fail("number " + lexeme + " is out of range");
     }
+    // Integer syntax reaches here only when it overflowed 64 bits.
+    if (lexeme.find_first_of(".eE") == std::string::npos) {
+      return Fail("integer " + lexeme + " is out of range");
+    }
     return Put(Json(v));
   }
   bool string(string_t& v) { return Put(Json(std::move(v))); }
