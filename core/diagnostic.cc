@@ -12,7 +12,7 @@ std::string FormatDiagnostic(const std::string& file, const Diagnostic& d) {
   return out + d.message;
 }
 
-std::string PointerAppend(const std::string& pointer, const std::string& token) {
+std::string PointerAppend(const std::string& pointer, std::string_view token) {
   std::string out = pointer;
   out.reserve(pointer.size() + token.size() + 1);
   out += '/';
@@ -26,6 +26,18 @@ std::string PointerAppend(const std::string& pointer, const std::string& token) 
     }
   }
   return out;
+}
+
+std::string Place::Pointer() const {
+  std::vector<const Place*> chain;
+  for (const Place* p = this; p->kind_ != Kind::kRoot; p = p->parent_) chain.push_back(p);
+  std::string pointer;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const Place* p = *it;
+    pointer = p->kind_ == Kind::kKey ? PointerAppend(pointer, p->key_)
+                                     : PointerAppend(pointer, p->index_);
+  }
+  return pointer;
 }
 
 std::string PointerAppend(const std::string& pointer, size_t index) {

@@ -2,7 +2,9 @@
 #ifndef TAME_CORE_DIAGNOSTIC_H_
 #define TAME_CORE_DIAGNOSTIC_H_
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tame {
@@ -25,8 +27,31 @@ using Diagnostics = std::vector<Diagnostic>;
 /// syntax error, or "FILE: message" when there is no place inside the file.
 std::string FormatDiagnostic(const std::string& file, const Diagnostic& d);
 
+/// A place in a JSON document as a chain of links to its parents: cheap to
+/// make on the stack while walking a document, and turned into a JSON
+/// pointer only when a message needs one. A Place must not outlive its
+/// parent or the key it names.
+class Place {
+ public:
+  Place() = default;  // the document itself
+  Place(const Place& parent, std::string_view key)
+      : parent_(&parent), key_(key), kind_(Kind::kKey) {}
+  Place(const Place& parent, size_t index)
+      : parent_(&parent), index_(index), kind_(Kind::kIndex) {}
+
+  /// The JSON pointer of this place: "" for the document, else "/a/0/b".
+  std::string Pointer() const;
+
+ private:
+  enum class Kind { kRoot, kKey, kIndex };
+  const Place* parent_ = nullptr;
+  std::string_view key_;
+  size_t index_ = 0;
+  Kind kind_ = Kind::kRoot;
+};
+
 /// Appends "/token" to `pointer`, escaping '~' and '/' as RFC 6901 says.
-std::string PointerAppend(const std::string& pointer, const std::string& token);
+std::string PointerAppend(const std::string& pointer, std::string_view token);
 std::string PointerAppend(const std::string& pointer, size_t index);
 
 }  // namespace tame

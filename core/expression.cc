@@ -1,5 +1,7 @@
 #include "core/expression.h"
 
+#include <string_view>
+
 namespace tame {
 namespace {
 
@@ -11,45 +13,44 @@ bool IsNameChar(char c) {
   return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-';
 }
 
-std::vector<std::string> SplitDots(const std::string& s) {
-  std::vector<std::string> parts(1);
-  for (char c : s) {
-    if (c == '.') {
-      parts.emplace_back();
-    } else {
-      parts.back() += c;
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Splits off the text before the first '.', or all of it.
+std::string_view NextPart(std::string_view* rest) {
+  size_t dot = rest->find('.');
+  std::string_view part = rest->substr(0, dot);
+  rest->remove_prefix(dot == std::string_view::npos ? rest->size() : dot + 1);
+  return part;
+}
+
+bool ParseExpression(std::string_view expr, Reference* ref) {
+  std::string_view rest = expr;
+  std::string_view head = NextPart(&rest);
+  if (head == "params" || head == "secrets") {
+    std::string_view name = NextPart(&rest);
+    if (!rest.empty() || expr.back() == '.' || !IsValidName(name)) return false;
+    ref->kind = head == "params" ? RefKind::kParam : RefKind::kSecret;
+    ref->name = std::string(name);
+    return true;
+  }
+  if (head == "steps") {
+    std::string_view step = NextPart(&rest);
+    std::string_view outputs = NextPart(&rest);
+    std::string_view name = NextPart(&rest);
+    if (!rest.empty() || expr.back() == '.' || outputs != "outputs" ||
+        !IsValidStepId(step) || !IsValidName(name)) {
+      return false;
     }
-  }
-  return parts;
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
-bool ParseExpression(const std::string& expr, Reference* ref) {
-  std::vector<std::string> parts = SplitDots(expr);
-  if (parts.size() == 2 && parts[0] == "params" && IsValidName(parts[1])) {
-    ref->kind = RefKind::kParam;
-    ref->name = parts[1];
-    return true;
-  }
-  if (parts.size() == 2 && parts[0] == "secrets" && IsValidName(parts[1])) {
-    ref->kind = RefKind::kSecret;
-    ref->name = parts[1];
-    return true;
-  }
-  if (parts.size() == 4 && parts[0] == "steps" && IsValidStepId(parts[1]) &&
-      parts[2] == "outputs" && IsValidName(parts[3])) {
     ref->kind = RefKind::kStepOutput;
-    ref->step = parts[1];
-    ref->name = parts[3];
+    ref->step = std::string(step);
+    ref->name = std::string(name);
     return true;
   }
-  if (parts.size() == 2 && parts[0] == "run" && parts[1] == "id") {
+  if (expr == "run.id") {
     ref->kind = RefKind::kRunId;
     return true;
   }
@@ -85,10 +86,11 @@ bool ParseReferences(const std::string& text, std::vector<Reference>* refs,
       *error = "unterminated \"${{\": a reference ends with \"}}\"";
       return false;
     }
-    std::string expr = Trim(text.substr(pos + 3, close - pos - 3));
+    std::string_view expr =
+        Trim(std::string_view(text).substr(pos + 3, close - pos - 3));
     Reference ref;
-    if (!ParseExpression(expr, &ref)) {
-      *error = "\"${{ " + expr +
+    if (expr.empty() || !ParseExpression(expr, &ref)) {
+      *error = "\"${{ " + std::string(expr) +
                " }}\" is not a reference; use params.NAME, secrets.NAME, "
                "steps.ID.outputs.NAME or run.id";
       return false;
@@ -130,7 +132,7 @@ std::string ReferenceEnvName(const Reference& ref) {
   return "";
 }
 
-bool IsValidName(const std::string& name) {
+bool IsValidName(std::string_view name) {
   if (name.empty() || name.size() > 128 || !IsNameStart(name[0])) return false;
   for (char c : name) {
     if (!IsNameChar(c)) return false;
@@ -138,7 +140,7 @@ bool IsValidName(const std::string& name) {
   return true;
 }
 
-bool IsValidStepId(const std::string& id) {
+bool IsValidStepId(std::string_view id) {
   if (id.empty() || id.size() > 63 || id[0] < 'a' || id[0] > 'z') return false;
   for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||

@@ -6,6 +6,7 @@
 #define TAME_CORE_EXPRESSION_H_
 
 #include <functional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -42,10 +43,10 @@ std::string Substitute(const std::string& text, const std::vector<Reference>& re
 std::string ReferenceEnvName(const Reference& ref);
 
 /// True for names of params, secrets and outputs: [A-Za-z_][A-Za-z0-9_-]*.
-bool IsValidName(const std::string& name);
+bool IsValidName(std::string_view name);
 
 /// True for step ids: [a-z][a-z0-9_-]{0,62}.
-bool IsValidStepId(const std::string& id);
+bool IsValidStepId(std::string_view id);
 
 }  // namespace tame
 

@@ -21,42 +21,15 @@ void AddStepReferences(const std::string& text,
   }
 }
 
-void ForEachStringAt(const Json& value, std::string* pointer,
-                     const std::function<void(const std::string&, const std::string&)>& fn) {
-  if (value.is_string()) {
-    fn(*pointer, value.get_ref<const std::string&>());
-  } else if (value.is_array()) {
-    for (size_t i = 0; i < value.size(); ++i) {
-      size_t mark = pointer->size();
-      *pointer = PointerAppend(*pointer, i);
-      ForEachStringAt(value[i], pointer, fn);
-      pointer->resize(mark);
-    }
-  } else if (value.is_object()) {
-    for (const auto& [key, item] : value.items()) {
-      size_t mark = pointer->size();
-      *pointer = PointerAppend(*pointer, key);
-      ForEachStringAt(item, pointer, fn);
-      pointer->resize(mark);
-    }
-  }
-}
-
 }  // namespace
-
-void ForEachString(const Json& value,
-                   const std::function<void(const std::string&, const std::string&)>& fn) {
-  std::string pointer;
-  ForEachStringAt(value, &pointer, fn);
-}
 
 Graph BuildGraph(const Pipeline& pipeline) {
   const size_t n = pipeline.steps.size();
-  std::unordered_map<std::string, int> index;
+  Graph graph;
+  std::unordered_map<std::string, int>& index = graph.index;
   index.reserve(n);
   for (size_t i = 0; i < n; ++i) index.emplace(pipeline.steps[i].id, static_cast<int>(i));
 
-  Graph graph;
   graph.deps.resize(n);
   graph.dependents.resize(n);
   for (size_t i = 0; i < n; ++i) {
@@ -66,7 +39,7 @@ Graph BuildGraph(const Pipeline& pipeline) {
       auto it = index.find(need);
       if (it != index.end()) deps.push_back(it->second);
     }
-    ForEachString(step.with, [&](const std::string&, const std::string& text) {
+    ForEachString(step.with, Place(), [&](const Place&, const std::string& text) {
       AddStepReferences(text, index, &deps);
     });
     for (const auto& [name, value] : step.env) AddStepReferences(value, index, &deps);
@@ -99,7 +72,7 @@ std::vector<Edge> ListEdges(const Pipeline& pipeline) {
         edge_from(it->second).needs = true;
       }
     }
-    auto add_refs = [&](const std::string&, const std::string& text) {
+    auto add_refs = [&](const Place&, const std::string& text) {
       if (text.find("${{") == std::string::npos) return;
       std::vector<Reference> refs;
       std::string error;
@@ -113,8 +86,8 @@ std::vector<Edge> ListEdges(const Pipeline& pipeline) {
         }
       }
     };
-    ForEachString(step.with, add_refs);
-    for (const auto& [name, value] : step.env) add_refs("", value);
+    ForEachString(step.with, Place(), add_refs);
+    for (const auto& [name, value] : step.env) add_refs(Place(), value);
     for (auto& [from, edge] : by_source) {
       std::sort(edge.outputs.begin(), edge.outputs.end());
       edges.push_back(std::move(edge));

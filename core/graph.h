@@ -3,8 +3,8 @@
 #ifndef TAME_CORE_GRAPH_H_
 #define TAME_CORE_GRAPH_H_
 
-#include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/diagnostic.h"
@@ -19,6 +19,8 @@ struct Graph {
   std::vector<std::vector<int>> deps;
   /// dependents[i]: the steps that wait for step i; sorted.
   std::vector<std::vector<int>> dependents;
+  /// The index of the first step with each id.
+  std::unordered_map<std::string, int> index;
 };
 
 /// Builds the graph. Names of steps that do not exist, and a step's edge to
@@ -57,10 +59,25 @@ struct Edge {
 /// and self-edges are left out, as in BuildGraph().
 std::vector<Edge> ListEdges(const Pipeline& pipeline);
 
-/// Calls fn(pointer_suffix, text) for every string inside `value`, where
-/// pointer_suffix is the JSON pointer of the string relative to `value`.
-void ForEachString(const Json& value,
-                   const std::function<void(const std::string&, const std::string&)>& fn);
+/// Calls fn(place, text) for every string inside `value`, which sits at
+/// `at`; the place of each string is `at` extended by its keys and indices.
+template <typename Fn>
+void ForEachString(const Json& value, const Place& at, Fn&& fn) {
+  if (value.is_string()) {
+    fn(at, value.get_ref<const std::string&>());
+  } else if (value.is_array()) {
+    size_t index = 0;
+    for (const Json& item : value) {
+      Place place(at, index++);
+      ForEachString(item, place, fn);
+    }
+  } else if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      Place place(at, it.key());
+      ForEachString(*it, place, fn);
+    }
+  }
+}
 
 }  // namespace tame
 

@@ -34,7 +34,9 @@ class StrictBuilder {
     }
     return Put(Json(v));
   }
-  bool string(string_t& v) { return Put(Json(std::move(v))); }
+  // Keys and strings are copied, not moved: moving would take the lexer's
+  // buffer, which it then grows again one character at a time.
+  bool string(string_t& v) { return Put(Json(v)); }
   bool binary(binary_t&) { return Fail("binary values are not JSON"); }
 
   bool start_object(std::size_t) {
@@ -46,7 +48,7 @@ class StrictBuilder {
   bool key(string_t& k) {
     Frame& top = stack_.back();
     auto& object = top.value->get_ref<Json::object_t&>();
-    auto inserted = object.emplace(std::move(k), nullptr);
+    auto inserted = object.emplace(k, nullptr);
     top.key = &inserted.first->first;
     if (!inserted.second) {
       return Fail("duplicate key \"" + *top.key + "\"");

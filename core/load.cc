@@ -36,19 +36,21 @@ const char* TypeOf(const Json& v) {
 }
 
 // Reads one document into a Pipeline, collecting every structural problem.
+// JSON objects iterate in key order, so maps are filled with an end hint.
 class Decoder {
  public:
   explicit Decoder(const LoadOptions& options) : options_(options) {}
 
   Pipeline Decode(Json& doc) {
     Pipeline p;
+    const Place root;
     if (!doc.is_object()) {
-      Error("", std::string("expected a JSON object, found ") + TypeOf(doc));
+      Error(root, std::string("expected a JSON object, found ") + TypeOf(doc));
       return p;
     }
     auto& top = doc.get_ref<Json::object_t&>();
     for (auto& [key, value] : top) {
-      std::string ptr = PointerAppend("", key);
+      Place ptr(root, key);
       if (key == "version") {
         if (!value.is_number_integer() || value.get<int64_t>() != 1) {
           Error(ptr, "unsupported version " + value.dump() +
@@ -73,29 +75,29 @@ class Decoder {
       }
     }
     if (top.find("version") == top.end()) {
-      Error("", "missing \"version\"; expected \"version\": 1");
+      Error(root, "missing \"version\"; expected \"version\": 1");
     }
-    if (top.find("name") == top.end()) Error("", "missing \"name\"");
-    if (top.find("steps") == top.end()) Error("", "missing \"steps\"");
+    if (top.find("name") == top.end()) Error(root, "missing \"name\"");
+    if (top.find("steps") == top.end()) Error(root, "missing \"steps\"");
     return p;
   }
 
   Diagnostics TakeErrors() { return std::move(errors_); }
 
  private:
-  void Error(const std::string& pointer, const std::string& message) {
-    errors_.push_back(Diagnostic{pointer, message, 0, 0});
+  void Error(const Place& at, const std::string& message) {
+    errors_.push_back(Diagnostic{at.Pointer(), message, 0, 0});
   }
 
-  void Unknown(const std::string& pointer, const std::string& key,
+  void Unknown(const Place& at, const std::string& key,
                const std::vector<std::string>& known, const std::string& where) {
     std::string message = where + "unknown key \"" + key + "\"";
     std::string suggestion = SuggestSpelling(key, known);
     if (!suggestion.empty()) message += " (did you mean \"" + suggestion + "\"?)";
-    Error(pointer, message);
+    Error(at, message);
   }
 
-  bool Expect(const Json& v, bool ok, const char* what, const std::string& ptr,
+  bool Expect(const Json& v, bool ok, const char* what, const Place& ptr,
               const std::string& where = "") {
     if (!ok) {
       Error(ptr, where + "expected " + what + ", found " + TypeOf(v));
@@ -103,33 +105,33 @@ class Decoder {
     return ok;
   }
 
-  void String(Json& v, const std::string& ptr, std::string* out,
+  void String(Json& v, const Place& ptr, std::string* out,
               const std::string& where = "") {
     if (Expect(v, v.is_string(), "a string", ptr, where)) {
       *out = std::move(v.get_ref<std::string&>());
     }
   }
 
-  void StringList(Json& v, const std::string& ptr, std::vector<std::string>* out,
+  void StringList(Json& v, const Place& ptr, std::vector<std::string>* out,
                   const std::string& where) {
     if (!Expect(v, v.is_array(), "an array of strings", ptr, where)) return;
     auto& array = v.get_ref<Json::array_t&>();
     for (size_t i = 0; i < array.size(); ++i) {
       std::string item;
-      String(array[i], PointerAppend(ptr, i), &item, where);
+      String(array[i], Place(ptr, i), &item, where);
       out->push_back(std::move(item));
     }
   }
 
-  void Params(Json& v, const std::string& ptr,
+  void Params(Json& v, const Place& ptr,
               std::map<std::string, ParamDecl>* out) {
     if (!Expect(v, v.is_object(), "an object", ptr)) return;
     for (auto& [name, decl_json] : v.get_ref<Json::object_t&>()) {
-      std::string p = PointerAppend(ptr, name);
+      Place p(ptr, name);
       if (!Expect(decl_json, decl_json.is_object(), "an object", p)) continue;
       ParamDecl decl;
       for (auto& [key, value] : decl_json.get_ref<Json::object_t&>()) {
-        std::string kp = PointerAppend(p, key);
+        Place kp(p, key);
         if (key == "type") {
           String(value, kp, &decl.type);
         } else if (key == "default") {
@@ -140,19 +142,19 @@ class Decoder {
           Unknown(kp, key, kParamKeys, "");
         }
       }
-      (*out)[name] = std::move(decl);
+      out->emplace_hint(out->end(), name, std::move(decl));
     }
   }
 
-  void Secrets(Json& v, const std::string& ptr,
+  void Secrets(Json& v, const Place& ptr,
                std::map<std::string, SecretDecl>* out) {
     if (!Expect(v, v.is_object(), "an object", ptr)) return;
     for (auto& [name, decl_json] : v.get_ref<Json::object_t&>()) {
-      std::string p = PointerAppend(ptr, name);
+      Place p(ptr, name);
       if (!Expect(decl_json, decl_json.is_object(), "an object", p)) continue;
       SecretDecl decl;
       for (auto& [key, value] : decl_json.get_ref<Json::object_t&>()) {
-        std::string kp = PointerAppend(p, key);
+        Place kp(p, key);
         if (key == "from") {
           String(value, kp, &decl.from);
         } else if (key == "env") {
@@ -163,20 +165,20 @@ class Decoder {
           Unknown(kp, key, kSecretKeys, "");
         }
       }
-      (*out)[name] = std::move(decl);
+      out->emplace_hint(out->end(), name, std::move(decl));
     }
   }
 
-  void Layout(Json& v, const std::string& ptr, std::map<std::string, Position>* out) {
+  void Layout(Json& v, const Place& ptr, std::map<std::string, Position>* out) {
     if (!Expect(v, v.is_object(), "an object", ptr)) return;
     for (auto& [id, pos] : v.get_ref<Json::object_t&>()) {
-      std::string p = PointerAppend(ptr, id);
+      Place p(ptr, id);
       if (!Expect(pos, pos.is_object(), "an object with x and y", p)) continue;
       Position position;
       bool has_x = false;
       bool has_y = false;
       for (auto& [key, value] : pos.get_ref<Json::object_t&>()) {
-        std::string kp = PointerAppend(p, key);
+        Place kp(p, key);
         double* slot = key == "x" ? &position.x : key == "y" ? &position.y : nullptr;
         if (slot == nullptr) {
           Unknown(kp, key, {"x", "y"}, "");
@@ -186,11 +188,11 @@ class Decoder {
         }
       }
       if (!has_x || !has_y) Error(p, "expected both \"x\" and \"y\"");
-      (*out)[id] = position;
+      out->emplace_hint(out->end(), id, position);
     }
   }
 
-  void Steps(Json& v, const std::string& ptr, std::vector<Step>* out) {
+  void Steps(Json& v, const Place& ptr, std::vector<Step>* out) {
     if (!Expect(v, v.is_array(), "an array of steps", ptr)) return;
     auto& array = v.get_ref<Json::array_t&>();
     if (array.size() > options_.max_steps) {
@@ -200,11 +202,11 @@ class Decoder {
     }
     out->reserve(array.size());
     for (size_t i = 0; i < array.size(); ++i) {
-      out->push_back(DecodeStep(array[i], PointerAppend(ptr, i)));
+      out->push_back(DecodeStep(array[i], Place(ptr, i)));
     }
   }
 
-  Step DecodeStep(Json& v, const std::string& ptr) {
+  Step DecodeStep(Json& v, const Place& ptr) {
     Step step;
     if (!Expect(v, v.is_object(), "a step object", ptr)) return step;
     auto& object = v.get_ref<Json::object_t&>();
@@ -218,7 +220,7 @@ class Decoder {
       where = "step \"" + step.id + "\": ";
     }
     for (auto& [key, value] : object) {
-      std::string kp = PointerAppend(ptr, key);
+      Place kp(ptr, key);
       if (key == "id") {
         String(value, kp, &step.id, where);
       } else if (key == "name") {
@@ -259,22 +261,23 @@ class Decoder {
     return step;
   }
 
-  void Env(Json& v, const std::string& ptr, const std::string& where,
+  void Env(Json& v, const Place& ptr, const std::string& where,
            std::map<std::string, std::string>* out) {
     if (!Expect(v, v.is_object(), "an object of strings", ptr, where)) return;
     for (auto& [name, value] : v.get_ref<Json::object_t&>()) {
-      String(value, PointerAppend(ptr, name), &(*out)[name], where);
+      auto slot = out->emplace_hint(out->end(), name, std::string());
+      String(value, Place(ptr, name), &slot->second, where);
     }
   }
 
-  Retries DecodeRetries(Json& v, const std::string& ptr, const std::string& where) {
+  Retries DecodeRetries(Json& v, const Place& ptr, const std::string& where) {
     Retries r;
     if (!Expect(v, v.is_object(), "an object such as { \"max\": 2 }", ptr, where)) {
       return r;
     }
     auto& object = v.get_ref<Json::object_t&>();
     for (auto& [key, value] : object) {
-      std::string kp = PointerAppend(ptr, key);
+      Place kp(ptr, key);
       if (key == "max") {
         Integer(value, kp, where, &r.max);
       } else if (key == "backoff") {
@@ -289,7 +292,7 @@ class Decoder {
         }
         for (size_t i = 0; i < value.size(); ++i) {
           int code = 0;
-          if (Integer(value[i], PointerAppend(kp, i), where, &code)) {
+          if (Integer(value[i], Place(kp, i), where, &code)) {
             r.on_exit_codes.push_back(code);
           }
         }
@@ -303,7 +306,7 @@ class Decoder {
     return r;
   }
 
-  bool Integer(const Json& v, const std::string& ptr, const std::string& where,
+  bool Integer(const Json& v, const Place& ptr, const std::string& where,
                int* out) {
     if (!Expect(v, v.is_number_integer(), "an integer", ptr, where)) return false;
     int64_t value = v.get<int64_t>();
@@ -320,7 +323,7 @@ class Decoder {
     return true;
   }
 
-  CacheSpec DecodeCache(Json& v, const std::string& ptr, const std::string& where) {
+  CacheSpec DecodeCache(Json& v, const Place& ptr, const std::string& where) {
     CacheSpec c;
     if (v.is_boolean()) {
       c.enabled = v.get<bool>();
@@ -333,7 +336,7 @@ class Decoder {
     c.enabled = true;
     c.has_inputs = true;
     for (auto& [key, value] : v.get_ref<Json::object_t&>()) {
-      std::string kp = PointerAppend(ptr, key);
+      Place kp(ptr, key);
       if (key == "inputs") {
         StringList(value, kp, &c.inputs, where);
       } else {
@@ -343,16 +346,16 @@ class Decoder {
     return c;
   }
 
-  void Outputs(Json& v, const std::string& ptr, const std::string& where,
+  void Outputs(Json& v, const Place& ptr, const std::string& where,
                std::map<std::string, OutputDecl>* out) {
     if (!Expect(v, v.is_object(), "an object", ptr, where)) return;
     for (auto& [name, decl] : v.get_ref<Json::object_t&>()) {
-      std::string p = PointerAppend(ptr, name);
+      Place p(ptr, name);
       OutputDecl output;
       if (Expect(decl, decl.is_object(), "an object such as { \"path\": \"file\" }",
                  p, where)) {
         for (auto& [key, value] : decl.get_ref<Json::object_t&>()) {
-          std::string kp = PointerAppend(p, key);
+          Place kp(p, key);
           if (key == "path") {
             String(value, kp, &output.path, where);
           } else {
@@ -360,7 +363,7 @@ class Decoder {
           }
         }
       }
-      (*out)[name] = std::move(output);
+      out->emplace_hint(out->end(), name, std::move(output));
     }
   }
 

@@ -1,8 +1,11 @@
 #include "core/validate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/catalog.h"
 #include "core/duration.h"
@@ -36,31 +39,30 @@ std::vector<std::string> KindNames() {
 // Checks one pipeline; each method covers one part of the file.
 class Validator {
  public:
-  explicit Validator(const Pipeline& p) : p_(p) {
-    for (size_t i = 0; i < p.steps.size(); ++i) {
-      index_.emplace(p.steps[i].id, static_cast<int>(i));
-    }
-  }
+  explicit Validator(const Pipeline& p)
+      : p_(p), graph_(BuildGraph(p)), index_(graph_.index) {}
 
-  Diagnostics Run() {
-    if (p_.name.empty()) Error("/name", "the pipeline needs a name");
-    if (p_.steps.empty()) Error("/steps", "the pipeline has no steps");
+  Diagnostics Run(Graph* graph) {
+    if (p_.name.empty()) Error(Place(root_, "name"), "the pipeline needs a name");
+    if (p_.steps.empty()) Error(Place(root_, "steps"), "the pipeline has no steps");
     CheckParams();
     CheckSecrets();
     for (size_t i = 0; i < p_.steps.size(); ++i) CheckStep(i);
     CheckLayout();
     CheckCycle();
+    if (graph != nullptr) *graph = std::move(graph_);
     return std::move(errors_);
   }
 
  private:
-  void Error(const std::string& pointer, const std::string& message) {
-    errors_.push_back(Diagnostic{pointer, message, 0, 0});
+  void Error(const Place& at, const std::string& message) {
+    errors_.push_back(Diagnostic{at.Pointer(), message, 0, 0});
   }
 
   void CheckParams() {
+    const Place params(root_, "params");
     for (const auto& [name, decl] : p_.params) {
-      std::string ptr = PointerAppend("/params", name);
+      const Place ptr(params, name);
       if (!IsValidName(name)) {
         Error(ptr, "param name " + Quote(name) +
                        " must match [A-Za-z_][A-Za-z0-9_-]*");
@@ -68,11 +70,11 @@ class Validator {
       bool known = false;
       for (const char* t : kParamTypes) known = known || decl.type == t;
       if (!known) {
-        Error(PointerAppend(ptr, "type"),
+        Error(Place(ptr, "type"),
               "unknown param type " + Quote(decl.type) +
                   "; use string, number, integer or boolean");
       } else if (decl.default_value && !MatchesParamType(*decl.default_value, decl.type)) {
-        Error(PointerAppend(ptr, "default"),
+        Error(Place(ptr, "default"),
               "default " + decl.default_value->dump() + " is not of type " + decl.type);
       }
     }
@@ -87,18 +89,19 @@ class Validator {
   }
 
   void CheckSecrets() {
+    const Place secrets(root_, "secrets");
     for (const auto& [name, decl] : p_.secrets) {
-      std::string ptr = PointerAppend("/secrets", name);
+      const Place ptr(secrets, name);
       if (!IsValidName(name)) {
         Error(ptr, "secret name " + Quote(name) +
                        " must match [A-Za-z_][A-Za-z0-9_-]*");
       }
       if (decl.from != "env" && decl.from != "file") {
-        Error(PointerAppend(ptr, "from"),
+        Error(Place(ptr, "from"),
               "secrets come from \"env\" or \"file\", not " + Quote(decl.from));
       }
       if (!decl.env.empty() && !IsEnvName(decl.env)) {
-        Error(PointerAppend(ptr, "env"),
+        Error(Place(ptr, "env"),
               Quote(decl.env) + " is not an environment variable name");
       }
     }
@@ -106,29 +109,31 @@ class Validator {
 
   void CheckStep(size_t i) {
     const Step& step = p_.steps[i];
-    const std::string ptr = PointerAppend("/steps", i);
+    const Place steps(root_, "steps");
+    const Place ptr(steps, i);
     const std::string where = "step " + Quote(step.id) + ": ";
     if (!IsValidStepId(step.id)) {
-      Error(PointerAppend(ptr, "id"),
+      Error(Place(ptr, "id"),
             where + "id must match [a-z][a-z0-9_-]{0,62}");
     } else if (index_.at(step.id) != static_cast<int>(i)) {
-      Error(PointerAppend(ptr, "id"),
+      Error(Place(ptr, "id"),
             where + "duplicate id; the first is at " +
-                PointerAppend("/steps", static_cast<size_t>(index_.at(step.id))));
+                "/steps/" + std::to_string(index_.at(step.id)));
     }
     const KindSpec* kind = FindKind(step.uses);
     if (kind == nullptr) {
       std::string message = where + "unknown step kind " + Quote(step.uses);
       std::string suggestion = SuggestSpelling(step.uses, KindNames());
       if (!suggestion.empty()) message += " (did you mean " + Quote(suggestion) + "?)";
-      Error(PointerAppend(ptr, "uses"), message);
+      Error(Place(ptr, "uses"), message);
     } else {
       CheckWith(step, *kind, ptr, where);
     }
     CheckNeeds(step, i, ptr, where);
-    CheckReferencesIn(step.with, step, i, PointerAppend(ptr, "with"), where);
+    CheckReferencesIn(step.with, step, i, Place(ptr, "with"), where);
+    const Place env(ptr, "env");
     for (const auto& [name, value] : step.env) {
-      std::string env_ptr = PointerAppend(PointerAppend(ptr, "env"), name);
+      const Place env_ptr(env, name);
       if (!IsEnvName(name)) {
         Error(env_ptr, where + Quote(name) + " is not an environment variable name");
       } else if (name.rfind("TAME_", 0) == 0) {
@@ -138,16 +143,16 @@ class Validator {
     }
     if (!step.if_condition.empty() && step.if_condition != "success" &&
         step.if_condition != "failure" && step.if_condition != "always") {
-      Error(PointerAppend(ptr, "if"),
+      Error(Place(ptr, "if"),
             where + Quote(step.if_condition) +
                 " is not a condition; use success, failure or always");
     }
-    CheckDuration(step.timeout, PointerAppend(ptr, "timeout"), where);
-    if (step.retries) CheckRetries(*step.retries, PointerAppend(ptr, "retries"), where);
+    CheckDuration(step.timeout, Place(ptr, "timeout"), where);
+    if (step.retries) CheckRetries(*step.retries, Place(ptr, "retries"), where);
     if (step.cache && step.cache->has_inputs) {
       for (size_t k = 0; k < step.cache->inputs.size(); ++k) {
         if (step.cache->inputs[k].empty()) {
-          Error(PointerAppend(PointerAppend(PointerAppend(ptr, "cache"), "inputs"), k),
+          Error(Place(Place(Place(ptr, "cache"), "inputs"), k),
                 where + "empty input pattern");
         }
       }
@@ -155,7 +160,7 @@ class Validator {
     CheckOutputs(step, kind, ptr, where);
   }
 
-  void CheckDuration(const std::string& text, const std::string& ptr,
+  void CheckDuration(const std::string& text, const Place& ptr,
                      const std::string& where) {
     if (text.empty()) return;
     int64_t ms;
@@ -163,34 +168,34 @@ class Validator {
     if (!ParseDuration(text, &ms, &error)) Error(ptr, where + error);
   }
 
-  void CheckRetries(const Retries& r, const std::string& ptr, const std::string& where) {
+  void CheckRetries(const Retries& r, const Place& ptr, const std::string& where) {
     if (r.max < 0 || r.max > 100) {
-      Error(PointerAppend(ptr, "max"), where + "retries.max must be from 0 to 100");
+      Error(Place(ptr, "max"), where + "retries.max must be from 0 to 100");
     }
-    CheckDuration(r.backoff, PointerAppend(ptr, "backoff"), where);
+    CheckDuration(r.backoff, Place(ptr, "backoff"), where);
     if (r.factor && (*r.factor < 1 || *r.factor > 100)) {
-      Error(PointerAppend(ptr, "factor"), where + "retries.factor must be from 1 to 100");
+      Error(Place(ptr, "factor"), where + "retries.factor must be from 1 to 100");
     }
     for (size_t k = 0; k < r.on_exit_codes.size(); ++k) {
       int code = r.on_exit_codes[k];
       if (code < 1 || code > 255) {
-        Error(PointerAppend(PointerAppend(ptr, "on_exit_codes"), k),
+        Error(Place(Place(ptr, "on_exit_codes"), k),
               where + "exit code " + std::to_string(code) + " is not from 1 to 255");
       }
     }
   }
 
-  void CheckOutputs(const Step& step, const KindSpec* kind, const std::string& ptr,
+  void CheckOutputs(const Step& step, const KindSpec* kind, const Place& ptr,
                     const std::string& where) {
     if (step.outputs.empty()) return;
-    std::string outputs_ptr = PointerAppend(ptr, "outputs");
+    const Place outputs_ptr(ptr, "outputs");
     if (kind != nullptr && !kind->declares_outputs) {
       Error(outputs_ptr, where + step.uses + " steps have fixed outputs; only "
                                  "shell steps declare their own");
       return;
     }
     for (const auto& [name, decl] : step.outputs) {
-      std::string p = PointerAppend(outputs_ptr, name);
+      const Place p(outputs_ptr, name);
       if (!IsValidName(name)) {
         Error(p, where + "output name " + Quote(name) +
                      " must match [A-Za-z_][A-Za-z0-9_-]*");
@@ -200,20 +205,27 @@ class Validator {
                      path.rfind("../", 0) == 0 || path.find("/../") != std::string::npos ||
                      (path.size() >= 3 && path.compare(path.size() - 3, 3, "/..") == 0);
       if (escapes) {
-        Error(PointerAppend(p, "path"),
+        Error(Place(p, "path"),
               where + "output path " + Quote(path) + " must stay inside the workspace");
       }
     }
   }
 
-  void CheckNeeds(const Step& step, size_t i, const std::string& ptr,
+  void CheckNeeds(const Step& step, size_t i, const Place& ptr,
                   const std::string& where) {
-    std::set<std::string> seen;
+    // Lists of needs are short: a linear search beats a set, but a long
+    // fan-in list gets one so that it stays linear.
+    const bool long_list = step.needs.size() > 16;
+    std::unordered_set<std::string_view> seen;
+    const Place needs(ptr, "needs");
     for (size_t k = 0; k < step.needs.size(); ++k) {
       const std::string& need = step.needs[k];
-      std::string p = PointerAppend(PointerAppend(ptr, "needs"), k);
+      const Place p(needs, k);
       auto it = index_.find(need);
-      if (!seen.insert(need).second) {
+      auto before = step.needs.begin() + static_cast<std::ptrdiff_t>(k);
+      bool repeated = long_list ? !seen.insert(need).second
+                                : std::find(step.needs.begin(), before, need) != before;
+      if (repeated) {
         Error(p, where + "needs " + Quote(need) + " twice");
       } else if (it == index_.end()) {
         Error(p, where + "needs " + Quote(need) + ", which is not a step" +
@@ -236,12 +248,11 @@ class Validator {
   // Every string in `value` may hold references; each must name something
   // that exists, and a step output must be one the step publishes.
   void CheckReferencesIn(const Json& value, const Step& step, size_t i,
-                         const std::string& base, const std::string& where) {
-    ForEachString(value, [&](const std::string& suffix, const std::string& text) {
+                         const Place& base, const std::string& where) {
+    ForEachString(value, base, [&](const Place& ptr, const std::string& text) {
       if (text.find("${{") == std::string::npos) return;
       std::vector<Reference> refs;
       std::string error;
-      std::string ptr = base + suffix;
       if (!ParseReferences(text, &refs, &error)) {
         Error(ptr, where + error);
         return;
@@ -251,7 +262,7 @@ class Validator {
   }
 
   void CheckReference(const Reference& ref, const Step& step, size_t i,
-                      const std::string& ptr, const std::string& where) {
+                      const Place& ptr, const std::string& where) {
     const std::string text = "${{ " + ref.Text() + " }}";
     switch (ref.kind) {
       case RefKind::kParam:
@@ -297,14 +308,14 @@ class Validator {
     return false;
   }
 
-  void CheckWith(const Step& step, const KindSpec& kind, const std::string& ptr,
+  void CheckWith(const Step& step, const KindSpec& kind, const Place& ptr,
                  const std::string& where) {
-    const std::string with_ptr = PointerAppend(ptr, "with");
+    const Place with_ptr(ptr, "with");
     std::vector<std::string> names;
     for (const ParamSpec& spec : kind.params) names.push_back(spec.name);
     for (const auto& [name, value] : step.with.items()) {
       const ParamSpec* spec = FindParam(kind, name);
-      std::string p = PointerAppend(with_ptr, name);
+      const Place p(with_ptr, name);
       if (spec == nullptr) {
         std::string message = where + kind.uses + " has no param " + Quote(name);
         std::string s = SuggestSpelling(name, names);
@@ -331,7 +342,7 @@ class Validator {
     return ParseReferences(text, &refs, &error) && IsWholeReference(text, refs);
   }
 
-  void CheckParamValue(const ParamSpec& spec, const Json& value, const std::string& ptr,
+  void CheckParamValue(const ParamSpec& spec, const Json& value, const Place& ptr,
                        const std::string& where) {
     const std::string name = Quote(spec.name);
     auto type_error = [&](const char* expected) {
@@ -379,7 +390,7 @@ class Validator {
         if (!value.is_array()) return type_error("an array of strings");
         for (size_t k = 0; k < value.size(); ++k) {
           if (!value[k].is_string()) {
-            Error(PointerAppend(ptr, k), where + name + " items must be strings");
+            Error(Place(ptr, k), where + name + " items must be strings");
           }
         }
         return;
@@ -387,7 +398,7 @@ class Validator {
         if (!value.is_object()) return type_error("an object of strings");
         for (const auto& [key, item] : value.items()) {
           if (!item.is_string()) {
-            Error(PointerAppend(ptr, key), where + name + " values must be strings");
+            Error(Place(ptr, key), where + name + " values must be strings");
           }
         }
         return;
@@ -397,7 +408,7 @@ class Validator {
     }
   }
 
-  void CheckEnum(const ParamSpec& spec, const Json& value, const std::string& ptr,
+  void CheckEnum(const ParamSpec& spec, const Json& value, const Place& ptr,
                  const std::string& where) {
     if (IsDeferred(value)) return;
     std::string list;
@@ -409,7 +420,7 @@ class Validator {
                    value.dump());
   }
 
-  void CheckRules(const Json& value, const std::string& ptr, const std::string& where) {
+  void CheckRules(const Json& value, const Place& ptr, const std::string& where) {
     if (!value.is_array() || value.empty()) {
       Error(ptr, where + "\"rules\" must be a non-empty array of "
                          "{ \"metric\", \"op\", \"value\" }");
@@ -418,13 +429,13 @@ class Validator {
     static const std::set<std::string> kOps = {">=", ">", "<=", "<", "==", "!="};
     for (size_t k = 0; k < value.size(); ++k) {
       const Json& rule = value[k];
-      std::string p = PointerAppend(ptr, k);
+      const Place p(ptr, k);
       if (!rule.is_object()) {
         Error(p, where + "a rule is an object { \"metric\", \"op\", \"value\" }");
         continue;
       }
       for (const auto& [key, item] : rule.items()) {
-        std::string kp = PointerAppend(p, key);
+        const Place kp(p, key);
         if (key == "metric") {
           if (!item.is_string() || item.get_ref<const std::string&>().empty()) {
             Error(kp, where + "\"metric\" must be a metric name or dot path");
@@ -450,8 +461,9 @@ class Validator {
   }
 
   void CheckLayout() {
+    const Place layout(root_, "layout");
     for (const auto& [id, pos] : p_.layout) {
-      std::string ptr = PointerAppend("/layout", id);
+      const Place ptr(layout, id);
       if (index_.count(id) == 0) {
         Error(ptr, "layout names step " + Quote(id) + ", which does not exist");
       }
@@ -462,22 +474,25 @@ class Validator {
   }
 
   void CheckCycle() {
-    Graph graph = BuildGraph(p_);
-    std::vector<int> cycle = FindCycle(graph);
+    std::vector<int> cycle = FindCycle(graph_);
     if (!cycle.empty()) {
-      Error(PointerAppend("/steps", static_cast<size_t>(cycle[0])),
+      Error(Place(Place(root_, "steps"), static_cast<size_t>(cycle[0])),
             DescribeCycle(p_, cycle));
     }
   }
 
   const Pipeline& p_;
-  std::unordered_map<std::string, int> index_;  // first step with each id
+  const Place root_;
+  Graph graph_;
+  const std::unordered_map<std::string, int>& index_;  // first step with each id
   Diagnostics errors_;
 };
 
 }  // namespace
 
-Diagnostics Validate(const Pipeline& pipeline) { return Validator(pipeline).Run(); }
+Diagnostics Validate(const Pipeline& pipeline, Graph* graph) {
+  return Validator(pipeline).Run(graph);
+}
 
 LoadResult LoadAndValidate(std::string_view text, const LoadOptions& options) {
   LoadResult result = LoadPipeline(text, options);

@@ -7,13 +7,15 @@
 
 #include "core/catalog.h"
 #include "core/diagnostic.h"
+#include "core/graph.h"
 #include "core/load.h"
 #include "core/pipeline.h"
 
 namespace tame {
 
 /// Every problem found, in file order; empty when the pipeline is valid.
-Diagnostics Validate(const Pipeline& pipeline);
+/// The dependency graph built on the way is moved into `graph` when given.
+Diagnostics Validate(const Pipeline& pipeline, Graph* graph = nullptr);
 
 /// Loads and, when the structure is sound, validates `text`: what
 /// `tame validate` reports. `result.pipeline` is set when it loaded.
