@@ -1,14 +1,13 @@
 // The designer in the browser: a GLFW window on the page's canvas with a
 // WebGL2 context, Dear ImGui drawing into it, and a main loop driven by the
 // browser's animation frames. web/glue.js is the page's side of this file.
+#include <GLFW/glfw3.h>
 #include <emscripten.h>
 #include <emscripten/html5.h>
-#include <GLFW/glfw3.h>
 
 #include <cstdio>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/catalog.h"
 #include "designer-wasm/main_window.h"
@@ -45,7 +44,8 @@ ImVec2 FitToCanvas() {
   const int height = static_cast<int>(css_height);
   int current_width = 0;
   int current_height = 0;
-  emscripten_get_canvas_element_size("#canvas", &current_width, &current_height);
+  emscripten_get_canvas_element_size("#canvas", &current_width,
+                                     &current_height);
   if (width > 0 && height > 0 &&
       (width != current_width || height != current_height)) {
     emscripten_set_canvas_element_size("#canvas", width, height);
@@ -112,7 +112,8 @@ int main() {
   static App app;
   app.window = glfwCreateWindow(1280, 720, "tame designer", nullptr, nullptr);
   if (app.window == nullptr) {
-    std::fprintf(stderr, "tame designer: this browser gave no WebGL2 context\n");
+    std::fprintf(stderr,
+                 "tame designer: this browser gave no WebGL2 context\n");
     return 1;
   }
   glfwMakeContextCurrent(app.window);

@@ -42,14 +42,11 @@ const mimeTypes = {
 // A static file server for `dir` on 127.0.0.1, on a free port.
 async function serve(dir) {
   const server = http.createServer(async (request, response) => {
-    const url = new URL(request.url, 'http://127.0.0.1');
-    const name = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
-    const file = path.join(dir, path.normalize(name));
-    if (request.method !== 'GET' || !file.startsWith(dir + path.sep)) {
-      response.writeHead(404).end();
-      return;
-    }
     try {
+      const { pathname } = new URL(request.url, 'http://127.0.0.1');
+      const name = pathname === '/' ? '/index.html' : decodeURIComponent(pathname);
+      const file = path.join(dir, path.normalize(name));
+      if (request.method !== 'GET' || !file.startsWith(dir + path.sep)) throw new Error();
       const body = await fs.readFile(file);
       const type = mimeTypes[path.extname(file)] ?? 'application/octet-stream';
       response.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' }).end(body);
@@ -94,17 +91,21 @@ function rgbAt(image, x, y) {
   return (image.rgba[i] << 16) | (image.rgba[i + 1] << 8) | image.rgba[i + 2];
 }
 
-// Measures a screenshot of the whole page: how many pixels of each colour in
-// `colors` the palette panel holds, how many distinct colours it has, and the
-// canvas area's most common colour and its share of the area.
+// Measures a screenshot of the whole page: how many pixels are pure black (the
+// colour the frame is cleared to, so where the designer drew nothing), how
+// many pixels of each colour in `colors` the palette panel holds, how many
+// distinct colours it has, and the canvas area's most common colour and its
+// share of the area.
 function measureScreenshot(image, colors) {
   const wanted = colors.map((hex) => parseInt(hex.slice(1), 16));
   const swatchPixels = wanted.map(() => 0);
   const paletteColors = new Set();
   const canvasCounts = new Map();
+  let blackPixels = 0;
   for (let y = 0; y < image.height; ++y) {
     for (let x = 0; x < image.width; ++x) {
       const rgb = rgbAt(image, x, y);
+      if (rgb === 0) ++blackPixels;
       if (x < paletteWidth) {
         paletteColors.add(rgb);
         wanted.forEach((color, k) => { if (color === rgb) ++swatchPixels[k]; });
@@ -116,6 +117,7 @@ function measureScreenshot(image, colors) {
   let [top, topCount] = [0, 0];
   for (const [rgb, count] of canvasCounts) if (count > topCount) [top, topCount] = [rgb, count];
   return {
+    blackPixels,
     swatchPixels,
     paletteColorCount: paletteColors.size,
     canvasColorCount: canvasCounts.size,
@@ -181,6 +183,7 @@ const tests = [
     check(image.width === viewport.width && image.height === viewport.height,
           `screenshot is ${image.width}x${image.height}`);
     const shot = measureScreenshot(image, kinds.map((kind) => kind.color));
+    check(shot.blackPixels === 0, `${shot.blackPixels} pixels are left undrawn (black)`);
 
     // Each kind's swatch is a filled square of its colour, at least 12x12
     // pixels, so most of its pixels carry the exact colour.
@@ -250,6 +253,16 @@ const tests = [
       throw new Error(`after resizing to ${size.width}x${size.height} the drawing buffer ` +
                       `is ${width}x${height}`);
     });
+    await frames(page, 2);
+    const image = decodePng(await page.screenshot());
+    const shot = measureScreenshot(image, []);
+    check(image.width === size.width && image.height === size.height,
+          `screenshot is ${image.width}x${image.height}`);
+    check(shot.blackPixels === 0,
+          `${shot.blackPixels} pixels are left undrawn (black) after the resize`);
+    check(shot.canvasTopShare > 0.8,
+          `the canvas background covers ${(100 * shot.canvasTopShare).toFixed(1)}% ` +
+          'of the canvas after the resize');
     check(problems.length === 0, problems.join('\n'));
   }],
 ];
@@ -280,6 +293,7 @@ async function main() {
     }
   } finally {
     if (browser) await browser.close();
+    server.closeAllConnections();
     server.close();
   }
   console.log(`e2e: ${passed} passed, ${failed} failed`);
