@@ -1,0 +1,117 @@
+#include "core/approval.h"
+
+#include <gtest/gtest.h>
+
+namespace tame {
+namespace {
+
+ApprovalStatement Make(const std::string& signer, bool approve = true) {
+  ApprovalStatement s;
+  s.pipeline = std::string(64, 'a');
+  s.run = "20261124T040000Z-abcd";
+  s.step = "signoff";
+  s.approve = approve;
+  s.signer = signer;
+  s.time = "2026-11-24T04:00:00Z";
+  return s;
+}
+
+SignedStatement Signed(ApprovalStatement s, const std::string& file, bool verified = true) {
+  return SignedStatement{std::move(s), file, verified};
+}
+
+ApprovalSpec Spec() {
+  ApprovalSpec spec;
+  spec.pipeline = std::string(64, 'a');
+  spec.run = "20261124T040000Z-abcd";
+  spec.step = "signoff";
+  spec.approvers = {"alice", "bob", "carol"};
+  spec.required = 2;
+  spec.initiator = "alice";
+  return spec;
+}
+
+TEST(ApprovalTest, StatementRoundTrip) {
+  ApprovalStatement s = Make("bob", false);
+  s.comment = "metrics look off\non two lines";
+  std::string text = StatementText(s);
+  EXPECT_EQ(text,
+            "tame-approval 1\npipeline: " + std::string(64, 'a') +
+                "\nrun: 20261124T040000Z-abcd\nstep: signoff\ndecision: reject\nsigner: bob\n"
+                "time: 2026-11-24T04:00:00Z\ncomment: metrics look off on two lines\n");
+  ApprovalStatement back;
+  std::string error;
+  ASSERT_TRUE(ParseStatement(text, &back, &error)) << error;
+  EXPECT_EQ(back.signer, "bob");
+  EXPECT_FALSE(back.approve);
+  EXPECT_EQ(back.comment, "metrics look off on two lines");
+}
+
+TEST(ApprovalTest, ParseRefusesAnythingElse) {
+  std::string good = StatementText(Make("bob"));
+  ApprovalStatement out;
+  std::string error;
+  EXPECT_FALSE(ParseStatement("hello\n", &out, &error));
+  EXPECT_EQ(error, "not a tame approval statement (the first line is not \"tame-approval 1\")");
+  EXPECT_FALSE(ParseStatement(good + "extra: 1\n", &out, &error));
+  EXPECT_EQ(error, "the statement has 9 lines; expected 8");
+  std::string bad = good;
+  bad.replace(bad.find("approve"), 7, "maybe");
+  EXPECT_FALSE(ParseStatement(bad, &out, &error));
+  EXPECT_EQ(error, "decision must be approve or reject, not \"maybe\"");
+  EXPECT_FALSE(ParseStatement(good.substr(0, good.size() - 1), &out, &error));
+  EXPECT_EQ(error, "the statement does not end with a line break");
+  std::string swapped = good;
+  swapped.replace(swapped.find("run:"), 4, "ran:");
+  EXPECT_FALSE(ParseStatement(swapped, &out, &error));
+  EXPECT_EQ(error, "line 3 should start with \"run: \"");
+}
+
+TEST(ApprovalTest, TwoOfThree) {
+  ApprovalTally t = TallyApprovals(Spec(), {Signed(Make("bob"), "1"), Signed(Make("carol"), "2")});
+  EXPECT_EQ(t.state, ApprovalTally::State::kApproved);
+  EXPECT_EQ(t.approved_by, (std::vector<std::string>{"bob", "carol"}));
+  EXPECT_TRUE(t.refused.empty());
+}
+
+TEST(ApprovalTest, OneIsNotEnoughAndDuplicatesCountOnce) {
+  ApprovalTally t = TallyApprovals(Spec(), {Signed(Make("bob"), "1"), Signed(Make("bob"), "2")});
+  EXPECT_EQ(t.state, ApprovalTally::State::kPending);
+  EXPECT_EQ(t.refused,
+            std::vector<std::string>{"2: \"bob\" has approved already; one approval a person"});
+}
+
+TEST(ApprovalTest, ForgedReplayedUnlistedAndInitiator) {
+  ApprovalSpec spec = Spec();
+  spec.exclude_initiator = true;
+  ApprovalStatement other_run = Make("bob");
+  other_run.run = "20261101T000000Z-0000";
+  ApprovalStatement other_step = Make("carol");
+  other_step.step = "deploy";
+  ApprovalStatement other_pipeline = Make("carol");
+  other_pipeline.pipeline = std::string(64, 'b');
+  ApprovalTally t = TallyApprovals(
+      spec, {Signed(Make("carol"), "forged", false), Signed(other_run, "run"),
+             Signed(other_step, "step"), Signed(other_pipeline, "pipeline"),
+             Signed(Make("mallory"), "unlisted"), Signed(Make("alice"), "self")});
+  EXPECT_EQ(t.state, ApprovalTally::State::kPending);
+  EXPECT_EQ(t.refused,
+            (std::vector<std::string>{
+                "forged: the signature does not verify for \"carol\"",
+                "run: signed for run 20261101T000000Z-0000, not 20261124T040000Z-abcd",
+                "step: signed for step \"deploy\", not \"signoff\"",
+                "pipeline: signed for another pipeline (bbbbbbbbbbbb...)",
+                "unlisted: \"mallory\" is not one of the approvers",
+                "self: \"alice\" started this run and may not approve it"}));
+}
+
+TEST(ApprovalTest, ARejectionEndsIt) {
+  ApprovalTally t = TallyApprovals(
+      Spec(), {Signed(Make("bob"), "1"), Signed(Make("carol", false), "2"), Signed(Make("alice"), "3")});
+  EXPECT_EQ(t.state, ApprovalTally::State::kRejected);
+  EXPECT_EQ(t.rejected_by, "carol");
+  EXPECT_EQ(t.approved_by, std::vector<std::string>{"bob"});
+}
+
+}  // namespace
+}  // namespace tame
