@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "core/load.h"
+#include "runner/steps/step.h"
 
 namespace tame {
 namespace {
@@ -158,6 +159,7 @@ int RunCli(int argc, char** argv) {
     return kExitInvalid;
   }
   std::string name = argv[1];
+  if (name == "__step") return RunStepProcess(argc, argv);  // see steps/step.h
   if (name == "--version" || name == "version") {
     std::cout << "tame " << kVersion << " (pipeline format 1)\n";
     return kExitOk;
