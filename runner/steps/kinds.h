@@ -7,6 +7,7 @@
 
 namespace tame {
 
+int RunApproval(const StepContext& context);     // approval.cc
 int RunMetricsGate(const StepContext& context);  // metrics_gate.cc
 
 }  // namespace tame

@@ -20,6 +20,7 @@ struct KindEntry {
 
 // Every kind with code of its own; shell steps are run by the session.
 const KindEntry kKinds[] = {
+    {"approval", RunApproval},
     {"metrics.gate", RunMetricsGate},
 };
 
