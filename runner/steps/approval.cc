@@ -14,6 +14,7 @@
 #include "runner/files.h"
 #include "runner/steps/approvals.h"
 #include "runner/steps/kinds.h"
+#include "runner/steps/webhook.h"
 
 namespace tame {
 namespace {
@@ -93,6 +94,17 @@ int RunApproval(const StepContext& context) {
             << "  approve: tame approve " << spec.run << " " << spec.step << " --key KEY\n"
             << "  reject:  tame approve " << spec.run << " " << spec.step
             << " --key KEY --reject --comment WHY\n";
+
+  const std::string webhook = context.String("notify");
+  if (!webhook.empty()) {
+    std::string error;
+    std::string text = "run " + spec.run + " waits for " + std::to_string(spec.required) +
+                       " of " + Join(spec.approvers) + " to sign off step \"" + spec.step +
+                       "\": tame approve " + spec.run + " " + spec.step + " --key KEY";
+    if (!PostJson(webhook, WebhookMessage(text, spec.step), WebhookOptions(), &error)) {
+      std::cout << "warning: the approvers were not notified: " << error << "\n";
+    }
+  }
 
   auto start = std::chrono::steady_clock::now();
   std::set<std::string> reported;

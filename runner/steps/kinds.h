@@ -9,6 +9,7 @@ namespace tame {
 
 int RunApproval(const StepContext& context);     // approval.cc
 int RunMetricsGate(const StepContext& context);  // metrics_gate.cc
+int RunNotify(const StepContext& context);       // notify.cc
 
 }  // namespace tame
 

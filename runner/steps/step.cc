@@ -22,6 +22,7 @@ struct KindEntry {
 const KindEntry kKinds[] = {
     {"approval", RunApproval},
     {"metrics.gate", RunMetricsGate},
+    {"notify", RunNotify},
 };
 
 std::string Env(const char* name) {
