@@ -7,18 +7,34 @@
 namespace tame {
 namespace {
 
-void AddStepReferences(const std::string& text,
-                       const std::unordered_map<std::string, int>& index,
-                       std::vector<int>* deps) {
-  if (text.find("${{") == std::string::npos) return;
-  std::vector<Reference> refs;
-  std::string error;
-  ParseReferences(text, &refs, &error);  // errors are Validate()'s to report
-  for (const Reference& ref : refs) {
-    if (ref.kind != RefKind::kStepOutput) continue;
-    auto it = index.find(ref.step);
-    if (it != index.end()) deps->push_back(it->second);
+// Calls fn(source, output) for each `${{ steps.SOURCE.outputs.OUTPUT }}` in
+// the step's params and environment whose SOURCE is a step in `index`.
+// Malformed references are Validate()'s to report; here they are skipped.
+template <typename Fn>
+void ForEachStepReference(const Step& step, const std::unordered_map<std::string, int>& index,
+                          Fn&& fn) {
+  auto scan = [&](const std::string& text) {
+    if (text.find("${{") == std::string::npos) return;
+    std::vector<Reference> refs;
+    std::string error;
+    ParseReferences(text, &refs, &error);
+    for (const Reference& ref : refs) {
+      if (ref.kind != RefKind::kStepOutput) continue;
+      auto it = index.find(ref.step);
+      if (it != index.end()) fn(it->second, ref.name);
+    }
+  };
+  ForEachString(step.with, Place(), [&](const Place&, const std::string& text) { scan(text); });
+  for (const auto& [name, value] : step.env) scan(value);
+}
+
+std::unordered_map<std::string, int> IndexSteps(const Pipeline& pipeline) {
+  std::unordered_map<std::string, int> index;
+  index.reserve(pipeline.steps.size());
+  for (size_t i = 0; i < pipeline.steps.size(); ++i) {
+    index.emplace(pipeline.steps[i].id, static_cast<int>(i));  // the first of an id wins
   }
+  return index;
 }
 
 }  // namespace
@@ -26,9 +42,8 @@ void AddStepReferences(const std::string& text,
 Graph BuildGraph(const Pipeline& pipeline) {
   const size_t n = pipeline.steps.size();
   Graph graph;
-  std::unordered_map<std::string, int>& index = graph.index;
-  index.reserve(n);
-  for (size_t i = 0; i < n; ++i) index.emplace(pipeline.steps[i].id, static_cast<int>(i));
+  graph.index = IndexSteps(pipeline);
+  const std::unordered_map<std::string, int>& index = graph.index;
 
   graph.deps.resize(n);
   graph.dependents.resize(n);
@@ -39,10 +54,9 @@ Graph BuildGraph(const Pipeline& pipeline) {
       auto it = index.find(need);
       if (it != index.end()) deps.push_back(it->second);
     }
-    ForEachString(step.with, Place(), [&](const Place&, const std::string& text) {
-      AddStepReferences(text, index, &deps);
+    ForEachStepReference(step, index, [&](int source, const std::string&) {
+      deps.push_back(source);
     });
-    for (const auto& [name, value] : step.env) AddStepReferences(value, index, &deps);
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
     deps.erase(std::remove(deps.begin(), deps.end(), static_cast<int>(i)), deps.end());
@@ -52,10 +66,7 @@ Graph BuildGraph(const Pipeline& pipeline) {
 }
 
 std::vector<Edge> ListEdges(const Pipeline& pipeline) {
-  std::unordered_map<std::string, int> index;
-  for (size_t i = 0; i < pipeline.steps.size(); ++i) {
-    index.emplace(pipeline.steps[i].id, static_cast<int>(i));
-  }
+  const std::unordered_map<std::string, int> index = IndexSteps(pipeline);
   std::vector<Edge> edges;
   for (size_t i = 0; i < pipeline.steps.size(); ++i) {
     const Step& step = pipeline.steps[i];
@@ -72,22 +83,13 @@ std::vector<Edge> ListEdges(const Pipeline& pipeline) {
         edge_from(it->second).needs = true;
       }
     }
-    auto add_refs = [&](const Place&, const std::string& text) {
-      if (text.find("${{") == std::string::npos) return;
-      std::vector<Reference> refs;
-      std::string error;
-      ParseReferences(text, &refs, &error);
-      for (const Reference& ref : refs) {
-        auto it = ref.kind == RefKind::kStepOutput ? index.find(ref.step) : index.end();
-        if (it == index.end() || it->second == static_cast<int>(i)) continue;
-        std::vector<std::string>& outputs = edge_from(it->second).outputs;
-        if (std::find(outputs.begin(), outputs.end(), ref.name) == outputs.end()) {
-          outputs.push_back(ref.name);
-        }
+    ForEachStepReference(step, index, [&](int source, const std::string& output) {
+      if (source == static_cast<int>(i)) return;
+      std::vector<std::string>& outputs = edge_from(source).outputs;
+      if (std::find(outputs.begin(), outputs.end(), output) == outputs.end()) {
+        outputs.push_back(output);
       }
-    };
-    ForEachString(step.with, Place(), add_refs);
-    for (const auto& [name, value] : step.env) add_refs(Place(), value);
+    });
     for (auto& [from, edge] : by_source) {
       std::sort(edge.outputs.begin(), edge.outputs.end());
       edges.push_back(std::move(edge));
