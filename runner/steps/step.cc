@@ -21,6 +21,12 @@ struct KindEntry {
 // Every kind with code of its own; shell steps are run by the session.
 const KindEntry kKinds[] = {
     {"approval", RunApproval},
+    {"docker.build", RunDockerBuild},
+    {"docker.push", RunDockerPush},
+    {"git.checkout", RunGitCheckout},
+    {"git.tag", RunGitTag},
+    {"http.check", RunHttpCheck},
+    {"k8s.deploy", RunK8sDeploy},
     {"metrics.gate", RunMetricsGate},
     {"notify", RunNotify},
 };
