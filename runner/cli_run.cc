@@ -23,6 +23,7 @@
 #include "core/sha256.h"
 #include "core/validate.h"
 #include "runner/cli.h"
+#include "runner/steps/approvals.h"
 #include "runner/files.h"
 #include "runner/run/console.h"
 #include "runner/run/journal.h"
@@ -343,6 +344,7 @@ int CmdRun(const Args& args) {
                   {"hash", state.pipeline_hash},
                   {"file", state.pipeline_file},
                   {"workspace", state.workspace},
+                  {"initiator", RunInitiator()},
                   {"params", params},
                   {"jobs", state.jobs},
                   {"cache", state.use_cache},

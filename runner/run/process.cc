@@ -203,9 +203,15 @@ std::vector<pid_t> ChildrenOfTame() {
   return pids;
 }
 
-std::string FindInPath(const std::string& name, const std::vector<std::string>& env) {
+std::string FindInPath(const std::string& name, const std::vector<std::string>& env,
+                       const std::vector<std::string>* base_env) {
   if (name.find('/') != std::string::npos) return name;
   std::string path = "/usr/local/bin:/usr/bin:/bin";
+  if (base_env != nullptr) {
+    for (const std::string& var : *base_env) {
+      if (var.rfind("PATH=", 0) == 0) path = var.substr(5);
+    }
+  }
   for (const std::string& var : env) {
     if (var.rfind("PATH=", 0) == 0) path = var.substr(5);
   }
@@ -273,7 +279,7 @@ void RaiseInterrupt() { OnSignal(SIGINT); }
 
 bool Spawn(const SpawnSpec& spec, pid_t* pid, int* output_fd, std::string* error) {
   namespace bp = boost::process;
-  std::string program = FindInPath(spec.program, spec.env);
+  std::string program = FindInPath(spec.program, spec.env, spec.base_env);
   if (program.empty()) {
     *error = "cannot start " + spec.program + ": not found in PATH";
     return false;
@@ -288,7 +294,20 @@ bool Spawn(const SpawnSpec& spec, pid_t* pid, int* output_fd, std::string* error
   // rebuilds its whole block on every variable set, which costs more than
   // the rest of a step's start.
   std::vector<char*> envp;
-  envp.reserve(spec.env.size() + 1);
+  envp.reserve(spec.env.size() + (spec.base_env ? spec.base_env->size() : 0) + 1);
+  if (spec.base_env != nullptr) {
+    for (const std::string& var : *spec.base_env) {
+      size_t name_end = var.find('=');
+      bool replaced = false;
+      for (const std::string& own : spec.env) {
+        if (own.size() > name_end && own[name_end] == '=' && own.compare(0, name_end, var, 0, name_end) == 0) {
+          replaced = true;
+          break;
+        }
+      }
+      if (!replaced) envp.push_back(const_cast<char*>(var.c_str()));
+    }
+  }
   for (const std::string& var : spec.env) envp.push_back(const_cast<char*>(var.c_str()));
   envp.push_back(nullptr);
   if (g_dev_null < 0) g_dev_null = open("/dev/null", O_RDONLY | O_CLOEXEC);

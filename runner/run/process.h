@@ -66,7 +66,8 @@ constexpr int kScriptFd = 3;
 struct SpawnSpec {
   std::string program;            // a path, or a name looked up in PATH of `env`
   std::vector<std::string> args;  // after argv[0]
-  std::vector<std::string> env;   // the whole environment, "NAME=VALUE"
+  std::vector<std::string> env;   // "NAME=VALUE": with base_env, the whole environment
+  const std::vector<std::string>* base_env = nullptr;  // less the names `env` sets
   std::string cwd;
   int script_fd = -1;             // when set, given to the process as kScriptFd
 };

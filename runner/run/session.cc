@@ -18,6 +18,7 @@
 #include "core/step_inputs.h"
 #include "core/validate.h"
 #include "runner/files.h"
+#include "runner/steps/approvals.h"
 #include "runner/steps/step.h"
 #include "runner/run/util.h"
 
@@ -278,23 +279,13 @@ bool Session::FailAtStart(int step, const std::string& error, bool retryable, At
   return false;
 }
 
+// The variables a step adds to tame's environment (base_env_, which holds
+// no TAME_* variable): its own, then tame's.
 std::vector<std::string> Session::StepEnvironment(
     int step, int attempt, const std::map<std::string, std::string>& vars) const {
-  // base_env_ holds no TAME_* variable, so tame's own are simply added; a
-  // variable of the step's replaces one of tame's environment by name.
-  std::vector<std::string> env = base_env_;
-  env.reserve(env.size() + vars.size() + 8);
-  for (const auto& [name, value] : vars) {
-    std::string var = name + "=" + value;
-    auto same = std::find_if(env.begin(), env.end(), [&](const std::string& e) {
-      return e.size() > name.size() && e[name.size()] == '=' && e.compare(0, name.size(), name) == 0;
-    });
-    if (same != env.end()) {
-      *same = std::move(var);
-    } else {
-      env.push_back(std::move(var));
-    }
-  }
+  std::vector<std::string> env;
+  env.reserve(vars.size() + 8);
+  for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
   const std::string& id = state_->pipeline.steps[step].id;
   const std::string number = std::to_string(attempt);
   env.push_back("TAME_RUN_ID=" + state_->run_id);
@@ -303,6 +294,9 @@ std::vector<std::string> Session::StepEnvironment(
   env.push_back("TAME_ATTEMPT=" + number);
   env.push_back("TAME_WORKSPACE=" + state_->workspace);
   env.push_back("TAME_RUN_DIR=" + state_->run_dir);
+  env.push_back("TAME_PIPELINE=" + state_->pipeline.name);
+  env.push_back("TAME_PIPELINE_HASH=" + state_->pipeline_hash);
+  env.push_back("TAME_INITIATOR=" + RunInitiator());
   env.push_back("TAME_OUTPUT=" + state_->outputs_dir + "/" + id + "." + number);
   env.push_back(std::string(kTagVariable) + "=" + state_->run_id + "/" + id);
   return env;
@@ -336,6 +330,7 @@ bool Session::StartShell(int step, int attempt, AttemptEnd* end) {
   spec.args.push_back("/dev/fd/" + std::to_string(kScriptFd));
   spec.script_fd = script;
   spec.env = StepEnvironment(step, attempt, cmd.env);
+  spec.base_env = &base_env_;
   spec.cwd = cwd;
   journal_->Flush();
   bool started = Spawn(spec, &a->pid, &a->fd, &error);
@@ -398,6 +393,7 @@ bool Session::StartKind(int step, int attempt, AttemptEnd* end) {
   spec.program = self;
   spec.args = {"__step", def.uses};
   spec.env = StepEnvironment(step, attempt, vars);
+  spec.base_env = &base_env_;
   spec.cwd = state_->workspace;
   journal_->Flush();
   if (!Spawn(spec, &a->pid, &a->fd, &error)) return FailAtStart(step, error, false, end);
@@ -553,15 +549,21 @@ void Session::CollectOutputs(Attempt* a, AttemptEnd* end) {
   std::string error;
   std::map<std::string, std::string> values;
   std::vector<std::string> warnings;
-  // Only declared outputs are kept: nothing else can be referenced.
-  if (def.outputs.empty()) return;
+  // Only outputs that can be referenced are kept: those the step declares,
+  // and those its kind publishes (docker.push's ref, k8s.deploy's revision).
+  std::set<std::string> published;
+  for (const auto& [name, decl] : def.outputs) published.insert(name);
+  if (const KindSpec* kind = FindKind(def.uses)) {
+    for (const OutputSpec& o : kind->outputs) published.insert(o.name);
+  }
+  if (published.empty()) return;
   struct stat st;
   if (stat(a->output_file.c_str(), &st) == 0) {
     if (!ReadFile(a->output_file, kMaxOutputFile, &text, &error)) {
       warnings.push_back("$TAME_OUTPUT: " + error);
     } else {
       for (auto& [name, value] : ParseOutputFile(text, &warnings)) {
-        if (def.outputs.count(name) > 0) values[name] = std::move(value);
+        if (published.count(name) > 0) values[name] = std::move(value);
       }
     }
   }

@@ -406,6 +406,93 @@ class PushCredentialsTest(unittest.TestCase):
         self.assert_password_nowhere(r)
 
 
+def tame_run(pipeline, workdir, params=(), env=None):
+    """`tame run` of a pipeline file or dict in `workdir`; returns (process,
+    report, run folder)."""
+    if isinstance(pipeline, dict):
+        path = os.path.join(workdir, "pipeline.json")
+        write(path, json.dumps(pipeline))
+        pipeline = path
+    argv = [TAME, "run", pipeline, "--log-format", "text"]
+    for param in params:
+        argv += ["--param", param]
+    full_env = dict(os.environ, HOME=os.path.join(workdir, "home"), NO_COLOR="1")
+    full_env.update(ENGINE.env)
+    full_env.update(env or {})
+    r = subprocess.run(argv, cwd=workdir, env=full_env, capture_output=True, text=True,
+                       timeout=600)
+    runs = os.path.join(workdir, ".tame", "runs")
+    run_dir = os.path.join(runs, sorted(os.listdir(runs))[-1]) if os.path.isdir(runs) else None
+    report = json.loads(read(os.path.join(run_dir, "report.json"))) if run_dir else {}
+    return r, report, run_dir
+
+
+class PipelineTest(unittest.TestCase):
+    """The same steps run by `tame run`: the run session starts them, masks
+    their output and passes outputs from step to step."""
+
+    def setUp(self):
+        self.ws = tempfile.mkdtemp(prefix="tame-pipeline-test-", dir=WORKDIR)
+        os.makedirs(os.path.join(self.ws, "home"))
+
+    def tearDown(self):
+        shutil.rmtree(self.ws)
+
+    def outputs(self, report):
+        return {s["id"]: s.get("outputs", {}) for s in report["steps"]}
+
+    def test_the_demo_pipeline(self):
+        bare, sha, _ = services.make_bare_repo(
+            WORKDIR, os.path.basename(self.ws), os.path.join(SOURCE, "examples", "iris-service"))
+        r, report, run_dir = tame_run(os.path.join(SOURCE, "examples", "demo.json"), self.ws, [
+            "repo=" + bare, "registry=" + REGISTRY.address, "base_image=" + BASE])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual([s["status"] for s in report["steps"]], ["succeeded"] * 5)
+        out = self.outputs(report)
+        self.assertEqual(out["checkout"]["sha"], sha)
+        self.assertEqual(out["build"]["image"], "iris:" + sha[:12])
+        digest = out["push"]["digest"]
+        self.assertEqual(REGISTRY.manifest_digest("iris", sha[:12]), digest)
+        self.assertEqual(out["push"]["ref"], "%s/iris@%s" % (REGISTRY.address, digest))
+        self.assertIn("docker.push: ref " + out["push"]["ref"],
+                      read(os.path.join(run_dir, "logs", "push.log")))
+        self.assertIn("gate passed: 1 of 1 rules hold",
+                      read(os.path.join(run_dir, "logs", "gate.log")))
+
+    def test_registry_credentials_never_reach_the_console_or_the_run_folder(self):
+        if AUTH_REGISTRY is None:
+            self.skipTest(AUTH_SKIP)
+        write(os.path.join(self.ws, "ctx", "Dockerfile"), "FROM %s\nRUN echo %s > /id\n"
+              % (BASE, os.path.basename(self.ws)))
+        pipeline = {"version": 1, "name": "secret-push",
+                    "secrets": {"REGISTRY_PASSWORD": {"from": "env"}},
+                    "steps": [
+                        {"id": "build", "uses": "docker.build",
+                         "with": {"context": "ctx", "tags": ["secret-push:1"]}},
+                        {"id": "push", "uses": "docker.push",
+                         "with": {"image": "${{ steps.build.outputs.image }}",
+                                  "registry": AUTH_REGISTRY.address, "username": USER,
+                                  "password": "${{ secrets.REGISTRY_PASSWORD }}"}}]}
+        forms = [PASSWORD, base64.b64encode(PASSWORD.encode()).decode(),
+                 base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()]
+        for password, status in (("wrong-" + PASSWORD, 1), (PASSWORD, 0)):
+            r, report, run_dir = tame_run(pipeline, self.ws,
+                                          env={"REGISTRY_PASSWORD": password})
+            self.assertEqual(r.returncode, status, r.stdout + r.stderr)
+            if status:
+                self.assertIn("refused the credentials of the step's username and password",
+                              r.stdout + r.stderr)
+            else:
+                self.assertEqual(AUTH_REGISTRY.manifest_digest("secret-push", "1"),
+                                 self.outputs(report)["push"]["digest"])
+            for form in forms + ["wrong-" + PASSWORD]:
+                self.assertNotIn(form, r.stdout + r.stderr)
+                for folder, _, files in os.walk(os.path.join(self.ws, ".tame")):
+                    for name in files:
+                        with open(os.path.join(folder, name), "rb") as f:
+                            self.assertNotIn(form.encode(), f.read(), os.path.join(folder, name))
+
+
 def start_services():
     global ENGINE, REGISTRY, AUTH_REGISTRY, AUTH_SKIP, WORKDIR
     WORKDIR = tempfile.mkdtemp(prefix="tame-docker-tests-")

@@ -29,8 +29,9 @@ TARGETS = ["argo", "tekton", "github-actions"]
 SUFFIX = {"argo": "argo.yaml", "tekton": "tekton.yaml", "github-actions": "github.yml"}
 
 
-def tame(*args, cwd=None):
-    return subprocess.run([TAME, *args], capture_output=True, text=True, timeout=30, cwd=cwd)
+def tame(*args, cwd=None, env=None):
+    return subprocess.run([TAME, *args], capture_output=True, text=True, timeout=30, cwd=cwd,
+                          env=env)
 
 
 def strict(definitions, open_names=()):
@@ -269,6 +270,13 @@ class ExportTest(unittest.TestCase):
         push_env = [s for s in github["jobs"]["push"]["steps"]
                     if s["name"] == "tame __step docker.push"][0]["env"]
         self.assertEqual(push_env["TAME_SECRET_REGISTRY_PASSWORD"], "${{ secrets.REGISTRY_PASSWORD }}")
+        # Values in the environment, where `tame run` would read them, stay out.
+        env = dict(os.environ, REGISTRY_PASSWORD="hunter2-secret", SLACK_WEBHOOK="https://hook/x1")
+        for target in TARGETS:
+            result = tame("export", path, "--to", target, env=env)
+            self.assertEqual(result.returncode, 0)
+            for value in ["hunter2-secret", "https://hook/x1"]:
+                self.assertNotIn(value, result.stdout + result.stderr)
 
     def test_options_choose_images(self):
         path = os.path.join(SOURCE, "examples", "local-ml.json")

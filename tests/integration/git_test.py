@@ -343,6 +343,28 @@ class GitTokenTest(unittest.TestCase):
         self.assertNotIn("wrong-token", r.stdout + read(self.argv_log))
 
 
+    def test_through_tame_run_the_token_stays_out_of_the_run_folder(self):
+        pipeline = {"version": 1, "name": "token-run",
+                    "secrets": {"GIT_TOKEN": {"from": "env"}},
+                    "steps": [
+                        {"id": "checkout", "uses": "git.checkout",
+                         "with": {"repo": self.url, "path": "src",
+                                  "token": "${{ secrets.GIT_TOKEN }}"}},
+                        {"id": "tag", "uses": "git.tag",
+                         "with": {"path": "${{ steps.checkout.outputs.path }}", "tag": "run-1",
+                                  "push": True, "token": "${{ secrets.GIT_TOKEN }}"}}]}
+        with open(os.path.join(self.ws, "pipeline.json"), "w") as f:
+            json.dump(pipeline, f)
+        r = subprocess.run([TAME, "run", "pipeline.json"], cwd=self.ws, capture_output=True,
+                           text=True, timeout=120,
+                           env=dict(os.environ, GIT_TOKEN=self.TOKEN, NO_COLOR="1", **self.env))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(git("rev-parse", "run-1^{commit}", cwd=self.bare), self.sha)
+        with open(os.path.join(self.ws, "pipeline.json"), "w") as f:
+            f.write("{}")  # the walk below reads every file of the workspace
+        self.assert_token_nowhere(r.stdout, r.stderr)
+
+
 if __name__ == "__main__":
     TAME, SOURCE = sys.argv[1], sys.argv[2]
     unittest.main(argv=sys.argv[:1], verbosity=2)
