@@ -2,11 +2,13 @@
 #
 # Natively they are found with find_package. Under Emscripten the host's
 # /usr/include must not be on the include path (its libc headers would shadow
-# Emscripten's), so header-only libraries are copied into the build tree and
-# GoogleTest is compiled from the sources Debian ships in /usr/src/googletest.
+# Emscripten's), so header-only libraries are copied into the build tree,
+# GoogleTest is compiled from the sources Debian ships in /usr/src/googletest,
+# and yaml-cpp from its Debian source package, fetched by scripts/setup.sh.
 
 if(NOT EMSCRIPTEN)
   find_package(nlohmann_json 3.11 REQUIRED)
+  find_package(yaml-cpp 0.7 REQUIRED)  # target yaml-cpp
   if(TAME_BUILD_TESTS)
     find_package(GTest REQUIRED)
   endif()
@@ -20,6 +22,22 @@ endif()
 add_library(nlohmann_json INTERFACE)
 target_include_directories(nlohmann_json SYSTEM INTERFACE "${_tame_sysdeps}")
 add_library(nlohmann_json::nlohmann_json ALIAS nlohmann_json)
+
+# yaml-cpp from Debian's source package (scripts/setup.sh fetches it; the
+# binary package has no wasm build), as a static library of the same name as
+# the native target. Core only emits YAML, and the emitter never throws, so
+# it builds without C++ exceptions like the rest (a throw elsewhere in
+# yaml-cpp would abort). Not our code: no warning flags.
+set(_yaml_cpp "${TAME_THIRD_PARTY_DIR}/yaml-cpp")
+if(NOT EXISTS "${_yaml_cpp}/src/emitter.cpp")
+  message(FATAL_ERROR "yaml-cpp sources are missing from ${_yaml_cpp}; "
+                      "run scripts/setup.sh to fetch them.")
+endif()
+file(GLOB _yaml_cpp_sources "${_yaml_cpp}/src/*.cpp")
+add_library(yaml-cpp STATIC ${_yaml_cpp_sources})
+target_include_directories(yaml-cpp SYSTEM PUBLIC "${_yaml_cpp}/include"
+                           PRIVATE "${_yaml_cpp}/src")
+target_compile_definitions(yaml-cpp PRIVATE YAML_CPP_NO_CONTRIB)
 
 if(TAME_BUILD_TESTS)
   set(_gtest_src /usr/src/googletest/googletest)

@@ -77,7 +77,8 @@ std::vector<KindSpec> MakeCatalog() {
          "Names to tag the image with, such as registry/name:tag."),
        P("build_args", T::kStringMap, false, "", "Build-time variables."),
        P("target", T::kString, false, "", "Build stage to stop at.")},
-      {{"image_id", "The built image's id (sha256:...)."}},
+      {{"image_id", "The built image's id (sha256:...)."},
+       {"image", "Its first tag, the name docker.push takes."}},
       false});
 
   kinds.push_back(KindSpec{
@@ -176,11 +177,22 @@ std::vector<KindSpec> MakeCatalog() {
          "container image is set to `image`."),
        P("env", T::kStringMap, false, "", "Environment of the container."),
        P("labels", T::kStringMap, false, "", "Extra labels."),
+       P("resources", T::kStringMap, false, "",
+         "Container resources as requests.NAME or limits.NAME, such as "
+         "{\"requests.cpu\": \"250m\", \"limits.memory\": \"512Mi\"}."),
        P("wait", T::kBoolean, false, "true", "Wait for the rollout."),
        P("rollout_timeout", T::kDuration, false, "\"5m\"",
          "How long the rollout may take before it is rolled back."),
        P("rollback", T::kBoolean, false, "true",
-         "Roll back to the previous revision when the rollout fails.")},
+         "Roll back to the previous revision when the rollout fails."),
+       P("check_url", T::kString, false, "",
+         "A URL to GET after the rollout; when it does not answer 2xx, the "
+         "rollout is rolled back."),
+       P("check_contains", T::kString, false, "",
+         "Text the check's response body must contain."),
+       Min(P("check_retries", T::kInteger, false, "5",
+             "Further tries of the check after the first one fails."),
+           "0")},
       {{"revision", "The Deployment's revision after the rollout."}},
       false});
 

@@ -1,36 +1,98 @@
 // The designer in the browser: a GLFW window on the page's canvas with a
-// WebGL2 context, Dear ImGui drawing into it, and a main loop driven by the
-// browser's animation frames. web/glue.js is the page's side of this file.
+// WebGL2 context, Dear ImGui drawing into it, a main loop driven by the
+// browser's animation frames, the page's services (Platform) and the
+// functions the page calls. web/glue.js is the page's side of this file.
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
 #include <emscripten/html5.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/catalog.h"
-#include "designer-wasm/main_window.h"
+#include "designer-wasm/app.h"
+#include "designer-wasm/fields.h"
+#include "designer-wasm/theme.h"
+#include "designer-wasm/webgl_renderer.h"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
-#include "imgui_impl_opengl3.h"
 
 namespace {
+
+using tame::Json;
+using tame::designer::App;
 
 // ImGui lays a new window out during its first frame; from the second on the
 // page shows what stays, so that is when the page is told it is ready.
 constexpr int kFramesBeforeReady = 2;
 
-struct App {
-  GLFWwindow* window = nullptr;
-  tame::designer::ViewState view;
-  int frames = 0;
+// ---- The page's services, in web/glue.js ---------------------------------
+
+EM_JS(void, NotifyReady, (), { Module.tamePage.ready(); });
+EM_JS(void, JsDownload, (const char* name, const char* text),
+      { Module.tamePage.download(UTF8ToString(name), UTF8ToString(text)); });
+EM_JS(void, JsPickFile, (), { Module.tamePage.pickFile(); });
+EM_JS(void, JsWriteClipboard, (const char* text),
+      { Module.tamePage.writeClipboard(UTF8ToString(text)); });
+EM_JS(void, JsReadClipboard, (), { Module.tamePage.readClipboard(); });
+EM_JS(void, JsShare, (const char* text), { Module.tamePage.share(UTF8ToString(text)); });
+EM_JS(void, JsAutosave, (const char* name, const char* text, int modified),
+      { Module.tamePage.autosave(UTF8ToString(name), UTF8ToString(text), !!modified); });
+EM_JS(void, JsSetTitle, (const char* title), { document.title = UTF8ToString(title); });
+
+class BrowserPlatform : public tame::designer::Platform {
+ public:
+  void Download(const std::string& file, const std::string& text) override {
+    JsDownload(file.c_str(), text.c_str());
+  }
+  void PickFile() override { JsPickFile(); }
+  void WriteClipboard(const std::string& text) override {
+    if (!text.empty()) JsWriteClipboard(text.c_str());
+  }
+  void ReadClipboard() override { JsReadClipboard(); }
+  void MakeShareLink(const std::string& text) override { JsShare(text.c_str()); }
+  void Autosave(const std::string& file, const std::string& text, bool modified) override {
+    JsAutosave(file.c_str(), text.c_str(), modified ? 1 : 0);
+  }
+  void SetTitle(const std::string& title) override { JsSetTitle(title.c_str()); }
 };
 
-// Calls web/glue.js, which hides the loading message and marks the page ready.
-EM_JS(void, NotifyReady, (), {
-  if (Module.onDesignerReady) Module.onDesignerReady();
-});
+// A key or character event from GLFW, queued for ImGui (see DeliverInput).
+struct InputEvent {
+  bool is_char = false;
+  int key = 0;  // or the character
+  int scancode = 0;
+  int action = 0;
+  int mods = 0;
+};
+
+struct Globals {
+  GLFWwindow* window = nullptr;
+  // Keyboard input on its way to ImGui (see DeliverInput).
+  GLFWkeyfun imgui_key_callback = nullptr;
+  GLFWcharfun imgui_char_callback = nullptr;
+  GLFWmousebuttonfun imgui_button_callback = nullptr;
+  std::vector<InputEvent> input;
+  // When the page last had input, and what the last drawn frame showed
+  // (see NeedsFrame).
+  double last_input = 0;
+  double opened_at = -1;  // when the page handed in the file last opened
+  double last_frame = 0;
+  uint64_t drawn_revision = UINT64_MAX;
+  int drawn_width = 0;
+  int drawn_height = 0;
+  BrowserPlatform platform;
+  App app{&platform};
+  int frames = 0;
+  std::string out;  // the text the last exported function returned
+};
+
+Globals* globals = nullptr;
+
+// ---- The frame ---------------------------------------------------------------
 
 // Keeps the drawing buffer as large as the canvas is on the page, which CSS
 // stretches over the whole window, and tells ImGui. This bypasses
@@ -44,61 +106,328 @@ ImVec2 FitToCanvas() {
   const int height = static_cast<int>(css_height);
   int current_width = 0;
   int current_height = 0;
-  emscripten_get_canvas_element_size("#canvas", &current_width,
-                                     &current_height);
-  if (width > 0 && height > 0 &&
-      (width != current_width || height != current_height)) {
+  emscripten_get_canvas_element_size("#canvas", &current_width, &current_height);
+  if (width > 0 && height > 0 && (width != current_width || height != current_height)) {
     emscripten_set_canvas_element_size("#canvas", width, height);
     current_width = width;
     current_height = height;
   }
-  const ImVec2 size(static_cast<float>(current_width),
-                    static_cast<float>(current_height));
+  const ImVec2 size(static_cast<float>(current_width), static_cast<float>(current_height));
   ImGuiIO& io = ImGui::GetIO();
   io.DisplaySize = size;
   io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
   return size;
 }
 
-void Frame(void* arg) {
-  App& app = *static_cast<App*>(arg);
-  glfwPollEvents();
+// Dear ImGui 1.86 reads key state once a frame, so events that arrive
+// between two frames can hide each other: a key pressed and released (a
+// quick tap while frames are slow) is never seen down, and Enter typed
+// after some letters may act before the letters are inserted. Key and
+// character events are therefore queued and handed to ImGui in order, a
+// frame at a time, each frame stopping before an event that would clash
+// with what it already got (as ImGui 1.87's input queue does).
+bool IsModifier(int key) { return key >= GLFW_KEY_LEFT_SHIFT && key <= GLFW_KEY_RIGHT_SUPER; }
 
-  ImGui_ImplOpenGL3_NewFrame();
+// Keys ImGui acts on beyond the characters they type: editing and
+// navigation keys, function keys, and anything pressed with Ctrl or Cmd.
+bool Acts(int key, int mods) {
+  if (IsModifier(key)) return false;
+  if ((mods & (GLFW_MOD_CONTROL | GLFW_MOD_SUPER)) != 0) return true;
+  return (key >= GLFW_KEY_ESCAPE && key <= GLFW_KEY_END) || key >= GLFW_KEY_F1;
+}
+
+void Touch() { globals->last_input = emscripten_get_now(); }
+
+void KeyCallback(GLFWwindow*, int key, int scancode, int action, int mods) {
+  globals->input.push_back(InputEvent{false, key, scancode, action, mods});
+  Touch();
+}
+
+void CharCallback(GLFWwindow*, unsigned int c) {
+  globals->input.push_back(InputEvent{true, static_cast<int>(c), 0, 0, 0});
+  Touch();
+}
+
+void MouseButtonCallback(GLFWwindow* window, int button, int action, int mods) {
+  globals->imgui_button_callback(window, button, action, mods);
+  Touch();
+}
+
+void CursorPosCallback(GLFWwindow*, double, double) { Touch(); }
+
+// Hands ImGui the queued input up to the first event that would clash with
+// what this frame already got: a release of a key that went down this
+// frame (it would never be seen down; letters are exempt while a text
+// field takes their characters, or typing would go a letter a frame), an
+// acting key after characters or
+// characters after one (the order would be lost), and Ctrl, Alt or Cmd
+// going down after characters (ImGui drops characters typed while they
+// are held).
+void DeliverInput() {
+  Globals& g = *globals;
+  const bool typing = ImGui::GetIO().WantTextInput;
+  std::vector<int> held;  // keys that went down this frame and must be seen
+  bool chars = false;
+  bool acted = false;  // an acting key, or Ctrl, Alt or Cmd, went down
+  size_t n = 0;
+  for (; n < g.input.size(); ++n) {
+    const InputEvent& e = g.input[n];
+    if (e.is_char) {
+      if (acted) break;
+      chars = true;
+      g.imgui_char_callback(g.window, static_cast<unsigned int>(e.key));
+      continue;
+    }
+    const bool shift = e.key == GLFW_KEY_LEFT_SHIFT || e.key == GLFW_KEY_RIGHT_SHIFT;
+    if (e.action == GLFW_RELEASE) {
+      if (std::find(held.begin(), held.end(), e.key) != held.end()) break;
+    } else if (Acts(e.key, e.mods) || (IsModifier(e.key) && !shift)) {
+      if (chars) break;
+      acted = true;
+      held.push_back(e.key);
+    } else if (shift || !typing) {
+      held.push_back(e.key);
+    }
+    g.imgui_key_callback(g.window, e.key, e.scancode, e.action, e.mods);
+  }
+  g.input.erase(g.input.begin(), g.input.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+// Whether the next animation frame needs drawing. An idle designer draws
+// nothing and leaves the canvas showing its last frame, so an open tab
+// costs no CPU: frames are drawn for a while after any input, while the
+// UI has something going (a text field, a menu, a drag, a pending
+// autosave), when the document or the page's size changed, and four times
+// a second otherwise, for timers such as the status line's.
+bool NeedsFrame(double now) {
+  Globals& g = *globals;
+  constexpr double kAfterInputMs = 1500;
+  constexpr double kHeartbeatMs = 250;
+  double css_width = 0;
+  double css_height = 0;
+  emscripten_get_element_css_size("#canvas", &css_width, &css_height);
+  return g.frames < kFramesBeforeReady || now - g.last_input < kAfterInputMs ||
+         now - g.last_frame >= kHeartbeatMs || g.app.busy() ||
+         g.app.editor().doc().revision() != g.drawn_revision ||
+         static_cast<int>(css_width) != g.drawn_width ||
+         static_cast<int>(css_height) != g.drawn_height;
+}
+
+// One frame; its CPU time (input, UI, and handing the draw lists to WebGL)
+// goes into the stats the page reads.
+void Frame(void*) {
+  Globals& g = *globals;
+  const double start = emscripten_get_now();
+  if (!NeedsFrame(start)) return;
+  g.last_frame = start;
+  glfwPollEvents();
+  DeliverInput();
   ImGui_ImplGlfw_NewFrame();
   const ImVec2 size = FitToCanvas();  // after the GLFW backend set its size
   ImGui::NewFrame();
-  tame::designer::DrawMainWindow(app.view);
+  g.app.Frame();
   ImGui::Render();
 
-  glViewport(0, 0, static_cast<int>(size.x), static_cast<int>(size.y));
-  glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  ImDrawData* data = ImGui::GetDrawData();
+  tame::designer::RenderFrame(data, static_cast<int>(size.x), static_cast<int>(size.y));
 
-  if (++app.frames == kFramesBeforeReady) NotifyReady();
+  const double end = emscripten_get_now();
+  int draw_calls = 0;
+  for (int i = 0; i < data->CmdListsCount; ++i) draw_calls += data->CmdLists[i]->CmdBuffer.Size;
+  g.app.stats().Add(end - start, draw_calls, data->TotalVtxCount);
+  g.drawn_revision = g.app.editor().doc().revision();
+  double css_width = 0;
+  double css_height = 0;
+  emscripten_get_element_css_size("#canvas", &css_width, &css_height);
+  g.drawn_width = static_cast<int>(css_width);
+  g.drawn_height = static_cast<int>(css_height);
+  if (g.opened_at >= 0) {
+    g.app.last_open_ms = end - g.opened_at;
+    g.opened_at = -1;
+  }
+  if (++g.frames == kFramesBeforeReady) NotifyReady();
+}
+
+const char* Out(std::string text) {
+  globals->out = std::move(text);
+  return globals->out.c_str();
+}
+
+const char* Out(const Json& value) {
+  return Out(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+Json Strings(const std::vector<std::string>& lines) {
+  Json out = Json::array();
+  for (const std::string& line : lines) out.push_back(line);
+  return out;
+}
+
+Json Rect(ImVec2 min, ImVec2 max) {
+  return Json{{"x", min.x}, {"y", min.y}, {"w", max.x - min.x}, {"h", max.y - min.y}};
 }
 
 }  // namespace
 
-/// The palette as JSON, for the page's test API: an array of
-/// {"uses", "title", "category", "color"} in palette order, colour as
-/// "#rrggbb". The text lives as long as the program.
-extern "C" EMSCRIPTEN_KEEPALIVE const char* tame_palette_json() {
-  static const std::string text = [] {
-    nlohmann::json kinds = nlohmann::json::array();
-    for (const tame::KindSpec& kind : tame::Catalog()) {
-      char color[8];
-      std::snprintf(color, sizeof color, "#%06x", kind.color & 0xFFFFFFu);
-      kinds.push_back({{"uses", kind.uses},
-                       {"title", kind.title},
-                       {"category", tame::CategoryName(kind.category)},
-                       {"color", color}});
-    }
-    return kinds.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }();
-  return text.c_str();
+// ---- What the page calls ---------------------------------------------------------
+// Texts are UTF-8; a returned text lives until the next call.
+
+extern "C" {
+
+/// The palette: [{"uses", "title", "category", "color"}], colour "#rrggbb".
+EMSCRIPTEN_KEEPALIVE const char* tame_palette_json() {
+  Json kinds = Json::array();
+  for (const tame::KindSpec& kind : tame::Catalog()) {
+    char color[8];
+    std::snprintf(color, sizeof color, "#%06x", kind.color & 0xFFFFFFu);
+    kinds.push_back({{"uses", kind.uses},
+                     {"title", kind.title},
+                     {"category", tame::CategoryName(kind.category)},
+                     {"color", color}});
+  }
+  return Out(kinds);
 }
+
+/// Opens a pipeline file; returns `tame validate`'s messages as a JSON array.
+EMSCRIPTEN_KEEPALIVE const char* tame_open(const char* name, const char* text) {
+  Touch();
+  globals->opened_at = emscripten_get_now();
+  return Out(Strings(globals->app.OpenText(name, text)));
+}
+
+/// Opens what the last visit autosaved, without a history entry.
+EMSCRIPTEN_KEEPALIVE void tame_restore(const char* name, const char* text, int modified) {
+  Touch();
+  globals->app.editor().Restore(name, text, modified != 0);
+}
+
+/// The pipeline in canonical form, as Save downloads it.
+EMSCRIPTEN_KEEPALIVE const char* tame_export_json() {
+  return Out(globals->app.editor().doc().Save());
+}
+
+/// Adds a step as the palette does; returns "" or why it was refused.
+EMSCRIPTEN_KEEPALIVE const char* tame_add_step(const char* kind, const char* id, double x,
+                                               double y) {
+  tame::designer::Editor& editor = globals->app.editor();
+  tame::EditResult result = editor.doc().AddStep(kind, id, tame::Position{x, y});
+  if (editor.Report(result)) editor.SetSelection(result.added);
+  return Out(result.error);
+}
+
+/// Connects two steps by id as dragging between ports does; "" or why not.
+EMSCRIPTEN_KEEPALIVE const char* tame_connect(const char* from, const char* to) {
+  tame::designer::Editor& editor = globals->app.editor();
+  const tame::NodeId a = editor.doc().Find(from);
+  const tame::NodeId b = editor.doc().Find(to);
+  if (!a || !b) return Out(std::string("no step \"") + (a ? to : from) + "\"");
+  tame::EditResult result = editor.doc().Connect(a, b);
+  editor.Report(result);
+  return Out(result.error);
+}
+
+/// {"steps", "frameMs" (median CPU time of recent frames), "drawCalls",
+///  "vertices", "frames", "openMs", "zoom", "problems", "modified"}.
+EMSCRIPTEN_KEEPALIVE const char* tame_stats() {
+  App& app = globals->app;
+  const tame::Document& doc = app.editor().doc();
+  return Out(Json{{"steps", doc.size()},
+                  {"frameMs", app.stats().MedianMs()},
+                  {"drawCalls", app.stats().draw_calls()},
+                  {"vertices", app.stats().vertices()},
+                  {"frames", app.stats().frames()},
+                  {"openMs", app.last_open_ms},
+                  {"zoom", app.canvas().zoom()},
+                  {"problems", doc.problems().size()},
+                  {"modified", doc.Modified()}});
+}
+
+/// Where a step's node and ports are on the page, or null.
+EMSCRIPTEN_KEEPALIVE const char* tame_node_rect(const char* id) {
+  App& app = globals->app;
+  const tame::NodeId node = app.editor().doc().Find(id);
+  if (!node) return Out(Json());
+  const tame::designer::NodeBox box = app.canvas().Box(app.editor(), app.editor().doc().IndexOf(node));
+  Json rect = Rect(box.min, box.max);
+  rect["in"] = {{"x", box.in_port.x}, {"y", box.in_port.y}};
+  rect["out"] = {{"x", box.out_port.x}, {"y", box.out_port.y}};
+  return Out(rect);
+}
+
+/// Where a named widget was drawn in the last frame ("palette/shell",
+/// "inspector/with/run", ...), or null.
+EMSCRIPTEN_KEEPALIVE const char* tame_widget_rect(const char* name) {
+  const auto& marks = tame::designer::fields::Marks();
+  auto it = marks.find(name);
+  return Out(it == marks.end() ? Json() : Rect(it->second.min, it->second.max));
+}
+
+/// The problems panel's lines, as `tame validate` prints them.
+EMSCRIPTEN_KEEPALIVE const char* tame_problems() {
+  tame::designer::Editor& editor = globals->app.editor();
+  return Out(Strings(tame::designer::FormatProblems(editor.file_name(), editor.doc().problems())));
+}
+
+/// The messages of the last file that could not be opened.
+EMSCRIPTEN_KEEPALIVE const char* tame_open_errors() {
+  return Out(Strings(globals->app.editor().open_errors));
+}
+
+/// The ids of the selected steps.
+EMSCRIPTEN_KEEPALIVE const char* tame_selection() {
+  const tame::designer::Editor& editor = globals->app.editor();
+  Json ids = Json::array();
+  for (tame::NodeId node : editor.selection()) {
+    const int index = editor.doc().IndexOf(node);
+    if (index >= 0) ids.push_back(editor.doc().pipeline().steps[index].id);
+  }
+  return Out(ids);
+}
+
+/// The status line's text.
+EMSCRIPTEN_KEEPALIVE const char* tame_status() {
+  return Out(globals->app.editor().status().text);
+}
+
+/// Shows a message on the status line, as an error when `error` is set.
+EMSCRIPTEN_KEEPALIVE void tame_post(const char* text, int error) {
+  Touch();
+  globals->app.editor().Post(
+      error ? tame::designer::Severity::kError : tame::designer::Severity::kInfo, text);
+}
+
+EMSCRIPTEN_KEEPALIVE void tame_paste_text(const char* text) {
+  Touch();
+  globals->app.PasteText(text);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* tame_copy_text(int cut) {
+  return Out(globals->app.CopyText(cut != 0));
+}
+
+EMSCRIPTEN_KEEPALIVE void tame_share_ready(const char* url) {
+  Touch();
+  globals->app.ShareReady(url);
+}
+
+/// Wheel input in pixels; `zoom` for ctrl+wheel and pinch.
+EMSCRIPTEN_KEEPALIVE void tame_wheel(double dx, double dy, int zoom) {
+  Touch();
+  globals->app.canvas().AddWheel(static_cast<float>(dx), static_cast<float>(dy), zoom != 0);
+  if (!zoom) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.MouseWheelH -= static_cast<float>(dx) / 100.0f;
+    io.MouseWheel -= static_cast<float>(dy) / 100.0f;
+  }
+}
+
+/// Moves the canvas view by a number of pixels (benchmarks pan with it).
+EMSCRIPTEN_KEEPALIVE void tame_scroll(double dx, double dy) {
+  Touch();
+  globals->app.canvas().ScrollBy(ImVec2(static_cast<float>(dx), static_cast<float>(dy)));
+}
+
+}  // extern "C"
 
 int main() {
   if (!glfwInit()) {
@@ -109,22 +438,34 @@ int main() {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
 
-  static App app;
-  app.window = glfwCreateWindow(1280, 720, "tame designer", nullptr, nullptr);
-  if (app.window == nullptr) {
-    std::fprintf(stderr,
-                 "tame designer: this browser gave no WebGL2 context\n");
+  globals = new Globals();
+  globals->window = glfwCreateWindow(1280, 720, "tame designer", nullptr, nullptr);
+  if (globals->window == nullptr) {
+    std::fprintf(stderr, "tame designer: this browser gave no WebGL2 context\n");
     return 1;
   }
-  glfwMakeContextCurrent(app.window);
+  glfwMakeContextCurrent(globals->window);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // the page keeps no files
   tame::designer::ApplyTheme();
-  ImGui_ImplGlfw_InitForOpenGL(app.window, true);
-  ImGui_ImplOpenGL3_Init("#version 300 es");
+  ImGui_ImplGlfw_InitForOpenGL(globals->window, true);
+  // Wheel input comes from the page (tame_wheel), which knows ctrl+wheel
+  // and pinch from scrolling and the wheel's units.
+  glfwSetScrollCallback(globals->window, nullptr);
+  globals->imgui_key_callback = glfwSetKeyCallback(globals->window, KeyCallback);
+  globals->imgui_char_callback = glfwSetCharCallback(globals->window, CharCallback);
+  globals->imgui_button_callback = glfwSetMouseButtonCallback(globals->window, MouseButtonCallback);
+  glfwSetCursorPosCallback(globals->window, CursorPosCallback);
+  // Emscripten's GLFW has no clipboard. Text fields copy through the page;
+  // pasting arrives as the page's paste event (tame_paste_text).
+  ImGuiIO& io = ImGui::GetIO();
+  io.MouseDoubleClickTime = 0.5f;  // as long as desktops allow by default
+  io.SetClipboardTextFn = [](void*, const char* text) { JsWriteClipboard(text); };
+  io.GetClipboardTextFn = [](void*) -> const char* { return ""; };
+  if (!tame::designer::InitRenderer()) return 1;
 
-  emscripten_set_main_loop_arg(Frame, &app, 0, true);
+  emscripten_set_main_loop_arg(Frame, nullptr, 0, true);
   return 0;
 }

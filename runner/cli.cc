@@ -44,14 +44,92 @@ const std::vector<Verb>& Verbs() {
        "tame plan FILE [--json]\n\n"
        "Shows the levels in which the steps run: level 1 needs nothing, each\n"
        "later level needs only earlier ones, and the steps of one level may run\n"
-       "side by side.\n\n"
+       "side by side. Steps with `cache` on say whether the cache of this folder\n"
+       "would skip them, and if not, why.\n\n"
        "  --json    print the plan as JSON\n",
        {"--json"}, {}, CmdPlan, 1, 1},
+      {"run", "run a pipeline on this machine",
+       "tame run FILE [-j N] [--param NAME=VALUE]... [--secrets-file PATH]\n"
+       "                [--log-format text|json] [--junit PATH] [--no-cache] [--dry-run]\n\n"
+       "Runs the pipeline in FILE here, in the current folder (the workspace):\n"
+       "each step starts once what it needs has finished, up to N at once, in a\n"
+       "process group of its own, and its output goes to the console and to\n"
+       ".tame/runs/<run-id>/logs/<step>.log. The run folder also holds\n"
+       "journal.jsonl (every event, for 'tame resume') and report.json.\n\n"
+       "  -j N, --jobs N         steps running at once (default: the number of cores)\n"
+       "  --param NAME=VALUE     set a param declared in the pipeline; repeatable\n"
+       "  --secrets-file PATH    NAME=VALUE lines for the pipeline's secrets; secrets\n"
+       "                         not in it come from the environment\n"
+       "  --log-format FORMAT    text (a live board on a terminal, timestamped lines\n"
+       "                         elsewhere) or json (one JSON event per line)\n"
+       "  --junit PATH           also write a JUnit XML report to PATH\n"
+       "  --no-cache             run steps with `cache` on even when nothing changed\n"
+       "                         (what they make is stored for the next run)\n"
+       "  --dry-run              show what would run, and what the cache would skip;\n"
+       "                         start nothing\n\n"
+       "Secrets are masked as *** in everything tame writes. Ctrl-C cancels the\n"
+       "running steps and runs the `if: always` steps; a second Ctrl-C stops those.\n\n"
+       "Environment: NO_COLOR turns colour off; TAME_KILL_GRACE (default 10s) is how\n"
+       "long a stopped step has between TERM and KILL; TAME_CANCEL_GRACE (default\n"
+       "30s) how long `always` steps may take after Ctrl-C.\n\n"
+       "Exit status: 0 the pipeline succeeded, 1 it failed, 2 invalid input or\n"
+       "usage, 130 interrupted.\n",
+       {"--no-cache", "--dry-run"},
+       {"-j", "--jobs", "--param", "--secrets-file", "--log-format", "--junit"},
+       CmdRun, 1, 1},
+      {"resume", "continue an interrupted run",
+       "tame resume RUN [-j N] [--secrets-file PATH] [--log-format text|json]\n"
+       "                [--junit PATH]\n\n"
+       "Continues run RUN (its id, or the path of its folder under .tame/runs)\n"
+       "after tame was stopped, even with SIGKILL. Steps the run's journal\n"
+       "records as succeeded are not run again and their outputs are restored;\n"
+       "the others run. The pipeline file must be unchanged; params and the\n"
+       "secrets file are those the run started with unless given again.\n\n"
+       "Exit status: as for 'tame run'; 2 also when the journal is damaged.\n",
+       {}, {"-j", "--jobs", "--secrets-file", "--log-format", "--junit"}, CmdResume, 1, 1},
+      {"approve", "sign off an approval step a run waits on",
+       "tame approve RUN STEP --key KEY [--reject] [--comment TEXT] [--as NAME]\n\n"
+       "Signs a statement naming the run's pipeline, the run, the step and your\n"
+       "decision with your SSH key (ssh-keygen -Y sign, namespace tame-approval)\n"
+       "and puts it where the waiting step finds it. The step checks the signature\n"
+       "against its allowed_signers file, counts one approval a person, and goes on\n"
+       "once enough have signed; one rejection fails it.\n\n"
+       "  --key KEY       your SSH private key\n"
+       "  --reject        reject instead of approve\n"
+       "  --comment TEXT  a remark kept in the audit trail\n"
+       "  --as NAME       the approver to sign as, when the key is listed for several\n\n"
+       "Exit status: 0 signed, 2 the run, step or key is not right.\n",
+       {"--reject"}, {"--key", "--comment", "--as"}, CmdApprove, 2, 2},
       {"graph", "draw the dependency graph",
        "tame graph FILE --format dot|mermaid\n\n"
        "Prints the graph for Graphviz (dot) or Mermaid. Solid edges are needs;\n"
        "dashed edges carry outputs, labelled with their names.\n",
        {}, {"--format"}, CmdGraph, 1, 1},
+      {"export", "write the pipeline for Argo, Tekton or GitHub Actions",
+       "tame export FILE --to argo|tekton|github-actions [-o PATH]\n"
+       "                 [--image IMAGE] [--tame-image IMAGE]\n\n"
+       "Writes the pipeline for an engine that runs on many machines: an Argo\n"
+       "Workflow (a DAG), a Tekton Pipeline and its PipelineRun, or a GitHub\n"
+       "Actions workflow (a job per step). needs and references become the\n"
+       "engine's dependencies, retries and timeouts its own fields, outputs its\n"
+       "parameter passing; secrets stay references into its secret store and no\n"
+       "secret value is written. Shell steps run in an image; the other kinds run\n"
+       "'tame __step KIND' in the tame image; approvals become Argo suspend steps,\n"
+       "GitHub environments or Tekton's Manual Approval Gate.\n\n"
+       "Whatever the engine cannot say as tame does is listed on stderr, one note\n"
+       "per approximation (FILE: /json/pointer: step \"ID\": what changed), so that\n"
+       "nothing is lost silently. The YAML itself goes to stdout or PATH.\n\n"
+       "  --to TARGET         argo, tekton or github-actions\n"
+       "  -o PATH             write the YAML to PATH (atomically) instead of stdout\n"
+       "  --image IMAGE       image for shell steps (over x-export.image; a step's\n"
+       "                      x-image still wins)\n"
+       "  --tame-image IMAGE  image that has tame, for the other kinds (over\n"
+       "                      x-export.tame_image; default tame:0.1.0)\n\n"
+       "The pipeline may carry \"x-export\": {\"image\", \"tame_image\", \"secret\",\n"
+       "\"runs_on\", \"storage\"} and steps \"x-image\"; see docs/export.md.\n\n"
+       "Exit status: 0 exported (notes or not), 2 the file is invalid or the\n"
+       "usage is wrong.\n",
+       {}, {"--to", "-o", "--image", "--tame-image"}, CmdExport, 1, 1},
       {"kinds", "list the step kinds and their params",
        "tame kinds [KIND] [--json]\n\n"
        "Lists every step kind with its params (type, default, whether required)\n"
@@ -113,12 +191,18 @@ int RunVerb(const Verb& verb, int argc, char** argv) {
       PrintVerbHelp(verb);
       return kExitOk;
     }
+    // Values may follow a flag (-j 2, --jobs 2), be joined to a long one
+    // with '=' (--jobs=2), or to a short one directly (-j2), as in make.
     std::string value;
     size_t eq = arg.find('=');
     bool has_inline_value = arg.rfind("--", 0) == 0 && eq != std::string::npos;
     if (has_inline_value) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
+    } else if (arg.size() > 2 && arg[1] != '-' && Contains(verb.value_flags, arg.substr(0, 2))) {
+      value = arg.substr(2);
+      arg = arg.substr(0, 2);
+      has_inline_value = true;
     }
     if (Contains(verb.switches, arg) && !has_inline_value) {
       args.switches[arg] = true;

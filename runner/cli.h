@@ -35,6 +35,10 @@ int CmdPlan(const Args& args);
 int CmdGraph(const Args& args);
 int CmdSchema(const Args& args);
 int CmdKinds(const Args& args);
+int CmdExport(const Args& args);  // cli_export.cc
+int CmdApprove(const Args& args);
+int CmdRun(const Args& args);     // cli_run.cc
+int CmdResume(const Args& args);  // cli_run.cc
 
 /// Prints "tame: MESSAGE" to stderr and returns kExitInvalid.
 int UsageError(const std::string& message);

@@ -10,6 +10,7 @@
 #include "core/validate.h"
 #include "runner/cli.h"
 #include "runner/files.h"
+#include "runner/run/preview.h"
 
 namespace tame {
 namespace {
@@ -141,6 +142,7 @@ int CmdPlan(const Args& args) {
   if (!LoadFile(path, /*validate=*/true, &pipeline)) return kExitInvalid;
   Plan plan;
   MakePlan(BuildGraph(pipeline), &plan);
+  std::vector<CacheVerdict> cache = PreviewCacheHere(pipeline);  // runner/run/preview.h
   if (args.Has("--json")) {
     Json levels = Json::array();
     for (const std::vector<int>& level : plan.levels) {
@@ -155,6 +157,9 @@ int CmdPlan(const Args& args) {
                            {"uses", step.uses},
                            {"level", plan.level_of[i] + 1},
                            {"if", step.if_condition.empty() ? "success" : step.if_condition}});
+      if (cache[i].cacheable) {
+        steps.back()["cache"] = Json{{"skip", cache[i].skip}, {"reason", cache[i].reason}};
+      }
     }
     Json out{{"pipeline", pipeline.name}, {"levels", levels}, {"steps", steps}};
     std::cout << FormatJsonValue(out) << "\n";
@@ -172,6 +177,7 @@ int CmdPlan(const Args& args) {
       if (!step.if_condition.empty() && step.if_condition != "success") {
         line += "  (if: " + step.if_condition + ")";
       }
+      if (cache[i].cacheable) line += "  (cache: " + DescribeVerdict(cache[i]) + ")";
       std::cout << line << "\n";
     }
   }

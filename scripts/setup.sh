@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what tame needs to build and test on Debian 12, fetches Dear ImGui's
-# sources into third_party/imgui and installs the npm packages of the browser
-# tests. Safe to run again: when everything is in place it does nothing and
+# Installs what tame needs to build and test on Debian 12, fetches the sources
+# of Dear ImGui and yaml-cpp into third_party/ (the wasm build compiles them)
+# and installs the npm packages of the browser tests. Safe to run again: when everything is in place it does nothing and
 # prints nothing. Installing needs root.
 set -euo pipefail
 
@@ -98,6 +98,30 @@ fetch_imgui() {
   mv "$src" "$dest"
 }
 
+# libyaml-cpp-dev is a native library; the wasm build of core compiles
+# yaml-cpp from Debian's source package (the upstream tarball, without
+# Debian's patches, which concern the shared library's packaging).
+fetch_yaml_cpp() {
+  local dest="$root/third_party/yaml-cpp"
+  [ -f "$dest/src/emitter.cpp" ] && [ -f "$dest/include/yaml-cpp/yaml.h" ] && return 0
+  need_root "Fetching the yaml-cpp sources"
+  log "fetching yaml-cpp sources (Debian source package yaml-cpp)"
+  enable_deb_src
+  apt_update
+  local dir
+  dir=$(mktemp -d)
+  chown _apt "$dir" 2>/dev/null || true  # apt downloads as its own user
+  (cd "$dir" && apt_get source -q --download-only yaml-cpp >/dev/null)
+  tar -C "$dir" -xf "$dir"/yaml-cpp_*.orig.tar.*
+  local src
+  src=$(find "$dir" -mindepth 3 -maxdepth 3 -path '*/src/emitter.cpp' -printf '%h\n' | head -n 1)
+  [ -n "$src" ] || { log "the yaml-cpp source package holds no src/emitter.cpp"; rm -rf "$dir"; exit 1; }
+  mkdir -p "$root/third_party"
+  rm -rf "$dest"
+  mv "$(dirname "$src")" "$dest"
+  rm -rf "$dir"
+}
+
 install_node_modules() {
   [ -f "$root/node_modules/playwright-core/package.json" ] && return 0
   log "installing npm packages"
@@ -111,4 +135,5 @@ install_node_modules() {
 
 install_packages
 fetch_imgui
+fetch_yaml_cpp
 install_node_modules

@@ -1,10 +1,17 @@
 // The page's side of the designer: the Emscripten Module settings, the
-// loading message, and `window.tame`, the API the end-to-end tests drive.
+// services designer-wasm/main.cc asks for (download, file picker, clipboard,
+// share links, autosave), the browser events it cannot see itself (dropped
+// files, clipboard events, wheel), restoring the last visit, and
+// `window.tame`, the API end-to-end tests and integrations drive.
 'use strict';
 
 (function () {
   const canvas = document.getElementById('canvas');
   const status = document.getElementById('status');
+  const fileInput = document.getElementById('file-input');
+  const dropHint = document.getElementById('drop-hint');
+  const autosaveKey = 'tame.autosave';
+  const shareParam = '#p=';
 
   function fail(text) {
     window.tame.error = text;
@@ -13,34 +20,273 @@
     status.hidden = false;
   }
 
-  window.tame = {
-    /** True once the designer has drawn its first complete frame. */
-    ready: false,
-    /** Text of the error that stopped the designer, or null. */
-    error: null,
-    /** The palette's step kinds: [{uses, title, category, color}]. */
-    palette() {
-      return JSON.parse(Module.UTF8ToString(Module._tame_palette_json()));
-    },
-  };
+  // Calls an exported C function. Strings are copied into the module's heap
+  // (they may be megabytes, too large for its stack) and freed after; a
+  // `const char*` result is read back as a string when `returnsText`.
+  function call(name, args, returnsText) {
+    const pointers = [];
+    const values = args.map((arg) => {
+      if (typeof arg !== 'string') return arg;
+      const size = Module.lengthBytesUTF8(arg) + 1;
+      const pointer = Module._malloc(size);
+      Module.stringToUTF8(arg, pointer, size);
+      pointers.push(pointer);
+      return pointer;
+    });
+    try {
+      const result = Module['_' + name](...values);
+      return returnsText ? Module.UTF8ToString(result) : result;
+    } finally {
+      pointers.forEach((pointer) => Module._free(pointer));
+    }
+  }
+  const text = (name, ...args) => call(name, args, true);
+  const json = (name, ...args) => JSON.parse(call(name, args, true));
 
-  window.Module = {
-    canvas,
-    onDesignerReady() {
-      status.hidden = true;
-      window.tame.ready = true;
-    },
-    printErr(text) {
-      console.error(text);
-      if (text.startsWith('tame designer:')) fail(text);
-    },
-    onAbort(what) {
-      fail('The designer stopped: ' + what);
-    },
-  };
+  // ---- Compression for share links and autosaves -------------------------
+
+  async function gzip(data) {
+    const stream = new Blob([data]).stream().pipeThrough(new CompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  async function gunzip(bytes) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Response(stream).text();
+  }
+
+  function toBase64Url(bytes) {
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function fromBase64Url(textIn) {
+    const binary = atob(textIn.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  }
+
+  function fileNameOf(pipelineText, fallback) {
+    try {
+      const name = JSON.parse(pipelineText).name;
+      if (typeof name === 'string' && name) return name.replace(/[^A-Za-z0-9._-]/g, '-') + '.json';
+    } catch (error) {
+      // not JSON: the designer will say so
+    }
+    return fallback;
+  }
+
+  // ---- Opening files ---------------------------------------------------------
+
+  function openFile(name, contents) {
+    return json('tame_open', name, contents);
+  }
+
+  async function openBlob(file) {
+    if (!file) return;
+    openFile(file.name, await file.text());
+  }
+
+  fileInput.addEventListener('change', () => {
+    const file = fileInput.files[0];
+    fileInput.value = '';  // so that picking the same file again opens it again
+    openBlob(file);
+  });
+
+  let dragDepth = 0;
+  window.addEventListener('dragenter', (event) => {
+    if (!event.dataTransfer || !Array.from(event.dataTransfer.types).includes('Files')) return;
+    ++dragDepth;
+    dropHint.hidden = false;
+  });
+  window.addEventListener('dragleave', () => {
+    if (--dragDepth <= 0) {
+      dragDepth = 0;
+      dropHint.hidden = true;
+    }
+  });
+  window.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+  });
+  window.addEventListener('drop', (event) => {
+    event.preventDefault();
+    dragDepth = 0;
+    dropHint.hidden = true;
+    if (window.tame.ready && event.dataTransfer) openBlob(event.dataTransfer.files[0]);
+  });
+
+  // ---- Clipboard, wheel and keys ---------------------------------------------
+
+  document.addEventListener('copy', (event) => onCopy(event, false));
+  document.addEventListener('cut', (event) => onCopy(event, true));
+  function onCopy(event, cut) {
+    if (!window.tame.ready) return;
+    const copied = text('tame_copy_text', cut ? 1 : 0);
+    if (!copied) return;
+    event.clipboardData.setData('text/plain', copied);
+    event.preventDefault();
+  }
+  document.addEventListener('paste', (event) => {
+    if (!window.tame.ready) return;
+    const pasted = event.clipboardData.getData('text/plain');
+    if (pasted) call('tame_paste_text', [pasted]);
+    event.preventDefault();
+  });
+
+  // Wheel deltas in pixels whatever the browser counts in; ctrl+wheel and
+  // trackpad pinches (which arrive as ctrl+wheel) zoom.
+  canvas.addEventListener('wheel', (event) => {
+    event.preventDefault();
+    if (!window.tame.ready) return;
+    const scale = event.deltaMode === 1 ? 33 : event.deltaMode === 2 ? 600 : 1;
+    Module._tame_wheel(event.deltaX * scale, event.deltaY * scale,
+                       event.ctrlKey || event.metaKey ? 1 : 0);
+  }, { passive: false });
+
+  // Keys the designer uses that the browser would act on itself.
+  window.addEventListener('keydown', (event) => {
+    const key = event.key.toLowerCase();
+    if ((event.ctrlKey || event.metaKey) && ['s', 'o', 'd', 'a', 'z', 'y'].includes(key)) {
+      event.preventDefault();
+    } else if (key === 'f1') {
+      event.preventDefault();
+    }
+  }, true);
 
   // The canvas takes keyboard input once clicked; the context menu would
   // cover the canvas on right-click.
   canvas.addEventListener('mousedown', () => canvas.focus());
   canvas.addEventListener('contextmenu', (event) => event.preventDefault());
+
+  // ---- The services main.cc asks for -----------------------------------------
+
+  let autosaveSerial = 0;
+
+  const page = {
+    ready() {
+      restore().catch((error) => console.warn('tame: could not restore:', error))
+        .finally(() => {
+          status.hidden = true;
+          window.tame.ready = true;
+        });
+    },
+    download(name, contents) {
+      const url = URL.createObjectURL(new Blob([contents], { type: 'application/json' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    },
+    pickFile() {
+      fileInput.click();
+    },
+    writeClipboard(contents) {
+      if (navigator.clipboard) navigator.clipboard.writeText(contents).catch(() => {});
+    },
+    readClipboard() {
+      if (!navigator.clipboard || !navigator.clipboard.readText) {
+        call('tame_post', ['This browser lets the page read the clipboard only with Ctrl+V', 1]);
+        return;
+      }
+      navigator.clipboard.readText().then((pasted) => call('tame_paste_text', [pasted]), () => {
+        call('tame_post', ['The browser did not let the page read the clipboard; use Ctrl+V', 1]);
+      });
+    },
+    share(contents) {
+      gzip(contents).then((bytes) => {
+        const url = location.origin + location.pathname + shareParam + toBase64Url(bytes);
+        page.writeClipboard(url);
+        window.tame.shareUrl = url;
+        call('tame_share_ready', [url]);
+      });
+    },
+    // Autosaves are compressed (a 10,000-step pipeline is megabytes of JSON
+    // but a fraction of that gzipped); only the newest one is written.
+    autosave(name, contents, modified) {
+      const serial = ++autosaveSerial;
+      gzip(contents).then((bytes) => {
+        if (serial !== autosaveSerial) return;
+        const entry = JSON.stringify({ name, modified, gzip: toBase64Url(bytes) });
+        try {
+          localStorage.setItem(autosaveKey, entry);
+          window.tame.autosaves = serial;
+        } catch (error) {
+          console.warn('tame: autosave skipped:', error.message);
+        }
+      });
+    },
+  };
+
+  // What the page opens with: the last visit's autosave, then a shared
+  // pipeline from the link (undoable, so the autosave is one Ctrl+Z away).
+  async function restore() {
+    const saved = localStorage.getItem(autosaveKey);
+    if (saved) {
+      const entry = JSON.parse(saved);
+      const contents = await gunzip(fromBase64Url(entry.gzip));
+      call('tame_restore', [entry.name, contents, entry.modified ? 1 : 0]);
+    }
+    if (location.hash.startsWith(shareParam)) {
+      const contents = await gunzip(fromBase64Url(location.hash.slice(shareParam.length)));
+      history.replaceState(null, '', location.pathname + location.search);
+      openFile(fileNameOf(contents, 'shared.json'), contents);
+    }
+  }
+
+  // ---- window.tame -----------------------------------------------------------
+
+  window.tame = {
+    /** True once the designer drew its first frames and restored the last visit. */
+    ready: false,
+    /** Text of the error that stopped the designer, or null. */
+    error: null,
+    /** How many autosaves reached localStorage. */
+    autosaves: 0,
+    /** The last share link made, or null. */
+    shareUrl: null,
+    /** The palette's step kinds: [{uses, title, category, color}]. */
+    palette: () => json('tame_palette_json'),
+    /** Opens pipeline text as the Open menu does; returns `tame validate`'s messages. */
+    load: (jsonText, name = 'pipeline.json') => openFile(name, jsonText),
+    /** The pipeline in canonical form, byte for byte what `tame fmt` writes. */
+    exportJson: () => text('tame_export_json'),
+    /** Adds a step (id '' picks one); returns '' or why it was refused. */
+    addStep: (kind, id, x, y) => text('tame_add_step', kind, id || '', x, y),
+    /** Makes `toId` need `fromId`; returns '' or why it was refused. */
+    connect: (fromId, toId) => text('tame_connect', fromId, toId),
+    /** { steps, frameMs (median CPU ms of recent frames), drawCalls, vertices, frames, openMs, ... } */
+    stats: () => json('tame_stats'),
+    /** A step's node on the page: { x, y, w, h, in: {x, y}, out: {x, y} }, or null. */
+    nodeRect: (id) => json('tame_node_rect', id),
+    /** A widget's place on the page ('palette/shell', 'inspector/with/run', ...), or null. */
+    widgetRect: (name) => json('tame_widget_rect', name),
+    /** The problems panel's lines. */
+    problems: () => json('tame_problems'),
+    /** The messages of the last file that could not be opened. */
+    openErrors: () => json('tame_open_errors'),
+    /** The ids of the selected steps. */
+    selection: () => json('tame_selection'),
+    /** The status line's text. */
+    status: () => text('tame_status'),
+    /** Moves the canvas view by pixels. */
+    scroll: (dx, dy) => Module._tame_scroll(dx, dy),
+  };
+
+  window.Module = {
+    canvas,
+    tamePage: page,
+    printErr(message) {
+      console.error(message);
+      if (message.startsWith('tame designer:')) fail(message);
+    },
+    onAbort(what) {
+      fail('The designer stopped: ' + what);
+    },
+  };
 })();

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "runner/files.h"
@@ -35,6 +36,14 @@ bool MakeDirs(const std::string& path) {
 
 std::string ApprovalsDir(const std::string& run_dir, const std::string& step) {
   return run_dir + "/approvals/" + step;
+}
+
+std::string RunInitiator() {
+  for (const char* name : {"TAME_INITIATOR", "USER", "LOGNAME"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return value;
+  }
+  return "";
 }
 
 std::string NowRfc3339() {

@@ -46,6 +46,10 @@ std::vector<std::string> PrincipalsOfKey(const std::string& key,
                                          const std::string& allowed_signers,
                                          std::string* error);
 
+/// Who starts a run, for `exclude_initiator`: $TAME_INITIATOR, else $USER,
+/// else $LOGNAME; "" when none is set.
+std::string RunInitiator();
+
 /// The time now as RFC 3339 UTC, to the second.
 std::string NowRfc3339();
 

@@ -8,6 +8,7 @@
 
 #include "core/catalog.h"
 #include "core/duration.h"
+#include "core/export.h"
 #include "runner/steps/kinds.h"
 
 namespace tame {
@@ -21,6 +22,12 @@ struct KindEntry {
 // Every kind with code of its own; shell steps are run by the session.
 const KindEntry kKinds[] = {
     {"approval", RunApproval},
+    {"docker.build", RunDockerBuild},
+    {"docker.push", RunDockerPush},
+    {"git.checkout", RunGitCheckout},
+    {"git.tag", RunGitTag},
+    {"http.check", RunHttpCheck},
+    {"k8s.deploy", RunK8sDeploy},
     {"metrics.gate", RunMetricsGate},
     {"notify", RunNotify},
 };
@@ -97,7 +104,24 @@ int RunStepProcess(int argc, char** argv) {
     context.workspace = cwd == nullptr ? "." : cwd;
     std::free(cwd);
   }
-  context.params = Json::parse(Env("TAME_PARAMS"), nullptr, /*allow_exceptions=*/false);
+  // `tame run` hands over resolved params; an exported workflow (Argo,
+  // Tekton, GitHub Actions) hands over TAME_WITH, whose ${VAR} placeholders
+  // are filled from this process's environment.
+  if (std::getenv("TAME_PARAMS") == nullptr && std::getenv("TAME_WITH") != nullptr) {
+    std::string error;
+    auto lookup = [](const std::string& name, std::string* value) {
+      const char* v = std::getenv(name.c_str());
+      if (v == nullptr) return false;
+      *value = v;
+      return true;
+    };
+    if (!ResolveExportedParams(Env("TAME_WITH"), lookup, &context.params, &error)) {
+      std::cerr << "tame: TAME_WITH: " << error << "\n";
+      return kStepFailedFinal;
+    }
+  } else {
+    context.params = Json::parse(Env("TAME_PARAMS"), nullptr, /*allow_exceptions=*/false);
+  }
   if (!context.params.is_object()) {
     std::cerr << "tame: TAME_PARAMS must hold the step's params as a JSON object\n";
     return kStepFailedFinal;

@@ -1,0 +1,112 @@
+// Secret masking: every text tame writes (console, step logs, journal,
+// report, junit, error messages) passes through a masker that replaces each
+// secret, and each form a secret commonly leaks in, by "***".
+//
+//   SecretForms()   the texts that reveal one secret
+//   MaskPatterns    an Aho-Corasick automaton over all forms of all secrets,
+//                   built once per run and shared
+//   StreamMasker    masks a byte stream that arrives in pieces (a step's
+//                   output), holding back only a tail that could still be
+//                   the start of a secret
+//
+// Where matches overlap or touch, their union becomes one "***".
+#ifndef TAME_CORE_MASKER_H_
+#define TAME_CORE_MASKER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tame {
+
+/// The replacement of a masked region.
+constexpr char kMask[] = "***";
+
+/// Derived forms shorter than this are not masked: a three-letter fragment
+/// of a base64 form would mask ordinary words. The secret itself is always
+/// masked, whatever its length.
+constexpr size_t kMinDerivedForm = 4;
+
+/// The texts that reveal `secret`: the value itself; each of its lines
+/// (without "\r"); for the value and each line, its base64 forms at all
+/// three alignments in the standard and the URL-safe alphabets (only the
+/// characters fixed by the secret alone, so they match inside a longer
+/// encoded text); its URL-escaped forms (%XX upper and lower case, and
+/// '+' for space) and its JSON-escaped forms (as written by JSON encoders
+/// that keep UTF-8 and by those that escape to \uXXXX). Without repeats.
+std::vector<std::string> SecretForms(const std::string& secret);
+
+/// The standard base64 encoding of `data`, with '=' padding.
+std::string Base64Encode(std::string_view data);
+
+class MaskPatterns {
+ public:
+  /// An automaton that matches every form of every one of `secrets`.
+  /// Empty secrets are ignored.
+  explicit MaskPatterns(const std::vector<std::string>& secrets = {});
+
+  /// True when there is nothing to mask.
+  bool empty() const { return max_length_ == 0; }
+  /// The length of the longest pattern: what a stream may hold back.
+  size_t max_length() const { return max_length_; }
+  size_t pattern_count() const { return pattern_count_; }
+
+  /// `text` with every match replaced by "***".
+  std::string Mask(std::string_view text) const;
+
+ private:
+  friend class StreamMasker;
+
+  void Build(const std::vector<std::string>& patterns);
+
+  // The automaton runs on offsets into the transition table (state times
+  // the number of classes), so a step is one add and one load; the top bit
+  // of an entry says that a pattern ends in the state it leads to.
+  static constexpr uint32_t kEndsPattern = 0x80000000u;
+
+  uint8_t class_of_[256] = {};      // byte -> class; 0 for bytes in no pattern
+  uint32_t classes_ = 1;
+  std::vector<uint32_t> next_;      // full transition table, state x class, as above
+  std::vector<uint32_t> longest_;   // longest pattern ending in each state
+  std::vector<uint32_t> depth_;     // length of the prefix each state stands for
+  size_t max_length_ = 0;
+  size_t pattern_count_ = 0;
+};
+
+/// Masks one stream. Feed() pieces in order; Finish() at the end releases
+/// the held-back tail. A secret split across two Feed() calls is masked.
+class StreamMasker {
+ public:
+  /// `patterns` must outlive the masker.
+  explicit StreamMasker(const MaskPatterns* patterns) : patterns_(patterns) {}
+
+  /// Appends to `out` the masked text that is safe to release so far.
+  void Feed(std::string_view data, std::string* out);
+  /// Appends everything still held back, masked, and resets the stream.
+  void Finish(std::string* out);
+  /// Bytes received but not yet released.
+  size_t held() const { return held_.size(); }
+
+ private:
+  struct Interval {
+    uint64_t begin;
+    uint64_t end;
+  };
+  void Add(Interval match);
+  // Writes out what is before absolute offset `upto`, from held_ and then
+  // from `data` (the bytes just fed), and keeps the rest in held_.
+  void Release(uint64_t upto, std::string_view data, std::string* out);
+  void AppendRange(uint64_t from, uint64_t to, std::string_view data, std::string* out) const;
+
+  const MaskPatterns* patterns_;
+  uint32_t offset_ = 0;      // the automaton's state, as a table offset
+  uint64_t pos_ = 0;         // absolute offset of the next byte
+  uint64_t held_start_ = 0;  // absolute offset of held_[0]
+  std::string held_;
+  std::vector<Interval> pending_;  // masked regions not yet released
+};
+
+}  // namespace tame
+
+#endif  // TAME_CORE_MASKER_H_

@@ -1,0 +1,385 @@
+#include "designer-wasm/app.h"
+
+#include <algorithm>
+
+#include "designer-wasm/fields.h"
+#include "designer-wasm/keys.h"
+#include "designer-wasm/templates.h"
+#include "designer-wasm/theme.h"
+#include "imgui.h"
+#include "imgui_internal.h"  // ImGui::ClearActiveID, to commit a field before saving
+
+namespace tame::designer {
+namespace {
+
+constexpr ImGuiWindowFlags kPanel =
+    ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+    ImGuiWindowFlags_NoTitleBar;
+constexpr float kStatusHeight = 26.0f;
+constexpr double kAutosaveDelay = 0.4;  // seconds of quiet before autosaving
+
+// A menu and its items, with their places marked for the page's test API
+// ("menu/File", "menu/File/Save").
+bool BeginMenu(const char* label) {
+  const bool open = ImGui::BeginMenu(label);
+  fields::Mark(std::string("menu/") + label);
+  return open;
+}
+
+bool MenuItem(const char* menu, const char* label, const char* shortcut = nullptr,
+              bool enabled = true) {
+  const bool chosen = ImGui::MenuItem(label, shortcut, false, enabled);
+  fields::Mark(std::string("menu/") + menu + "/" + label);
+  return chosen;
+}
+
+void PlacePanel(float x, float y, float w, float h) {
+  ImGui::SetNextWindowPos(ImVec2(x, y));
+  ImGui::SetNextWindowSize(ImVec2(std::max(w, 1.0f), std::max(h, 1.0f)));
+}
+
+}  // namespace
+
+// ---- Frame statistics --------------------------------------------------------
+
+void FrameStats::Add(double ms, int draw_calls, int vertices) {
+  if (times_.size() < static_cast<size_t>(kWindow)) {
+    times_.push_back(ms);
+  } else {
+    times_[next_] = ms;
+  }
+  next_ = (next_ + 1) % kWindow;
+  ++frames_;
+  draw_calls_ = draw_calls;
+  vertices_ = vertices;
+}
+
+double FrameStats::MedianMs() const {
+  if (times_.empty()) return 0;
+  std::vector<double> sorted = times_;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  return sorted[sorted.size() / 2];
+}
+
+// ---- From the page -------------------------------------------------------------
+
+std::vector<std::string> App::OpenText(const std::string& name, const std::string& text) {
+  return editor_.Open(name, text);
+}
+
+void App::PasteText(const std::string& text) {
+  if (ImGui::GetIO().WantTextInput) {
+    ImGui::GetIO().AddInputCharactersUTF8(text.c_str());
+    return;
+  }
+  std::optional<Position> at = editor_.paste_at;
+  editor_.paste_at.reset();
+  editor_.Paste(text, at);
+}
+
+std::string App::CopyText(bool cut) {
+  if (ImGui::GetIO().WantTextInput) return "";
+  std::string text = editor_.CopySelection();
+  if (cut && !text.empty()) editor_.DeleteSelection();
+  return text;
+}
+
+void App::ShareReady(const std::string& url) {
+  share_url_ = url;
+  open_share_ = true;
+}
+
+// ---- A frame -------------------------------------------------------------------
+
+void App::Frame() {
+  fields::BeginFrame();
+  editor_.Prune();
+  HandleShortcuts();
+  DrawMenuBar();
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float top = ImGui::GetFrameHeight();
+  DrawPanels(top, display.y - kStatusHeight);
+  DrawStatusBar(kStatusHeight);
+  DrawDialogs();
+  DrawHelp(&show_help_);
+  AfterFrame();
+}
+
+void App::DrawPanels(float top, float bottom) {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float height = bottom - top;
+  const float canvas_w = display.x - kPaletteWidth - kInspectorWidth;
+  // The problems panel is one line while there are none.
+  const float full = editor_.doc().problems().empty()
+                         ? ImGui::GetFrameHeightWithSpacing() + 6.0f
+                         : std::min(kProblemsHeight, 0.4f * height);
+  const float problems_h = show_problems_ ? full : 0.0f;
+
+  PlacePanel(0, top, kPaletteWidth, height);
+  if (ImGui::Begin("Palette", nullptr, kPanel)) palette_.Draw(editor_, canvas_);
+  ImGui::End();
+
+  PlacePanel(kPaletteWidth, top, canvas_w, height - problems_h);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+  if (ImGui::Begin("Canvas", nullptr,
+                   kPanel | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+    canvas_.Draw(editor_);
+  }
+  ImGui::End();
+  ImGui::PopStyleVar(2);
+
+  if (show_problems_) {
+    PlacePanel(kPaletteWidth, bottom - problems_h, canvas_w, problems_h);
+    if (ImGui::Begin("Problems", nullptr, kPanel)) problems_.Draw(editor_);
+    ImGui::End();
+  }
+
+  PlacePanel(display.x - kInspectorWidth, top, kInspectorWidth, height);
+  if (ImGui::Begin("Side", nullptr, kPanel)) {
+    if (ImGui::BeginTabBar("side-tabs")) {
+      const bool inspector = ImGui::BeginTabItem("Inspector");
+      fields::Mark("tab/Inspector");
+      if (inspector) {
+        ImGui::BeginChild("inspector");
+        inspector_.Draw(editor_);
+        ImGui::EndChild();
+        ImGui::EndTabItem();
+      }
+      const bool plan = ImGui::BeginTabItem("Plan");
+      fields::Mark("tab/Plan");
+      if (plan) {
+        DrawPlan(editor_);
+        ImGui::EndTabItem();
+      }
+      ImGui::EndTabBar();
+    }
+  }
+  ImGui::End();
+}
+
+void App::DrawStatusBar(float height) {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  PlacePanel(0, display.y - height, display.x, height);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(10, 5));
+  if (ImGui::Begin("Status", nullptr, kPanel | ImGuiWindowFlags_NoScrollbar)) {
+    const StatusMessage& status = editor_.status();
+    const double age = ImGui::GetTime() - status.time;
+    if (!status.text.empty() && (status.severity == Severity::kError || age < 8.0)) {
+      const ImU32 color = status.severity == Severity::kError ? color::kError : color::kTextDim;
+      ImGui::TextColored(ToVec4(color), "%s", status.text.c_str());
+    }
+    const Document& doc = editor_.doc();
+    const size_t problems = doc.problems().size();
+    char right[200];
+    std::snprintf(right, sizeof right, "%s%s  |  %zu %s  |  %zu %s  |  %.0f%%",
+                  editor_.file_name().c_str(), doc.Modified() ? " (edited)" : "", doc.size(),
+                  doc.size() == 1 ? "step" : "steps", problems,
+                  problems == 1 ? "problem" : "problems", 100.0 * canvas_.zoom());
+    const float width = ImGui::CalcTextSize(right).x;
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 20, display.x - width - 14));
+    ImGui::TextDisabled("%s", right);
+  }
+  ImGui::End();
+  ImGui::PopStyleVar();
+}
+
+// ---- Menus and shortcuts -------------------------------------------------------
+
+void App::DrawMenuBar() {
+  if (!ImGui::BeginMainMenuBar()) return;
+  Document& doc = editor_.doc();
+  if (BeginMenu("File")) {
+    if (MenuItem("File", "New")) editor_.NewPipeline();
+    if (ImGui::BeginMenu("New from template")) {
+      for (size_t i = 0; i < Templates().size(); ++i) {
+        if (MenuItem("File", Templates()[i].file)) editor_.OpenTemplate(i);
+      }
+      ImGui::EndMenu();
+    }
+    if (MenuItem("File", "Open...", "Ctrl+O")) editor_.platform().PickFile();
+    if (MenuItem("File", "Save", "Ctrl+S")) editor_.Save();
+    ImGui::Separator();
+    if (MenuItem("File", "Share link...")) editor_.Share();
+    // Exports to Argo Workflows, Tekton and GitHub Actions join this menu,
+    // under their own separator, once core has the exporters.
+    ImGui::EndMenu();
+  }
+  if (BeginMenu("Edit")) {
+    const std::string undo = "Undo " + doc.UndoLabel();
+    const std::string redo = "Redo " + doc.RedoLabel();
+    if (ImGui::MenuItem(undo.c_str(), "Ctrl+Z", false, doc.CanUndo())) editor_.Undo();
+    if (ImGui::MenuItem(redo.c_str(), "Ctrl+Shift+Z", false, doc.CanRedo())) editor_.Redo();
+    ImGui::Separator();
+    const bool any = !editor_.selection().empty();
+    if (ImGui::MenuItem("Cut", "Ctrl+X", false, any)) {
+      editor_.platform().WriteClipboard(CopyText(/*cut=*/true));
+    }
+    if (ImGui::MenuItem("Copy", "Ctrl+C", false, any)) {
+      editor_.platform().WriteClipboard(CopyText(/*cut=*/false));
+    }
+    if (ImGui::MenuItem("Paste", "Ctrl+V")) editor_.platform().ReadClipboard();
+    if (ImGui::MenuItem("Duplicate", "Ctrl+D", false, any)) editor_.DuplicateSelection();
+    if (ImGui::MenuItem("Delete", "Del", false, any || editor_.selected_edge)) {
+      editor_.DeleteSelection();
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Select all", "Ctrl+A")) editor_.SelectAll();
+    ImGui::EndMenu();
+  }
+  if (BeginMenu("View")) {
+    if (MenuItem("View", "Fit to view", "F")) editor_.view_request = ViewRequest::kFitAll;
+    if (ImGui::MenuItem("Zoom in", "+")) canvas_.ZoomBy(1.25f);
+    if (ImGui::MenuItem("Zoom out", "-")) canvas_.ZoomBy(0.8f);
+    if (ImGui::MenuItem("Zoom to 100%", "0")) canvas_.ZoomBy(1.0f / canvas_.zoom());
+    ImGui::Separator();
+    if (MenuItem("View", "Auto-layout", "L")) editor_.AutoLayout();
+    ImGui::MenuItem("Problems panel", nullptr, &show_problems_);
+    ImGui::EndMenu();
+  }
+  if (BeginMenu("Help")) {
+    ImGui::MenuItem("Keyboard and mouse", "F1", &show_help_);
+    ImGui::EndMenu();
+  }
+  ImGui::EndMainMenuBar();
+}
+
+// Shortcuts act when no text field has the keyboard; Ctrl+S also then,
+// after the field's text is committed.
+void App::HandleShortcuts() {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (save_next_frame_) {
+    save_next_frame_ = false;
+    editor_.Save();
+  }
+  const bool ctrl = io.KeyCtrl || io.KeySuper;
+  if (ctrl && ImGui::IsKeyPressed(kKeyS, false)) {
+    if (io.WantTextInput) {
+      ImGui::ClearActiveID();
+      save_next_frame_ = true;
+    } else {
+      editor_.Save();
+    }
+    return;
+  }
+  if (io.WantTextInput || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId)) return;
+  auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
+  auto pressed_repeat = [](int key) { return ImGui::IsKeyPressed(key, true); };
+  if (ctrl) {
+    if (pressed_repeat(kKeyZ)) io.KeyShift ? editor_.Redo() : editor_.Undo();
+    if (pressed_repeat(kKeyY)) editor_.Redo();
+    if (pressed(kKeyO)) editor_.platform().PickFile();
+    if (pressed(kKeyD)) editor_.DuplicateSelection();
+    if (pressed(kKeyA)) editor_.SelectAll();
+    return;
+  }
+  if (pressed(ImGui::GetKeyIndex(ImGuiKey_Delete)) ||
+      pressed(ImGui::GetKeyIndex(ImGuiKey_Backspace))) {
+    editor_.DeleteSelection();
+  }
+  if (pressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) editor_.ClearSelection();
+  if (pressed(kKeyF)) {
+    editor_.view_request =
+        editor_.selection().empty() ? ViewRequest::kFitAll : ViewRequest::kFitSelection;
+  }
+  if (pressed(kKeyL)) editor_.AutoLayout();
+  if (pressed(kKeyEqual) || pressed(kKeyPadAdd)) canvas_.ZoomBy(1.25f);
+  if (pressed(kKeyMinus) || pressed(kKeyPadSubtract)) canvas_.ZoomBy(0.8f);
+  if (pressed(kKey0)) canvas_.ZoomBy(1.0f / canvas_.zoom());
+  if (pressed(kKeyF1) || (io.KeyShift && pressed(kKeySlash))) show_help_ = !show_help_;
+
+  // Arrow keys nudge the selection by a grid step.
+  const float step = io.KeyShift ? 40.0f : 8.0f;
+  ImVec2 nudge(0, 0);
+  if (pressed_repeat(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) nudge.x -= step;
+  if (pressed_repeat(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) nudge.x += step;
+  if (pressed_repeat(ImGui::GetKeyIndex(ImGuiKey_UpArrow))) nudge.y -= step;
+  if (pressed_repeat(ImGui::GetKeyIndex(ImGuiKey_DownArrow))) nudge.y += step;
+  if ((nudge.x != 0 || nudge.y != 0) && !editor_.selection().empty()) {
+    Document& doc = editor_.doc();
+    std::vector<std::pair<NodeId, Position>> moves;
+    for (NodeId node : editor_.selection()) {
+      const Position p = doc.positions()[doc.IndexOf(node)];
+      moves.push_back({node, Position{p.x + nudge.x, p.y + nudge.y}});
+    }
+    editor_.Report(doc.MoveSteps(moves));
+  }
+}
+
+// ---- Dialogs -------------------------------------------------------------------
+
+void App::DrawDialogs() {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const ImVec2 center(0.5f * display.x, 0.5f * display.y);
+  if (editor_.show_open_errors) {
+    ImGui::OpenPopup("Could not open the file");
+    editor_.show_open_errors = false;
+  }
+  ImGui::SetNextWindowPos(center, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::min(720.0f, display.x - 40), 0), ImGuiCond_Appearing);
+  if (ImGui::BeginPopupModal("Could not open the file", nullptr,
+                             ImGuiWindowFlags_NoSavedSettings)) {
+    ImGui::TextWrapped("tame validate reports:");
+    ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
+    for (const std::string& line : editor_.open_errors) ImGui::TextWrapped("%s", line.c_str());
+    ImGui::PopStyleColor();
+    fields::Mark("dialog/open-errors");
+    ImGui::Spacing();
+    ImGui::TextDisabled("The pipeline you were editing is unchanged.");
+    if (ImGui::Button("OK", ImVec2(100, 0)) ||
+        ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)) ||
+        ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter))) {
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::EndPopup();
+  }
+
+  if (open_share_) {
+    ImGui::OpenPopup("Share link");
+    open_share_ = false;
+  }
+  ImGui::SetNextWindowPos(center, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::min(640.0f, display.x - 40), 0), ImGuiCond_Appearing);
+  if (ImGui::BeginPopupModal("Share link", nullptr, ImGuiWindowFlags_NoSavedSettings)) {
+    ImGui::TextWrapped("The link holds the whole pipeline, compressed; nothing is uploaded. "
+                       "Whoever opens it gets a copy to edit. It is on the clipboard.");
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    ImGui::InputText("##url", share_url_.data(), share_url_.size() + 1,
+                     ImGuiInputTextFlags_ReadOnly);
+    ImGui::Text("%zu characters", share_url_.size());
+    if (ImGui::Button("Copy again")) editor_.platform().WriteClipboard(share_url_);
+    ImGui::SameLine();
+    if (ImGui::Button("Close") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::EndPopup();
+  }
+}
+
+// Autosaves after a quiet moment and keeps the page's title current.
+void App::AfterFrame() {
+  const Document& doc = editor_.doc();
+  const double now = ImGui::GetTime();
+  if (doc.revision() != seen_revision_) {
+    seen_revision_ = doc.revision();
+    changed_at_ = now;
+  }
+  if (doc.revision() != autosaved_revision_ && now - changed_at_ >= kAutosaveDelay &&
+      !ImGui::IsMouseDown(0)) {
+    autosaved_revision_ = doc.revision();
+    editor_.platform().Autosave(editor_.file_name(), doc.Save(), doc.Modified());
+  }
+  const ImGuiIO& io = ImGui::GetIO();
+  busy_ = io.WantTextInput || ImGui::IsAnyItemActive() || ImGui::IsAnyMouseDown() ||
+          ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId) || save_next_frame_ ||
+          doc.revision() != autosaved_revision_;
+  std::string title = doc.pipeline().name + (doc.Modified() ? " (edited)" : "") +
+                      " - tame designer";
+  if (title != title_) {
+    title_ = title;
+    editor_.platform().SetTitle(title_);
+  }
+}
+
+}  // namespace tame::designer

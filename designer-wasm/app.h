@@ -1,0 +1,101 @@
+// The designer's window: menu bar, palette, canvas, inspector and plan,
+// problems, status line and dialogs, laid out over the whole page; the
+// keyboard shortcuts; and what the page hands in (files, clipboard text,
+// share links, wheel input). Plain Dear ImGui: main.cc owns the platform.
+#ifndef TAME_DESIGNER_WASM_APP_H_
+#define TAME_DESIGNER_WASM_APP_H_
+
+#include <string>
+#include <vector>
+
+#include "designer-wasm/canvas.h"
+#include "designer-wasm/editor.h"
+#include "designer-wasm/inspector.h"
+#include "designer-wasm/panels.h"
+
+namespace tame::designer {
+
+/// CPU time and draw calls of recent frames, for window.tame.stats().
+class FrameStats {
+ public:
+  void Add(double ms, int draw_calls, int vertices);
+  /// The median of the last kWindow frames' CPU times, in milliseconds.
+  double MedianMs() const;
+  int draw_calls() const { return draw_calls_; }
+  int vertices() const { return vertices_; }
+  int frames() const { return frames_; }
+
+  static constexpr int kWindow = 120;
+
+ private:
+  std::vector<double> times_;
+  int next_ = 0;
+  int frames_ = 0;
+  int draw_calls_ = 0;
+  int vertices_ = 0;
+};
+
+class App {
+ public:
+  explicit App(Platform* platform) : editor_(platform) {}
+
+  /// Builds this frame's UI; call between ImGui::NewFrame() and Render().
+  void Frame();
+
+  /// True when the UI has something going that needs frames even without
+  /// input: a text field or menu open, a drag, a pending autosave.
+  bool busy() const { return busy_; }
+
+  Editor& editor() { return editor_; }
+  Canvas& canvas() { return canvas_; }
+  FrameStats& stats() { return stats_; }
+
+  // ---- From the page
+
+  /// A file to open (picked, dropped, a template, a share link): the
+  /// messages `tame validate` prints for it.
+  std::vector<std::string> OpenText(const std::string& name, const std::string& text);
+  /// Clipboard text pasted with Ctrl+V or Edit > Paste: into the text field
+  /// being typed in, else as steps.
+  void PasteText(const std::string& text);
+  /// What Ctrl+C or Ctrl+X puts on the clipboard: the selected steps as
+  /// pipeline JSON (cut also deletes them), or "" to leave the page's own
+  /// copy alone (a text field has the keyboard).
+  std::string CopyText(bool cut);
+  /// A share link the page made.
+  void ShareReady(const std::string& url);
+  /// Milliseconds from the page handing in a file to the end of the frame
+  /// showing it, or -1; set by main.cc.
+  double last_open_ms = -1;
+
+ private:
+  void HandleShortcuts();
+  void DrawMenuBar();
+  void DrawPanels(float top, float bottom);
+  void DrawStatusBar(float height);
+  void DrawDialogs();
+  void AfterFrame();
+
+  Editor editor_;
+  Canvas canvas_;
+  Inspector inspector_;
+  Palette palette_;
+  ProblemsPanel problems_;
+  FrameStats stats_;
+
+  bool show_problems_ = true;
+  bool show_help_ = false;
+  bool open_share_ = false;
+  std::string share_url_;
+  bool save_next_frame_ = false;
+  bool busy_ = true;
+
+  uint64_t seen_revision_ = UINT64_MAX;
+  double changed_at_ = 0;
+  uint64_t autosaved_revision_ = 0;
+  std::string title_;
+};
+
+}  // namespace tame::designer
+
+#endif  // TAME_DESIGNER_WASM_APP_H_

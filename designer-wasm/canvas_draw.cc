@@ -1,0 +1,384 @@
+// Drawing the canvas: grid, edges, nodes, the gesture in progress and the
+// minimap. Everything here reads the document; nothing changes it.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/catalog.h"
+#include "core/load.h"
+#include "designer-wasm/canvas.h"
+#include "designer-wasm/fields.h"
+#include "designer-wasm/templates.h"
+#include "designer-wasm/theme.h"
+
+namespace tame::designer {
+namespace {
+
+constexpr float kGridStep = 32.0f;
+constexpr int kMajorEvery = 4;
+const ImVec2 kMinimapSize(180.0f, 120.0f);
+constexpr float kMinimapMargin = 12.0f;
+constexpr int kMinimapCols = 90;
+constexpr int kMinimapRows = 60;
+// Above this many steps the minimap draws occupied cells, not nodes.
+constexpr size_t kMinimapNodeLimit = 1500;
+
+ImU32 WithAlpha(ImU32 color, int alpha) {
+  return (color & ~IM_COL32_A_MASK) | (static_cast<ImU32>(alpha) << IM_COL32_A_SHIFT);
+}
+
+ImVec2 Bezier(ImVec2 a, ImVec2 c1, ImVec2 c2, ImVec2 b, float t) {
+  const float u = 1 - t;
+  return ImVec2(u * u * u * a.x + 3 * u * u * t * c1.x + 3 * u * t * t * c2.x + t * t * t * b.x,
+                u * u * u * a.y + 3 * u * u * t * c1.y + 3 * u * t * t * c2.y + t * t * t * b.y);
+}
+
+void DashedBezier(ImDrawList* draw, ImVec2 a, ImVec2 c1, ImVec2 c2, ImVec2 b, ImU32 color,
+                  float thickness, float zoom) {
+  const float length = std::hypot(b.x - a.x, b.y - a.y) + std::fabs(c1.x - a.x);
+  const int dashes = std::clamp(static_cast<int>(length / (9.0f * std::max(zoom, 0.5f))), 4, 64);
+  ImVec2 previous = a;
+  for (int k = 1; k <= 2 * dashes; ++k) {
+    const ImVec2 p = Bezier(a, c1, c2, b, static_cast<float>(k) / (2 * dashes));
+    if (k % 2 == 1) draw->AddLine(previous, p, color, thickness);
+    previous = p;
+  }
+}
+
+}  // namespace
+
+void Canvas::DrawGrid(ImDrawList* draw) const {
+  float step = kGridStep * zoom_;
+  int major_every = kMajorEvery;
+  while (step < 10.0f) {  // zoomed far out: fewer, all major lines
+    step *= kMajorEvery;
+    major_every = 1;
+  }
+  const ImVec2 max(origin_.x + size_.x, origin_.y + size_.y);
+  auto color = [&](int index) {
+    return index % major_every == 0 ? color::kGridMajor : color::kGridMinor;
+  };
+  for (int i = static_cast<int>(std::floor(-scroll_.x / step));; ++i) {
+    const float x = origin_.x + scroll_.x + static_cast<float>(i) * step;
+    if (x >= max.x) break;
+    draw->AddLine(ImVec2(x, origin_.y), ImVec2(x, max.y), color(i));
+  }
+  for (int i = static_cast<int>(std::floor(-scroll_.y / step));; ++i) {
+    const float y = origin_.y + scroll_.y + static_cast<float>(i) * step;
+    if (y >= max.y) break;
+    draw->AddLine(ImVec2(origin_.x, y), ImVec2(max.x, y), color(i));
+  }
+}
+
+// Needs are solid grey; data references (`${{ steps.X.outputs.Y }}`) are
+// dashed amber with the outputs' names. Zoomed out, both are straight lines.
+void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
+  const Document& doc = editor.doc();
+  const std::vector<Position>& positions = doc.positions();
+  const bool detail = zoom_ >= kDetailZoom;
+  const bool moving = mode_ == Mode::kMove && dragged_;
+  const ImVec2 shift(move_delta_.x * zoom_, move_delta_.y * zoom_);
+  const ImVec2 lo = origin_;
+  const ImVec2 hi(origin_.x + size_.x, origin_.y + size_.y);
+  const float half = 0.5f * kNodeHeight * zoom_;
+  const float thickness = std::clamp(2.0f * zoom_, 1.0f, 3.0f);
+  for (const Edge& edge : doc.edges()) {
+    ImVec2 a = ToScreen(positions[edge.from]);
+    ImVec2 b = ToScreen(positions[edge.to]);
+    a = ImVec2(a.x + kNodeWidth * zoom_, a.y + half);
+    b = ImVec2(b.x, b.y + half);
+    if (moving) {
+      if (editor.IsSelected(doc.node(edge.from))) a = ImVec2(a.x + shift.x, a.y + shift.y);
+      if (editor.IsSelected(doc.node(edge.to))) b = ImVec2(b.x + shift.x, b.y + shift.y);
+    }
+    const float bend = detail ? std::max(40.0f * zoom_, 0.5f * std::fabs(b.x - a.x)) : 0.0f;
+    if (std::max(a.x + bend, b.x) < lo.x || std::min(a.x, b.x - bend) > hi.x ||
+        std::max(a.y, b.y) < lo.y || std::min(a.y, b.y) > hi.y) {
+      continue;
+    }
+    const bool data = !edge.outputs.empty();
+    ImU32 color = data ? color::kDataEdge : color::kNeedsEdge;
+    const EdgeRef ref{doc.node(edge.from), doc.node(edge.to)};
+    const bool selected = editor.selected_edge && *editor.selected_edge == ref;
+    if (selected) {
+      color = color::kAccent;
+    } else if (hover_edge_ && *hover_edge_ == ref) {
+      color = color::kText;
+    }
+    if (!detail) {
+      draw->AddLine(a, b, WithAlpha(color, 150), 1.0f);
+      continue;
+    }
+    const ImVec2 c1(a.x + bend, a.y);
+    const ImVec2 c2(b.x - bend, b.y);
+    const float width = selected ? thickness + 1.0f : thickness;
+    if (data) {
+      DashedBezier(draw, a, c1, c2, b, color, width, zoom_);
+    } else {
+      draw->AddBezierCubic(a, c1, c2, b, color, width);
+    }
+    const float arrow = 7.0f * zoom_;
+    const ImVec2 tip(b.x - 5.0f * zoom_, b.y);
+    draw->AddTriangleFilled(tip, ImVec2(tip.x - arrow, tip.y - 0.6f * arrow),
+                            ImVec2(tip.x - arrow, tip.y + 0.6f * arrow), color);
+    if (data && zoom_ >= 0.7f) {
+      std::string label;
+      for (const std::string& output : edge.outputs) label += (label.empty() ? "" : ", ") + output;
+      const float font_size = ImGui::GetFontSize() * std::max(zoom_, 1.0f);
+      const ImVec2 text = ImGui::GetFont()->CalcTextSizeA(font_size, FLT_MAX, 0, label.c_str());
+      const ImVec2 mid = Bezier(a, c1, c2, b, 0.5f);
+      const ImVec2 at(std::floor(mid.x - 0.5f * text.x), std::floor(mid.y - 0.5f * text.y));
+      draw->AddRectFilled(ImVec2(at.x - 4 * zoom_, at.y - 2 * zoom_),
+                          ImVec2(at.x + text.x + 4 * zoom_, at.y + text.y + 2 * zoom_),
+                          color::kCanvas, 4 * zoom_);
+      draw->AddText(ImGui::GetFont(), font_size, at, color, label.c_str());
+    }
+  }
+}
+
+void Canvas::DrawNodes(const Editor& editor, ImDrawList* draw) const {
+  const Document& doc = editor.doc();
+  const std::vector<int>& problems = editor.ProblemCounts();
+  const bool moving = mode_ == Mode::kMove && dragged_;
+  const ImVec2 shift(move_delta_.x * zoom_, move_delta_.y * zoom_);
+  // Selected nodes last, on top.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int index : visible_) {
+      const bool selected = editor.IsSelected(doc.node(index));
+      if (selected != (pass == 1)) continue;
+      DrawNode(editor, draw, index, selected && moving ? shift : ImVec2(0, 0), problems[index]);
+    }
+  }
+}
+
+void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 shift,
+                      int problems) const {
+  const Step& step = editor.doc().pipeline().steps[index];
+  NodeBox box = Box(editor, index);
+  box.min = ImVec2(box.min.x + shift.x, box.min.y + shift.y);
+  box.max = ImVec2(box.max.x + shift.x, box.max.y + shift.y);
+  const KindSpec* kind = FindKind(step.uses);
+  const ImU32 accent = kind != nullptr ? KindColor(*kind) : color::kTextDim;
+  const bool selected = editor.IsSelected(editor.doc().node(index));
+  if (zoom_ < kDetailZoom) {
+    draw->AddRectFilled(box.min, box.max, problems > 0 ? color::kError : accent);
+    if (selected) draw->AddRect(box.min, box.max, color::kText);
+    return;
+  }
+  const float z = zoom_;
+  const float rounding = 6.0f * z;
+  const bool hovered = index == hover_node_;
+  draw->AddRectFilled(box.min, box.max, hovered ? color::kNodeHovered : color::kNode, rounding);
+  draw->AddRectFilled(box.min, ImVec2(box.min.x + 6.0f * z, box.max.y), accent, rounding,
+                      ImDrawFlags_RoundCornersLeft);
+  if (selected) {
+    draw->AddRect(box.min, box.max, color::kAccent, rounding, 0, 2.0f);
+  } else if (problems > 0) {
+    draw->AddRect(box.min, box.max, WithAlpha(color::kError, 200), rounding, 0, 1.5f);
+  } else {
+    draw->AddRect(box.min, box.max, color::kNodeBorder, rounding);
+  }
+
+  // Text: the id, and below it the kind, clipped short of the badge. The
+  // font is a bitmap font made for its own size: below zoom 1 it stays at
+  // that size (and the kind's line goes, below kTwoLineZoom) rather than
+  // shrink into a blur.
+  ImFont* font = ImGui::GetFont();
+  const float font_size = ImGui::GetFontSize() * std::max(z, 1.0f);
+  const ImVec4 clip(box.min.x, box.min.y, box.max.x - 26.0f * z, box.max.y);
+  const float text_x = std::floor(box.min.x + 16.0f * z);
+  if (z < kTwoLineZoom) {
+    const float y = std::floor(0.5f * (box.min.y + box.max.y - font_size));
+    draw->AddText(font, font_size, ImVec2(text_x, y), color::kText, step.id.c_str(), nullptr,
+                  0.0f, &clip);
+  } else {
+    draw->AddText(font, font_size, ImVec2(text_x, std::floor(box.min.y + 11.0f * z)),
+                  color::kText, step.id.c_str(), nullptr, 0.0f, &clip);
+    std::string second = kind != nullptr ? kind->title : step.uses + " (unknown kind)";
+    if (!step.if_condition.empty() && step.if_condition != "success") {
+      second += ", if " + step.if_condition;
+    }
+    const ImVec4 clip_wide(box.min.x, box.min.y, box.max.x - 8.0f * z, box.max.y);
+    draw->AddText(font, font_size, ImVec2(text_x, std::floor(box.min.y + 31.0f * z)),
+                  color::kTextDim, second.c_str(), nullptr, 0.0f, &clip_wide);
+  }
+
+  // The validation state: a red count, or a green dot.
+  const ImVec2 badge(box.max.x - 15.0f * z, box.min.y + 16.0f * z);
+  if (problems > 0) {
+    draw->AddCircleFilled(badge, 8.5f * z, color::kError);
+    const std::string count = problems > 9 ? "9+" : std::to_string(problems);
+    const float badge_font = ImGui::GetFontSize() * std::max(z, 1.0f);
+    const ImVec2 text = font->CalcTextSizeA(badge_font, FLT_MAX, 0, count.c_str());
+    draw->AddText(font, badge_font,
+                  ImVec2(std::floor(badge.x - 0.5f * text.x), std::floor(badge.y - 0.5f * text.y)),
+                  IM_COL32_WHITE, count.c_str());
+  } else {
+    draw->AddCircleFilled(badge, 3.5f * z, color::kOk);
+  }
+
+  // Ports: what it needs comes in on the left, what needs it leaves right.
+  const float port = 5.0f * z;
+  const ImVec2 in(box.in_port.x + shift.x, box.in_port.y + shift.y);
+  const ImVec2 out(box.out_port.x + shift.x, box.out_port.y + shift.y);
+  const bool hot = hovered && (hover_in_port_ || hover_out_port_);
+  for (const ImVec2& p : {in, out}) {
+    draw->AddCircleFilled(p, port, color::kPort);
+    draw->AddCircle(p, port, hot ? color::kAccent : color::kNeedsEdge, 0, 1.5f);
+  }
+}
+
+void Canvas::DrawGestures(const Editor& editor, ImDrawList* draw) {
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  if (mode_ == Mode::kBoxSelect && dragged_) {
+    const ImVec2 lo(std::min(press_.x, mouse.x), std::min(press_.y, mouse.y));
+    const ImVec2 hi(std::max(press_.x, mouse.x), std::max(press_.y, mouse.y));
+    draw->AddRectFilled(lo, hi, color::kAccentFaint);
+    draw->AddRect(lo, hi, color::kAccent);
+  }
+  if (mode_ != Mode::kConnect) return;
+  const Document& doc = editor.doc();
+  const int index = doc.IndexOf(connect_node_);
+  if (index < 0) return;
+  const NodeBox box = Box(editor, index);
+  ImU32 color = color::kAccent;
+  if (hover_node_ >= 0 && hover_node_ != index) {
+    const NodeId other = doc.node(hover_node_);
+    const NodeId from = connect_from_input_ ? other : connect_node_;
+    const NodeId to = connect_from_input_ ? connect_node_ : other;
+    const std::string refusal = doc.CheckConnect(from, to);
+    color = refusal.empty() ? color::kOk : color::kError;
+    const NodeBox target = Box(editor, hover_node_);
+    draw->AddRect(ImVec2(target.min.x - 3, target.min.y - 3),
+                  ImVec2(target.max.x + 3, target.max.y + 3), color, 8.0f * zoom_, 0, 2.0f);
+    if (!refusal.empty()) ImGui::SetTooltip("%s", refusal.c_str());
+  }
+  const ImVec2 a = connect_from_input_ ? mouse : box.out_port;
+  const ImVec2 b = connect_from_input_ ? box.in_port : mouse;
+  const float bend = std::max(40.0f * zoom_, 0.5f * std::fabs(b.x - a.x));
+  draw->AddBezierCubic(a, ImVec2(a.x + bend, a.y), ImVec2(b.x - bend, b.y), b, color, 2.0f);
+  draw->AddCircleFilled(mouse, 4.0f, color);
+}
+
+// ---- Minimap -----------------------------------------------------------------
+
+void Canvas::UpdateBounds(const Editor& editor) {
+  const Document& doc = editor.doc();
+  if (bounds_revision_ == doc.revision()) return;
+  bounds_revision_ = doc.revision();
+  const std::vector<Position>& positions = doc.positions();
+  bounds_min_ = ImVec2(0, 0);
+  bounds_max_ = ImVec2(kNodeWidth, kNodeHeight);
+  if (!positions.empty()) {
+    bounds_min_ = ImVec2(1e30f, 1e30f);
+    bounds_max_ = ImVec2(-1e30f, -1e30f);
+  }
+  for (const Position& p : positions) {
+    bounds_min_.x = std::min(bounds_min_.x, static_cast<float>(p.x));
+    bounds_min_.y = std::min(bounds_min_.y, static_cast<float>(p.y));
+    bounds_max_.x = std::max(bounds_max_.x, static_cast<float>(p.x) + kNodeWidth);
+    bounds_max_.y = std::max(bounds_max_.y, static_cast<float>(p.y) + kNodeHeight);
+  }
+  node_colors_.clear();
+  minimap_cells_.clear();
+  if (positions.size() <= kMinimapNodeLimit) {
+    for (const Step& step : doc.pipeline().steps) {
+      const KindSpec* kind = FindKind(step.uses);
+      node_colors_.push_back(kind != nullptr ? KindColor(*kind) : color::kTextDim);
+    }
+    return;
+  }
+  minimap_cells_.assign(kMinimapCols * kMinimapRows, 0);
+  const float w = std::max(1.0f, bounds_max_.x - bounds_min_.x);
+  const float h = std::max(1.0f, bounds_max_.y - bounds_min_.y);
+  for (const Position& p : positions) {
+    const int col = std::min(kMinimapCols - 1,
+                             static_cast<int>((static_cast<float>(p.x) - bounds_min_.x) / w * kMinimapCols));
+    const int row = std::min(kMinimapRows - 1,
+                             static_cast<int>((static_cast<float>(p.y) - bounds_min_.y) / h * kMinimapRows));
+    minimap_cells_[row * kMinimapCols + col] = 1;
+  }
+}
+
+bool Canvas::InMinimap(ImVec2 s) const {
+  return minimap_scale_ > 0 && s.x >= minimap_min_.x && s.x <= minimap_max_.x &&
+         s.y >= minimap_min_.y && s.y <= minimap_max_.y;
+}
+
+Position Canvas::MinimapToCanvas(ImVec2 s) const {
+  return Position{bounds_min_.x + (s.x - minimap_origin_.x) / minimap_scale_,
+                  bounds_min_.y + (s.y - minimap_origin_.y) / minimap_scale_};
+}
+
+void Canvas::DrawMinimap(const Editor& editor, ImDrawList* draw) {
+  minimap_scale_ = 0;
+  const Document& doc = editor.doc();
+  if (doc.size() == 0 || size_.x < 420 || size_.y < 300) return;
+  UpdateBounds(editor);
+  minimap_max_ = ImVec2(origin_.x + size_.x - kMinimapMargin, origin_.y + size_.y - kMinimapMargin);
+  minimap_min_ = ImVec2(minimap_max_.x - kMinimapSize.x, minimap_max_.y - kMinimapSize.y);
+  draw->AddRectFilled(minimap_min_, minimap_max_, color::kMinimap, 4.0f);
+  draw->AddRect(minimap_min_, minimap_max_, color::kNodeBorder, 4.0f);
+  constexpr float kPad = 6.0f;
+  const float w = std::max(1.0f, bounds_max_.x - bounds_min_.x);
+  const float h = std::max(1.0f, bounds_max_.y - bounds_min_.y);
+  minimap_scale_ = std::min((kMinimapSize.x - 2 * kPad) / w, (kMinimapSize.y - 2 * kPad) / h);
+  minimap_origin_ = ImVec2(minimap_min_.x + 0.5f * (kMinimapSize.x - w * minimap_scale_),
+                           minimap_min_.y + 0.5f * (kMinimapSize.y - h * minimap_scale_));
+  auto map = [&](float x, float y) {
+    return ImVec2(minimap_origin_.x + (x - bounds_min_.x) * minimap_scale_,
+                  minimap_origin_.y + (y - bounds_min_.y) * minimap_scale_);
+  };
+  if (minimap_cells_.empty()) {
+    const std::vector<Position>& positions = doc.positions();
+    for (size_t i = 0; i < positions.size(); ++i) {
+      const ImVec2 lo = map(static_cast<float>(positions[i].x), static_cast<float>(positions[i].y));
+      const ImVec2 hi(lo.x + std::max(2.0f, kNodeWidth * minimap_scale_),
+                      lo.y + std::max(2.0f, kNodeHeight * minimap_scale_));
+      draw->AddRectFilled(lo, hi, editor.IsSelected(doc.node(i)) ? color::kText : node_colors_[i]);
+    }
+  } else {
+    const float cell_w = w * minimap_scale_ / kMinimapCols;
+    const float cell_h = h * minimap_scale_ / kMinimapRows;
+    for (int row = 0; row < kMinimapRows; ++row) {
+      for (int col = 0; col < kMinimapCols; ++col) {
+        if (!minimap_cells_[row * kMinimapCols + col]) continue;
+        const ImVec2 lo(minimap_origin_.x + col * cell_w, minimap_origin_.y + row * cell_h);
+        draw->AddRectFilled(lo, ImVec2(lo.x + std::max(1.0f, cell_w), lo.y + std::max(1.0f, cell_h)),
+                            color::kNeedsEdge);
+      }
+    }
+  }
+  const Position lo = ToCanvas(origin_);
+  const Position hi = ToCanvas(ImVec2(origin_.x + size_.x, origin_.y + size_.y));
+  draw->PushClipRect(minimap_min_, minimap_max_, true);
+  draw->AddRect(map(static_cast<float>(lo.x), static_cast<float>(lo.y)),
+                map(static_cast<float>(hi.x), static_cast<float>(hi.y)), color::kMinimapView);
+  draw->PopClipRect();
+}
+
+// An empty pipeline says how to begin, with a button per starter template.
+void Canvas::DrawEmptyHint(Editor& editor) {
+  if (editor.doc().size() > 0) return;
+  const char* lines[] = {"This pipeline has no steps yet.",
+                         "Drag a step here from the palette, double-click the canvas,",
+                         "or start from a template:"};
+  float y = origin_.y + 0.5f * size_.y - 70.0f;
+  for (const char* line : lines) {
+    const float width = ImGui::CalcTextSize(line).x;
+    ImGui::GetWindowDrawList()->AddText(ImVec2(origin_.x + 0.5f * (size_.x - width), y),
+                                        color::kTextDim, line);
+    y += ImGui::GetTextLineHeightWithSpacing();
+  }
+  y += 8.0f;
+  for (size_t i = 0; i < Templates().size(); ++i) {
+    const std::string label = std::string("Open ") + Templates()[i].file;
+    const float width = ImGui::CalcTextSize(label.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x;
+    ImGui::SetCursorScreenPos(ImVec2(origin_.x + 0.5f * (size_.x - width), y));
+    if (ImGui::Button(label.c_str())) editor.OpenTemplate(i);
+    fields::Mark("canvas/template/" + std::string(Templates()[i].file));
+    y += ImGui::GetFrameHeightWithSpacing();
+  }
+}
+
+}  // namespace tame::designer

@@ -1,0 +1,236 @@
+#include "designer-wasm/editor.h"
+
+#include <algorithm>
+
+#include "designer-wasm/templates.h"
+#include "imgui.h"
+
+namespace tame::designer {
+
+std::vector<std::string> FormatProblems(const std::string& file, const Diagnostics& problems) {
+  std::vector<std::string> lines;
+  lines.reserve(problems.size());
+  for (const Diagnostic& d : problems) lines.push_back(FormatDiagnostic(file, d));
+  return lines;
+}
+
+void Editor::Post(Severity severity, std::string text) {
+  status_ = StatusMessage{std::move(text), severity, ImGui::GetTime()};
+}
+
+bool Editor::Report(const EditResult& result) {
+  if (!result.ok()) Post(Severity::kError, result.error);
+  return result.ok();
+}
+
+std::string Editor::file_name() const {
+  if (!file_name_.empty()) return file_name_;
+  std::string name;
+  for (char c : doc_.pipeline().name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    name += plain ? c : '-';
+  }
+  return (name.empty() ? std::string("pipeline") : name) + ".json";
+}
+
+// ---- Selection -------------------------------------------------------------
+
+void Editor::SetSelection(std::vector<NodeId> nodes) {
+  selection_ = std::move(nodes);
+  selected_.clear();
+  selected_.insert(selection_.begin(), selection_.end());
+  selected_edge.reset();
+}
+
+void Editor::Select(NodeId node, bool toggle) {
+  if (!toggle) {
+    SetSelection({node});
+    return;
+  }
+  if (IsSelected(node)) {
+    selected_.erase(node);
+    selection_.erase(std::remove(selection_.begin(), selection_.end(), node), selection_.end());
+  } else {
+    selected_.insert(node);
+    selection_.push_back(node);
+  }
+  selected_edge.reset();
+}
+
+void Editor::ClearSelection() {
+  selection_.clear();
+  selected_.clear();
+  selected_edge.reset();
+}
+
+NodeId Editor::SingleSelected() const {
+  return selection_.size() == 1 ? selection_[0] : NodeId();
+}
+
+void Editor::Prune() {
+  if (std::any_of(selection_.begin(), selection_.end(),
+                  [&](NodeId node) { return doc_.IndexOf(node) < 0; })) {
+    std::vector<NodeId> kept;
+    for (NodeId node : selection_) {
+      if (doc_.IndexOf(node) >= 0) kept.push_back(node);
+    }
+    SetSelection(std::move(kept));
+  }
+  if (selected_edge) {
+    const int from = doc_.IndexOf(selected_edge->from);
+    const int to = doc_.IndexOf(selected_edge->to);
+    const bool exists = from >= 0 && to >= 0 &&
+                        std::any_of(doc_.edges().begin(), doc_.edges().end(),
+                                    [&](const Edge& e) { return e.from == from && e.to == to; });
+    if (!exists) selected_edge.reset();
+  }
+}
+
+const std::vector<int>& Editor::ProblemCounts() const {
+  if (counts_revision_ != doc_.revision()) {
+    counts_.assign(doc_.size(), 0);
+    for (const Diagnostic& d : doc_.problems()) {
+      const int step = StepOfPointer(doc_, d.pointer);
+      if (step >= 0) ++counts_[step];
+    }
+    counts_revision_ = doc_.revision();
+  }
+  return counts_;
+}
+
+// ---- Commands --------------------------------------------------------------
+
+std::vector<std::string> Editor::Open(const std::string& name, const std::string& text) {
+  Document::OpenResult result = doc_.Open(text);
+  std::vector<std::string> lines = FormatProblems(name, result.errors);
+  if (!result.opened) {
+    open_errors = lines;
+    show_open_errors = true;
+    Post(Severity::kError, "Could not open " + name + "; nothing was changed");
+    return lines;
+  }
+  file_name_ = name;
+  ClearSelection();
+  view_request = ViewRequest::kShowOpened;
+  const size_t steps = doc_.size();
+  std::string summary = "Opened " + name + ": " + std::to_string(steps) +
+                        (steps == 1 ? " step" : " steps");
+  if (!lines.empty()) {
+    summary += ", " + std::to_string(lines.size()) +
+               (lines.size() == 1 ? " problem" : " problems");
+  }
+  Post(lines.empty() ? Severity::kInfo : Severity::kError, summary);
+  return lines;
+}
+
+void Editor::Restore(const std::string& name, const std::string& text, bool modified) {
+  if (!doc_.Open(text).opened) return;  // an old or damaged copy is not worth a dialog
+  doc_.ForgetHistory();
+  if (!modified) doc_.MarkSaved();
+  file_name_ = name;
+  view_request = ViewRequest::kShowOpened;
+  Post(Severity::kInfo, "Restored " + name + " from the last visit");
+}
+
+void Editor::NewPipeline() {
+  doc_.New();
+  file_name_.clear();
+  ClearSelection();
+  view_request = ViewRequest::kShowOpened;
+  Post(Severity::kInfo, "New pipeline (Ctrl+Z brings the last one back)");
+}
+
+void Editor::OpenTemplate(size_t index) {
+  if (index >= Templates().size()) return;
+  const Template& t = Templates()[index];
+  Open(t.file, t.text);
+}
+
+void Editor::Save() {
+  const std::string name = file_name();
+  platform_->Download(name, doc_.Save());
+  doc_.MarkSaved();
+  const size_t problems = doc_.problems().size();
+  if (problems == 0) {
+    Post(Severity::kInfo, "Saved " + name);
+  } else {
+    Post(Severity::kError, "Saved " + name + " with " + std::to_string(problems) +
+                               (problems == 1 ? " problem" : " problems") +
+                               "; tame run will refuse it until they are fixed");
+  }
+}
+
+void Editor::Share() { platform_->MakeShareLink(doc_.Save()); }
+
+void Editor::Undo() {
+  const std::string label = doc_.UndoLabel();
+  if (doc_.Undo()) {
+    Post(Severity::kInfo, "Undid " + label);
+  } else {
+    Post(Severity::kInfo, "Nothing to undo");
+  }
+}
+
+void Editor::Redo() {
+  const std::string label = doc_.RedoLabel();
+  if (doc_.Redo()) {
+    Post(Severity::kInfo, "Redid " + label);
+  } else {
+    Post(Severity::kInfo, "Nothing to redo");
+  }
+}
+
+void Editor::AddStep(const std::string& uses, Position at) {
+  EditResult result = doc_.AddStep(uses, "", at);
+  if (Report(result)) SetSelection(result.added);
+}
+
+void Editor::DeleteSelection() {
+  if (selected_edge) {
+    if (Report(doc_.Disconnect(selected_edge->from, selected_edge->to))) {
+      selected_edge.reset();
+    }
+    return;
+  }
+  if (selection_.empty()) return;
+  if (Report(doc_.DeleteSteps(selection_))) {
+    Post(Severity::kInfo, "Deleted; Ctrl+Z brings it back");
+    ClearSelection();
+  }
+}
+
+void Editor::DuplicateSelection() {
+  if (selection_.empty()) return;
+  EditResult result = doc_.Duplicate(selection_);
+  if (Report(result)) SetSelection(result.added);
+}
+
+std::string Editor::CopySelection() {
+  if (selection_.empty()) return "";
+  const size_t n = selection_.size();
+  Post(Severity::kInfo, "Copied " + std::to_string(n) + (n == 1 ? " step" : " steps") +
+                            " as pipeline JSON");
+  return doc_.Copy(selection_);
+}
+
+void Editor::Paste(const std::string& text, std::optional<Position> at) {
+  EditResult result = doc_.Paste(text, at);
+  if (Report(result)) SetSelection(result.added);
+}
+
+void Editor::SelectAll() {
+  std::vector<NodeId> all;
+  all.reserve(doc_.size());
+  for (size_t i = 0; i < doc_.size(); ++i) all.push_back(doc_.node(i));
+  SetSelection(std::move(all));
+}
+
+void Editor::AutoLayout() {
+  if (Report(doc_.AutoLayout())) {
+    Post(Severity::kInfo, "Laid out by plan levels");
+    view_request = ViewRequest::kShowOpened;
+  }
+}
+
+}  // namespace tame::designer

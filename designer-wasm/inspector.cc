@@ -1,0 +1,375 @@
+#include "designer-wasm/inspector.h"
+
+#include <algorithm>
+
+#include "core/catalog.h"
+#include "designer-wasm/fields.h"
+#include "designer-wasm/param_widgets.h"
+#include "designer-wasm/theme.h"
+#include "imgui.h"
+
+namespace tame::designer {
+namespace {
+
+const char* const kConditions[] = {"success", "failure", "always"};
+
+// `message` without the leading `step "id": `, which the inspector shows
+// once at its top.
+std::string WithoutStep(const std::string& message) {
+  if (message.rfind("step \"", 0) != 0) return message;
+  const size_t end = message.find("\": ");
+  return end == std::string::npos ? message : message.substr(end + 3);
+}
+
+// The field a problem of one step is about, from its JSON pointer's rest
+// after "/steps/N" and, for missing params, from its message.
+std::string FieldOf(const std::string& rest, const std::string& message) {
+  auto token = [&](size_t at) {
+    const size_t end = rest.find('/', at);
+    return rest.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  };
+  if (rest.rfind("/with/", 0) == 0) return "with/" + token(6);
+  if (rest == "/with") {
+    const std::string marker = "needs param \"";
+    const size_t at = message.find(marker);
+    if (at != std::string::npos) {
+      const size_t begin = at + marker.size();
+      return "with/" + message.substr(begin, message.find('"', begin) - begin);
+    }
+    return "";
+  }
+  for (const char* field : {"id", "uses", "needs", "if", "timeout", "retries", "outputs", "env",
+                            "name", "params", "secrets", "description"}) {
+    const std::string key = std::string("/") + field;
+    if (rest == key || rest.rfind(key + "/", 0) == 0) return field;
+  }
+  return "";
+}
+
+void Errors(const std::map<std::string, std::vector<std::string>>& problems,
+            const std::string& field) {
+  auto it = problems.find(field);
+  if (it == problems.end()) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
+  for (const std::string& message : it->second) ImGui::TextWrapped("%s", message.c_str());
+  ImGui::PopStyleColor();
+}
+
+void Heading(const char* text) {
+  ImGui::Spacing();
+  ImGui::TextDisabled("%s", text);
+  ImGui::Separator();
+}
+
+}  // namespace
+
+const std::map<std::string, std::vector<std::string>>& Inspector::ProblemsOf(
+    const Editor& editor, int index) {
+  const Document& doc = editor.doc();
+  if (problems_revision_ == doc.revision() && problems_index_ == index) return problems_;
+  problems_revision_ = doc.revision();
+  problems_index_ = index;
+  problems_.clear();
+  const std::string base = index >= 0 ? "/steps/" + std::to_string(index) : "";
+  for (const Diagnostic& d : doc.problems()) {
+    if (StepOfPointer(doc, d.pointer) != index) continue;
+    const bool own = d.pointer.rfind(base, 0) == 0 &&
+                     (d.pointer.size() == base.size() || d.pointer[base.size()] == '/');
+    const std::string rest = own ? d.pointer.substr(base.size()) : "";
+    problems_[FieldOf(rest, d.message)].push_back(WithoutStep(d.message));
+  }
+  return problems_;
+}
+
+void Inspector::Draw(Editor& editor) {
+  const NodeId node = editor.SingleSelected();
+  const int index = node ? editor.doc().IndexOf(node) : -1;
+  if (index >= 0) {
+    ImGui::PushID(static_cast<int>(node.value()));
+    DrawStep(editor, index);
+    ImGui::PopID();
+  } else if (editor.selection().size() > 1) {
+    DrawSelection(editor);
+  } else {
+    DrawPipeline(editor);
+  }
+}
+
+void Inspector::DrawStep(Editor& editor, int index) {
+  Document& doc = editor.doc();
+  const Step& step = doc.pipeline().steps[index];
+  const NodeId node = doc.node(index);
+  const KindSpec* kind = FindKind(step.uses);
+  const auto& problems = ProblemsOf(editor, index);
+
+  // The kind, with its doc as a tooltip.
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float side = ImGui::GetTextLineHeight();
+  ImGui::GetWindowDrawList()->AddRectFilled(
+      at, ImVec2(at.x + side, at.y + side), kind ? KindColor(*kind) : color::kTextDim, 3.0f);
+  ImGui::Dummy(ImVec2(side, side));
+  ImGui::SameLine();
+  ImGui::TextUnformatted(kind ? kind->title.c_str() : "Unknown kind");
+  ImGui::SameLine();
+  ImGui::TextDisabled("%s (?)", step.uses.c_str());
+  if (kind != nullptr) fields::Tooltip(kind->doc);
+  Errors(problems, "");
+
+  Heading("Step");
+  ImGui::TextUnformatted("id");
+  fields::Tooltip("The step's name in the file: needs and ${{ steps.ID.outputs... }} refer to "
+                  "it. Renaming rewrites them.");
+  std::string text;
+  if (fields::Text("##id", step.id, &text)) editor.Report(doc.RenameStep(node, text));
+  fields::Mark("inspector/id");
+  Errors(problems, "id");
+  ImGui::TextUnformatted("name");
+  fields::Tooltip("A title for logs and reports; the id when empty.");
+  if (fields::Text("##name", step.name, &text, "optional")) {
+    Step changed = step;
+    changed.name = text;
+    editor.Report(doc.UpdateStep(node, std::move(changed)));
+  }
+  fields::Mark("inspector/name");
+  Errors(problems, "name");
+  ImGui::TextUnformatted("kind");
+  fields::Tooltip("What the step does. Params the new kind does not have are kept and marked, "
+                  "to be removed or carried over by hand.");
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  if (ImGui::BeginCombo("##uses", step.uses.c_str())) {
+    for (const KindSpec& choice : Catalog()) {
+      const std::string label = choice.title + "  (" + choice.uses + ")";
+      const bool chosen = ImGui::Selectable(label.c_str(), choice.uses == step.uses);
+      fields::Mark("inspector/uses/" + choice.uses);
+      if (chosen && choice.uses != step.uses) {
+        Step changed = step;
+        changed.uses = choice.uses;
+        editor.Report(doc.UpdateStep(node, std::move(changed)));
+      }
+    }
+    ImGui::EndCombo();
+  }
+  fields::Mark("inspector/uses");
+  Errors(problems, "uses");
+
+  if (kind != nullptr && !kind->params.empty()) {
+    Heading("Params");
+    DrawParams(editor, index);
+  }
+  DrawRunSettings(editor, index);
+  DrawOutputsAndNeeds(editor, index);
+}
+
+void Inspector::DrawParams(Editor& editor, int index) {
+  Document& doc = editor.doc();
+  const Step& step = doc.pipeline().steps[index];
+  const KindSpec& kind = *FindKind(step.uses);
+  const auto& problems = ProblemsOf(editor, index);
+  for (const ParamSpec& spec : kind.params) {
+    ImGui::PushID(spec.name.c_str());
+    ParamLabel(spec);
+    const Json* value = nullptr;
+    auto it = step.with.is_object() ? step.with.find(spec.name) : step.with.end();
+    if (step.with.is_object() && it != step.with.end()) value = &*it;
+    std::optional<Json> edited = ParamWidget(editor, spec, value);
+    fields::Mark("inspector/with/" + spec.name);
+    Errors(problems, "with/" + spec.name);
+    ImGui::PopID();
+    if (edited) {
+      editor.Report(doc.SetParam(doc.node(index), spec.name, *edited));
+      break;  // the step changed under the widgets that follow
+    }
+  }
+  // Params the kind does not have: shown so they can be removed.
+  if (!step.with.is_object()) return;
+  for (auto it = step.with.begin(); it != step.with.end(); ++it) {
+    if (FindParam(kind, it.key()) != nullptr) continue;
+    ImGui::PushID(it.key().c_str());
+    ImGui::TextColored(ToVec4(color::kError), "%s", it.key().c_str());
+    ImGui::SameLine();
+    const bool remove = fields::SmallButton("remove", "x", "Remove this param");
+    Errors(problems, "with/" + it.key());
+    ImGui::PopID();
+    if (remove) {
+      editor.Report(doc.SetParam(doc.node(index), it.key(), nullptr));
+      break;
+    }
+  }
+}
+
+void Inspector::DrawRunSettings(Editor& editor, int index) {
+  Document& doc = editor.doc();
+  const Step& step = doc.pipeline().steps[index];
+  const NodeId node = doc.node(index);
+  const auto& problems = ProblemsOf(editor, index);
+  Heading("Run settings");
+  std::optional<Step> changed;
+  auto edit = [&]() -> Step& {
+    if (!changed) changed = step;
+    return *changed;
+  };
+
+  ImGui::TextUnformatted("if");
+  fields::Tooltip("When the step runs: success (all it needs succeeded), failure (one failed) "
+                  "or always.");
+  const std::string condition = step.if_condition.empty() ? "success" : step.if_condition;
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  if (ImGui::BeginCombo("##if", condition.c_str())) {
+    for (const char* choice : kConditions) {
+      if (ImGui::Selectable(choice, condition == choice)) {
+        edit().if_condition = std::string(choice) == "success" ? "" : choice;
+      }
+    }
+    ImGui::EndCombo();
+  }
+  Errors(problems, "if");
+
+  std::string text;
+  ImGui::TextUnformatted("timeout");
+  fields::Tooltip("How long the step may run before it is stopped, such as 90s, 20m or 1h30m.");
+  if (fields::Text("##timeout", step.timeout, &text, "none")) edit().timeout = text;
+  fields::Mark("inspector/timeout");
+  Errors(problems, "timeout");
+
+  ImGui::TextUnformatted("retries");
+  fields::Tooltip("Further tries after a failure; 0 or empty for none.");
+  const std::string retries = step.retries ? std::to_string(step.retries->max) : "";
+  if (fields::Text("##retries", retries, &text, "0")) {
+    Json parsed = Json::parse(text, nullptr, false);
+    if (text.empty() || (parsed.is_number_integer() && parsed.get<int64_t>() == 0)) {
+      edit().retries.reset();
+    } else if (parsed.is_number_integer() && parsed.get<int64_t>() > 0 &&
+               parsed.get<int64_t>() <= 100) {
+      Retries r = step.retries.value_or(Retries{});
+      r.max = static_cast<int>(parsed.get<int64_t>());
+      edit().retries = r;
+    } else {
+      editor.Post(Severity::kError, "retries must be a whole number from 0 to 100");
+    }
+  }
+  Errors(problems, "retries");
+
+  bool keep_going = step.continue_on_error.value_or(false);
+  if (ImGui::Checkbox("continue on error", &keep_going)) {
+    edit().continue_on_error = keep_going ? std::optional<bool>(true) : std::nullopt;
+  }
+  fields::Tooltip("Let the steps that need this one run even when it fails.");
+  if (changed) editor.Report(doc.UpdateStep(node, std::move(*changed)));
+}
+
+void Inspector::DrawOutputsAndNeeds(Editor& editor, int index) {
+  Document& doc = editor.doc();
+  const Step& step = doc.pipeline().steps[index];
+  const NodeId node = doc.node(index);
+  const KindSpec* kind = FindKind(step.uses);
+  const auto& problems = ProblemsOf(editor, index);
+
+  // What it publishes: click a reference to copy it for another step.
+  std::vector<std::pair<std::string, std::string>> outputs;
+  if (kind != nullptr) {
+    for (const OutputSpec& out : kind->outputs) outputs.push_back({out.name, out.doc});
+  }
+  for (const auto& [name, decl] : step.outputs) {
+    outputs.push_back({name, decl.path.empty() ? "a value written to $TAME_OUTPUT"
+                                               : "the file " + decl.path});
+  }
+  if (!outputs.empty() || (kind != nullptr && kind->declares_outputs)) {
+    Heading("Outputs");
+    for (const auto& [name, doc_text] : outputs) {
+      const std::string ref = "${{ steps." + step.id + ".outputs." + name + " }}";
+      if (ImGui::Selectable(ref.c_str())) {
+        editor.platform().WriteClipboard(ref);
+        editor.Post(Severity::kInfo, "Copied " + ref + "; paste it into another step's params");
+      }
+      fields::Tooltip(doc_text + "\nClick to copy the reference.");
+    }
+    if (kind != nullptr && kind->declares_outputs) {
+      std::optional<std::map<std::string, OutputDecl>> changed =
+          OutputsEditor(editor, step.outputs);
+      if (changed) {
+        Step edited = step;
+        edited.outputs = std::move(*changed);
+        editor.Report(doc.UpdateStep(node, std::move(edited)));
+      }
+    }
+    Errors(problems, "outputs");
+  }
+
+  Heading("Needs");
+  if (step.needs.empty()) ImGui::TextDisabled("Drag from another step's right port to here.");
+  for (const std::string& need : step.needs) {
+    ImGui::PushID(need.c_str());
+    const bool remove = fields::SmallButton("remove", "x", "Remove this dependency");
+    ImGui::SameLine();
+    const NodeId other = doc.Find(need);
+    if (ImGui::Selectable(need.c_str()) && other) {
+      editor.SetSelection({other});
+      editor.focus_request = other;
+    }
+    ImGui::PopID();
+    if (remove && other) {
+      editor.Report(doc.Disconnect(other, node));
+      break;
+    }
+  }
+  Errors(problems, "needs");
+}
+
+void Inspector::DrawSelection(Editor& editor) {
+  ImGui::Text("%zu steps selected", editor.selection().size());
+  ImGui::Spacing();
+  if (ImGui::Button("Duplicate")) editor.DuplicateSelection();
+  ImGui::SameLine();
+  if (ImGui::Button("Delete")) editor.DeleteSelection();
+  ImGui::SameLine();
+  if (ImGui::Button("Fit to view")) editor.view_request = ViewRequest::kFitSelection;
+}
+
+void Inspector::DrawPipeline(Editor& editor) {
+  Document& doc = editor.doc();
+  const Pipeline& p = doc.pipeline();
+  const auto& problems = ProblemsOf(editor, -1);
+  ImGui::TextDisabled("Nothing selected: the pipeline's settings.");
+  Errors(problems, "");
+  PipelineInfo info{p.name, p.description, p.params, p.secrets};
+  bool changed = false;
+
+  Heading("Pipeline");
+  std::string text;
+  ImGui::TextUnformatted("name");
+  if (fields::Text("##pipeline-name", p.name, &text, "required")) {
+    info.name = text;
+    changed = true;
+  }
+  fields::Mark("inspector/pipeline-name");
+  Errors(problems, "name");
+  ImGui::TextUnformatted("description");
+  if (fields::MultilineText("##description", p.description, &text, 3)) {
+    info.description = text;
+    changed = true;
+  }
+  Errors(problems, "description");
+
+  Heading("Params");
+  fields::Tooltip("Values a run can set with --param NAME=VALUE; steps use ${{ params.NAME }}.");
+  changed |= PipelineParamsEditor(editor, &info.params);
+  Errors(problems, "params");
+
+  Heading("Secrets");
+  changed |= SecretsEditor(&info.secrets, new_secret_, sizeof new_secret_);
+  Errors(problems, "secrets");
+  if (changed) editor.Report(doc.SetInfo(std::move(info)));
+
+  Heading("Summary");
+  const Plan* plan = doc.plan();
+  auto count = [](size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  ImGui::Text("%s, %s", count(doc.size(), "step", "steps").c_str(),
+              count(doc.edges().size(), "edge", "edges").c_str());
+  if (plan != nullptr) {
+    ImGui::Text("%s in the plan", count(plan->levels.size(), "level", "levels").c_str());
+  }
+}
+
+}  // namespace tame::designer

@@ -1,0 +1,41 @@
+// The property inspector: the selected step's fields, generated from its
+// kind's params in core's catalog, with the validator's errors beside the
+// fields they are about; or, with nothing selected, the pipeline's own
+// settings (name, params, secrets).
+#ifndef TAME_DESIGNER_WASM_INSPECTOR_H_
+#define TAME_DESIGNER_WASM_INSPECTOR_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "designer-wasm/editor.h"
+
+namespace tame::designer {
+
+class Inspector {
+ public:
+  /// Draws into the current window.
+  void Draw(Editor& editor);
+
+ private:
+  void DrawStep(Editor& editor, int index);
+  void DrawParams(Editor& editor, int index);
+  void DrawRunSettings(Editor& editor, int index);
+  void DrawOutputsAndNeeds(Editor& editor, int index);
+  void DrawPipeline(Editor& editor);
+  void DrawSelection(Editor& editor);
+  // The problems of step `index` (or of the pipeline itself, for -1), by
+  // the field they are about: "id", "with/run", "timeout"; "" for the rest.
+  const std::map<std::string, std::vector<std::string>>& ProblemsOf(const Editor& editor,
+                                                                    int index);
+
+  uint64_t problems_revision_ = UINT64_MAX;
+  int problems_index_ = -2;
+  std::map<std::string, std::vector<std::string>> problems_;
+  char new_secret_[64] = "";
+};
+
+}  // namespace tame::designer
+
+#endif  // TAME_DESIGNER_WASM_INSPECTOR_H_

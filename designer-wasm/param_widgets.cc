@@ -1,0 +1,444 @@
+#include "designer-wasm/param_widgets.h"
+
+#include <string>
+#include <vector>
+
+#include "designer-wasm/fields.h"
+#include "designer-wasm/theme.h"
+#include "imgui.h"
+
+namespace tame::designer {
+namespace {
+
+const char* const kOperators[] = {">=", ">", "<=", "<", "==", "!="};
+const char* const kDeclTypes[] = {"string", "number", "integer", "boolean"};
+
+std::string AsText(const Json* value) {
+  if (value == nullptr || value->is_null()) return "";
+  if (value->is_string()) return value->get_ref<const std::string&>();
+  return value->dump();
+}
+
+// What the user typed, as the JSON the param takes: numbers and booleans
+// for typed params when the text is one, else the text itself (a reference
+// such as "${{ params.replicas }}", or a mistake the validator names).
+Json FromText(const std::string& text, ParamType type) {
+  if (text.empty()) return nullptr;
+  if (type == ParamType::kInteger || type == ParamType::kNumber || type == ParamType::kBoolean) {
+    Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_number() || parsed.is_boolean()) return parsed;
+  }
+  return text;
+}
+
+// The default as a field's placeholder.
+std::string Placeholder(const ParamSpec& spec) {
+  if (spec.default_json.empty()) return spec.required ? "required" : "optional";
+  Json value = Json::parse(spec.default_json, nullptr, false);
+  return value.is_string() ? value.get<std::string>() : spec.default_json;
+}
+
+std::string UniqueKey(const std::string& base, const Json& object) {
+  if (!object.contains(base)) return base;
+  for (int n = 2;; ++n) {
+    std::string key = base + "_" + std::to_string(n);
+    if (!object.contains(key)) return key;
+  }
+}
+
+std::optional<Json> RawJson(const Json* value) {
+  ImGui::TextDisabled("not the expected type; edit it as JSON");
+  std::string text;
+  if (!fields::Text("##raw", value ? value->dump() : "", &text)) return std::nullopt;
+  if (text.empty()) return Json(nullptr);
+  Json parsed = Json::parse(text, nullptr, false);
+  return parsed.is_discarded() ? Json(text) : parsed;
+}
+
+std::optional<Json> BooleanParam(const ParamSpec& spec, const Json* value) {
+  const bool set = value != nullptr && value->is_boolean();
+  if (value != nullptr && !set) return RawJson(value);
+  bool on = set ? value->get<bool>() : spec.default_json == "true";
+  std::optional<Json> result;
+  if (ImGui::Checkbox(set ? "##on" : "(default)##on", &on)) result = on;
+  if (set) {
+    ImGui::SameLine();
+    if (fields::SmallButton("reset", "x", "Use the default")) result = nullptr;
+  }
+  return result;
+}
+
+std::optional<Json> EnumParam(const ParamSpec& spec, const Json* value) {
+  const std::string current = AsText(value);
+  const std::string preview = current.empty() ? "(default: " + Placeholder(spec) + ")" : current;
+  std::optional<Json> result;
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  if (ImGui::BeginCombo("##enum", preview.c_str())) {
+    if (ImGui::Selectable("(default)", current.empty())) result = nullptr;
+    for (const std::string& choice : spec.choices) {
+      if (ImGui::Selectable(choice.c_str(), current == choice)) result = choice;
+    }
+    ImGui::EndCombo();
+  }
+  return result;
+}
+
+std::optional<Json> SecretParam(Editor& editor, const Json* value) {
+  const std::string current = AsText(value);
+  std::optional<Json> result;
+  const float add_width = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.x;
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - add_width);
+  if (ImGui::BeginCombo("##secret", current.empty() ? "(none)" : current.c_str())) {
+    if (ImGui::Selectable("(none)", current.empty())) result = nullptr;
+    for (const auto& [name, decl] : editor.doc().pipeline().secrets) {
+      const std::string ref = "${{ secrets." + name + " }}";
+      if (ImGui::Selectable(ref.c_str(), current == ref)) result = ref;
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  if (fields::SmallButton("declare", "+", "Declare a new secret and use it")) {
+    ImGui::OpenPopup("declare-secret");
+  }
+  if (ImGui::BeginPopup("declare-secret")) {
+    static char name[64] = "";
+    ImGui::TextUnformatted("A secret's value comes from the environment of `tame run`.");
+    ImGui::SetNextItemWidth(200);
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    const bool enter = ImGui::InputTextWithHint("##name", "NAME", name, sizeof name,
+                                                ImGuiInputTextFlags_EnterReturnsTrue |
+                                                    ImGuiInputTextFlags_CharsUppercase);
+    ImGui::SameLine();
+    if ((ImGui::Button("Declare") || enter) && name[0] != '\0') {
+      const Pipeline& p = editor.doc().pipeline();
+      PipelineInfo info{p.name, p.description, p.params, p.secrets};
+      info.secrets.emplace(name, SecretDecl{});
+      if (editor.Report(editor.doc().SetInfo(std::move(info)))) {
+        result = "${{ secrets." + std::string(name) + " }}";
+      }
+      name[0] = '\0';
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::EndPopup();
+  }
+  return result;
+}
+
+std::optional<Json> ListParam(const Json* value) {
+  Json list = value != nullptr ? *value : Json::array();
+  for (const Json& item : list) {
+    if (!item.is_string()) return RawJson(value);
+  }
+  std::optional<Json> result;
+  const float remove_width = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.x;
+  for (size_t k = 0; k < list.size(); ++k) {
+    ImGui::PushID(static_cast<int>(k));
+    std::string text;
+    if (fields::Text("##item", list[k].get<std::string>(), &text, "",
+                     ImGui::GetContentRegionAvail().x - remove_width)) {
+      Json changed = list;
+      changed[k] = text;
+      result = changed;
+    }
+    ImGui::SameLine();
+    if (fields::SmallButton("remove", "x", "Remove this item")) {
+      Json changed = list;
+      changed.erase(k);
+      result = changed.empty() ? Json(nullptr) : changed;
+    }
+    ImGui::PopID();
+  }
+  if (ImGui::SmallButton("+ add")) {
+    Json changed = list;
+    changed.push_back("");
+    result = changed;
+  }
+  return result;
+}
+
+std::optional<Json> MapParam(const Json* value) {
+  Json map = value != nullptr ? *value : Json::object();
+  for (const auto& [key, item] : map.items()) {
+    if (!item.is_string()) return RawJson(value);
+  }
+  std::optional<Json> result;
+  const float half = 0.45f * (ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight());
+  int row = 0;
+  for (auto it = map.begin(); it != map.end(); ++it, ++row) {
+    ImGui::PushID(row);
+    std::string text;
+    if (fields::Text("##key", it.key(), &text, "NAME", half) && !text.empty() &&
+        !map.contains(text)) {
+      Json changed = map;
+      changed[text] = *it;
+      changed.erase(it.key());
+      result = changed;
+    }
+    ImGui::SameLine();
+    if (fields::Text("##value", it->get<std::string>(), &text, "value",
+                     ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
+                         ImGui::GetStyle().ItemSpacing.x)) {
+      Json changed = map;
+      changed[it.key()] = text;
+      result = changed;
+    }
+    ImGui::SameLine();
+    if (fields::SmallButton("remove", "x", "Remove this entry")) {
+      Json changed = map;
+      changed.erase(it.key());
+      result = changed.empty() ? Json(nullptr) : changed;
+    }
+    ImGui::PopID();
+  }
+  if (ImGui::SmallButton("+ add")) {
+    Json changed = map;
+    changed[UniqueKey("NAME", map)] = "";
+    result = changed;
+  }
+  return result;
+}
+
+std::optional<Json> RulesParam(const Json* value) {
+  Json rules = value != nullptr ? *value : Json::array();
+  for (const Json& rule : rules) {
+    if (!rule.is_object()) return RawJson(value);
+  }
+  std::optional<Json> result;
+  for (size_t k = 0; k < rules.size(); ++k) {
+    ImGui::PushID(static_cast<int>(k));
+    const Json& rule = rules[k];
+    const float room = ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
+                       3 * ImGui::GetStyle().ItemSpacing.x;
+    std::string text;
+    auto field = [&](const char* key) {
+      auto it = rule.find(key);
+      return it == rule.end() ? std::string() : AsText(&*it);
+    };
+    if (fields::Text("##metric", field("metric"), &text, "metric", 0.45f * room)) {
+      result = rules;
+      (*result)[k]["metric"] = text;
+    }
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(0.2f * room);
+    const std::string op = field("op");
+    if (ImGui::BeginCombo("##op", op.c_str())) {
+      for (const char* choice : kOperators) {
+        if (ImGui::Selectable(choice, op == choice)) {
+          result = rules;
+          (*result)[k]["op"] = choice;
+        }
+      }
+      ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    if (fields::Text("##value", field("value"), &text, "value", 0.35f * room)) {
+      result = rules;
+      (*result)[k]["value"] = FromText(text, ParamType::kNumber);
+    }
+    ImGui::SameLine();
+    if (fields::SmallButton("remove", "x", "Remove this rule")) {
+      result = rules;
+      result->erase(k);
+    }
+    ImGui::PopID();
+  }
+  if (ImGui::SmallButton("+ add rule")) {
+    result = rules;
+    result->push_back(Json{{"metric", "accuracy"}, {"op", ">="}, {"value", 0.9}});
+  }
+  return result;
+}
+
+}  // namespace
+
+void ParamLabel(const ParamSpec& spec) {
+  ImGui::TextUnformatted(spec.name.c_str());
+  if (spec.required) {
+    ImGui::SameLine(0, 2);
+    ImGui::TextColored(ToVec4(color::kError), "*");
+  }
+  std::string tip = spec.doc + "\n\nType: " + ParamTypeName(spec.type);
+  if (spec.type == ParamType::kEnum) {
+    tip += " (";
+    for (size_t i = 0; i < spec.choices.size(); ++i) tip += (i ? ", " : "") + spec.choices[i];
+    tip += ")";
+  }
+  if (!spec.default_json.empty()) tip += "\nDefault: " + spec.default_json;
+  if (spec.required) tip += "\nRequired.";
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  fields::Tooltip(tip);
+}
+
+std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Json* value) {
+  std::string text;
+  switch (spec.type) {
+    case ParamType::kString:
+    case ParamType::kDuration:
+    case ParamType::kInteger:
+    case ParamType::kNumber:
+      if (value != nullptr && !value->is_primitive()) return RawJson(value);
+      if (fields::Text("##value", AsText(value), &text, Placeholder(spec).c_str())) {
+        return FromText(text, spec.type);
+      }
+      return std::nullopt;
+    case ParamType::kText:
+      if (value != nullptr && !value->is_string()) return RawJson(value);
+      if (fields::MultilineText("##value", AsText(value), &text, 5)) return FromText(text, spec.type);
+      return std::nullopt;
+    case ParamType::kBoolean:
+      return BooleanParam(spec, value);
+    case ParamType::kEnum:
+      return EnumParam(spec, value);
+    case ParamType::kStringList:
+      if (value != nullptr && !value->is_array()) return RawJson(value);
+      return ListParam(value);
+    case ParamType::kStringMap:
+      if (value != nullptr && !value->is_object()) return RawJson(value);
+      return MapParam(value);
+    case ParamType::kSecretRef:
+      return SecretParam(editor, value);
+    case ParamType::kRules:
+      if (value != nullptr && !value->is_array()) return RawJson(value);
+      return RulesParam(value);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::map<std::string, OutputDecl>> OutputsEditor(
+    Editor& editor, const std::map<std::string, OutputDecl>& outputs) {
+  std::optional<std::map<std::string, OutputDecl>> result;
+  const float half = 0.4f * (ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight());
+  int row = 0;
+  for (const auto& [name, decl] : outputs) {
+    ImGui::PushID(row++);
+    std::string text;
+    if (fields::Text("##name", name, &text, "name", half)) {
+      if (text.empty() || outputs.count(text) > 0) {
+        editor.Post(Severity::kError, "an output needs a name of its own");
+      } else {
+        result = outputs;
+        result->erase(name);
+        (*result)[text] = decl;
+      }
+    }
+    ImGui::SameLine();
+    if (fields::Text("##path", decl.path, &text, "$TAME_OUTPUT value, or a file path",
+                     ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
+                         ImGui::GetStyle().ItemSpacing.x)) {
+      result = outputs;
+      (*result)[name].path = text;
+    }
+    ImGui::SameLine();
+    if (fields::SmallButton("remove", "x", "Remove this output")) {
+      result = outputs;
+      result->erase(name);
+    }
+    ImGui::PopID();
+  }
+  if (ImGui::SmallButton("+ add output")) {
+    result = outputs;
+    std::string name = "output";
+    for (int n = 2; result->count(name) > 0; ++n) name = "output_" + std::to_string(n);
+    (*result)[name] = OutputDecl{};
+  }
+  return result;
+}
+
+bool PipelineParamsEditor(Editor& editor, std::map<std::string, ParamDecl>* params) {
+  // The rows show a copy; the one change a frame can make is applied after.
+  const std::map<std::string, ParamDecl> shown = *params;
+  bool changed = false;
+  const float room = ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
+                     3 * ImGui::GetStyle().ItemSpacing.x;
+  int row = 0;
+  for (const auto& [name, decl] : shown) {
+    ImGui::PushID(row++);
+    std::string text;
+    if (fields::Text("##name", name, &text, "name", 0.32f * room)) {
+      if (text.empty() || params->count(text) > 0) {
+        editor.Post(Severity::kError, "a param needs a name of its own");
+      } else {
+        params->erase(name);
+        (*params)[text] = decl;
+        changed = true;
+      }
+    }
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(0.23f * room);
+    if (ImGui::BeginCombo("##type", decl.type.c_str(), ImGuiComboFlags_NoArrowButton)) {
+      for (const char* type : kDeclTypes) {
+        if (ImGui::Selectable(type, decl.type == type) && decl.type != type) {
+          (*params)[name].type = type;
+          changed = true;
+        }
+      }
+      ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    const std::string value = decl.default_value ? AsText(&*decl.default_value) : "";
+    if (fields::Text("##default", value, &text, "default", 0.45f * room)) {
+      if (text.empty()) {
+        (*params)[name].default_value.reset();
+      } else {
+        (*params)[name].default_value =
+            FromText(text, decl.type == "string" ? ParamType::kString : ParamType::kNumber);
+      }
+      changed = true;
+    }
+    ImGui::SameLine();
+    if (fields::SmallButton("remove", "x", "Remove this param")) {
+      params->erase(name);
+      changed = true;
+    }
+    ImGui::PopID();
+  }
+  if (ImGui::SmallButton("+ add param")) {
+    std::string name = "param";
+    for (int n = 2; params->count(name) > 0; ++n) name = "param_" + std::to_string(n);
+    (*params)[name] = ParamDecl{};
+    changed = true;
+  }
+  return changed;
+}
+
+bool SecretsEditor(std::map<std::string, SecretDecl>* secrets, char* new_name, size_t size) {
+  const std::map<std::string, SecretDecl> shown = *secrets;
+  bool changed = false;
+  for (const auto& [name, decl] : shown) {
+    ImGui::PushID(name.c_str());
+    ImGui::TextUnformatted(name.c_str());
+    ImGui::SameLine(ImGui::GetContentRegionAvail().x * 0.55f);
+    ImGui::SetNextItemWidth(100);
+    const std::string from = decl.from == "file" ? "file" : "env";
+    if (ImGui::BeginCombo("##from", ("from " + from).c_str())) {
+      for (const char* source : {"env", "file"}) {
+        if (ImGui::Selectable(source, from == source) && from != source) {
+          (*secrets)[name].from = source;
+          changed = true;
+        }
+      }
+      ImGui::EndCombo();
+    }
+    fields::Tooltip("env: the environment variable of this name; file: the file given to "
+                    "tame run --secrets-file.");
+    ImGui::SameLine();
+    if (fields::SmallButton("remove", "x", "Remove this secret")) {
+      secrets->erase(name);
+      changed = true;
+    }
+    ImGui::PopID();
+  }
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
+  const bool enter = ImGui::InputTextWithHint("##new-secret", "NEW_SECRET", new_name, size,
+                                              ImGuiInputTextFlags_EnterReturnsTrue |
+                                                  ImGuiInputTextFlags_CharsUppercase);
+  ImGui::SameLine();
+  if ((ImGui::Button("Declare") || enter) && new_name[0] != '\0') {
+    changed |= secrets->emplace(new_name, SecretDecl{}).second;
+    new_name[0] = '\0';
+  }
+  return changed;
+}
+
+}  // namespace tame::designer

@@ -1,0 +1,147 @@
+// tame approve RUN STEP --key KEY [--reject] [--comment TEXT] [--as NAME]:
+// sign off (or reject) an approval step that a run is waiting on.
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "core/catalog.h"
+#include "core/load.h"
+#include "core/save.h"
+#include "core/sha256.h"
+#include "core/validate.h"
+#include "runner/cli.h"
+#include "runner/files.h"
+#include "runner/run/journal.h"
+#include "runner/steps/approvals.h"
+
+namespace tame {
+namespace {
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::string StringOf(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The run folder named by `run`: a path, or an id under .tame/runs.
+std::string RunDir(const std::string& run) {
+  if (run.find('/') != std::string::npos) return run;
+  return ".tame/runs/" + run;
+}
+
+}  // namespace
+
+int CmdApprove(const Args& args) {
+  const std::string& run = args.positional[0];
+  const std::string& step_id = args.positional[1];
+  const std::string key = args.Value("--key");
+  if (key.empty()) return UsageError("approve needs --key KEY, your SSH private key");
+  if (access(key.c_str(), R_OK) != 0) return UsageError("cannot read the key " + key);
+
+  const std::string run_dir = RunDir(run);
+  JournalContents journal;
+  std::string error;
+  if (!ReadJournal(run_dir + "/journal.jsonl", &journal, &error)) {
+    if (access(run_dir.c_str(), F_OK) != 0) {
+      return UsageError("no run " + run + " (no folder " + run_dir + ")");
+    }
+    return UsageError(error);
+  }
+  const Json& started = journal.events.front();
+  const std::string run_id = StringOf(started, "run");
+  const std::string hash = StringOf(started, "hash");
+  const std::string file = StringOf(started, "file");
+  const std::string workspace = StringOf(started, "workspace");
+  for (const Json& event : journal.events) {
+    if (StringOf(event, "event") == "step_ended" && StringOf(event, "step") == step_id) {
+      return UsageError("step \"" + step_id + "\" of run " + run_id + " has ended (" +
+                        StringOf(event, "status") + "); there is nothing to sign off");
+    }
+  }
+
+  std::string text;
+  if (!ReadFile(file, LoadOptions().limits.max_bytes, &text, &error)) {
+    return UsageError(file + ": " + error);
+  }
+  LoadResult loaded = LoadPipeline(text);
+  if (!loaded.pipeline) return UsageError(file + ": the run's pipeline file no longer loads");
+  const Pipeline& pipeline = *loaded.pipeline;
+  if (Sha256Hex(SavePipeline(pipeline)) != hash) {
+    std::cerr << "tame: warning: " << file << " changed since run " << run_id
+              << " started; the sign-off names the pipeline the run started with\n";
+  }
+  int index = pipeline.FindStep(step_id);
+  if (index < 0) return UsageError("run " + run_id + " has no step \"" + step_id + "\"");
+  const Step& step = pipeline.steps[index];
+  if (step.uses != "approval") {
+    return UsageError("step \"" + step_id + "\" is a " + step.uses + " step, not an approval");
+  }
+  const KindSpec& kind = *FindKind("approval");
+  Json allowed_param = ParamValue(step, *FindParam(kind, "allowed_signers"));
+  std::string allowed = allowed_param.is_string() ? allowed_param.get<std::string>() : "";
+  if (allowed.empty() || allowed[0] != '/') allowed = workspace + "/" + allowed;
+
+  std::string signer = args.Value("--as");
+  std::vector<std::string> principals = PrincipalsOfKey(key, allowed, &error);
+  if (principals.empty()) return UsageError(key + ": " + error);
+  if (signer.empty()) {
+    if (principals.size() > 1) {
+      return UsageError("the key signs for " + Join(principals) + "; choose one with --as NAME");
+    }
+    signer = principals[0];
+  } else if (std::find(principals.begin(), principals.end(), signer) == principals.end()) {
+    return UsageError("the key does not sign for \"" + signer + "\" in " + allowed +
+                      " (it signs for " + Join(principals) + ")");
+  }
+
+  ApprovalStatement statement;
+  statement.pipeline = hash;
+  statement.run = run_id;
+  statement.step = step_id;
+  statement.approve = !args.Has("--reject");
+  statement.signer = signer;
+  statement.time = NowRfc3339();
+  statement.comment = args.Value("--comment");
+  const std::string dir = ApprovalsDir(run_dir, step_id);
+  std::string path = StoreSignedStatement(dir, statement, key, &error);
+  if (path.empty()) return UsageError(error);
+  std::cout << signer << (statement.approve ? " approved" : " rejected") << " step \"" << step_id
+            << "\" of run " << run_id << "\n";
+
+  // Tell the signer where the sign-off stands, as the waiting step sees it.
+  ApprovalSpec spec;
+  spec.pipeline = hash;
+  spec.run = run_id;
+  spec.step = step_id;
+  spec.initiator = StringOf(started, "initiator");
+  Json exclude = ParamValue(step, *FindParam(kind, "exclude_initiator"));
+  spec.exclude_initiator = exclude.is_boolean() && exclude.get<bool>();
+  Json required = ParamValue(step, *FindParam(kind, "required"));
+  spec.required = required.is_number_integer() ? static_cast<int>(required.get<int64_t>()) : 1;
+  for (const Json& a : ParamValue(step, *FindParam(kind, "approvers"))) {
+    if (a.is_string()) spec.approvers.push_back(a.get<std::string>());
+  }
+  std::vector<std::string> unreadable;
+  StatementCache cache;
+  ApprovalTally tally = TallyApprovals(spec, ReadStatements(dir, allowed, &unreadable, &cache));
+  for (const std::string& r : tally.refused) {
+    if (r.rfind(path.substr(dir.size() + 1), 0) == 0) std::cerr << "tame: refused " << r << "\n";
+  }
+  if (tally.state == ApprovalTally::State::kApproved) {
+    std::cout << "signed off by " << Join(tally.approved_by) << ": the step goes on\n";
+  } else if (tally.state == ApprovalTally::State::kRejected) {
+    std::cout << "rejected by " << tally.rejected_by << ": the step fails\n";
+  } else {
+    std::cout << tally.approved_by.size() << " of " << spec.required << " approvals so far"
+              << (tally.approved_by.empty() ? "" : " (" + Join(tally.approved_by) + ")") << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace tame

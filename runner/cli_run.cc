@@ -1,0 +1,541 @@
+// The verbs that run a pipeline: `tame run` and `tame resume`.
+//
+// Both prepare a RunState (the pipeline, params, secrets, the run folder)
+// and hand it to Execute(), which drives core's RunLoop with a Session and
+// writes the report. run starts a new run folder; resume reads the journal
+// of an interrupted one and runs again what did not finish.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "core/duration.h"
+#include "core/params.h"
+#include "core/save.h"
+#include "core/sha256.h"
+#include "core/validate.h"
+#include "runner/cli.h"
+#include "runner/steps/approvals.h"
+#include "runner/files.h"
+#include "runner/run/console.h"
+#include "runner/run/journal.h"
+#include "runner/run/preview.h"
+#include "runner/run/process.h"
+#include "runner/run/report.h"
+#include "runner/run/session.h"
+#include "runner/run/util.h"
+
+namespace tame {
+namespace {
+
+constexpr size_t kFailureTailLines = 20;
+
+int Fail(const std::string& message) {
+  std::cerr << "tame: " << message << "\n";
+  return kExitInvalid;
+}
+
+std::string AbsolutePath(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char buf[4096];
+  if (getcwd(buf, sizeof(buf)) == nullptr) return path;
+  return std::string(buf) + "/" + path;
+}
+
+// The SHA-256 of the pipeline's canonical text. Writing that text costs
+// more than a cached run's steps together, so the hash is remembered in
+// <workspace>/.tame/cache/canonical by the hash of the file's bytes: the
+// same bytes always give the same canonical text.
+std::string CanonicalHash(const Pipeline& pipeline, const std::string& text,
+                          const std::string& workspace) {
+  const std::string raw = Sha256Hex(text);
+  const std::string memo_path = workspace + "/.tame/cache/canonical";
+  std::string memo;
+  std::string error;
+  if (ReadFile(memo_path, 4096, &memo, &error) && memo.size() == 130 &&
+      memo.compare(0, 64, raw) == 0 && memo[64] == ' ') {
+    return memo.substr(65, 64);
+  }
+  std::string canonical = Sha256Hex(SavePipeline(pipeline));
+  if (MakeDirs(workspace + "/.tame/cache", &error)) {
+    WriteFileReplace(memo_path, raw + " " + canonical + "\n", &error);
+  }
+  return canonical;
+}
+
+// Reads and validates the pipeline at `path`, printing problems; `hash` is
+// its canonical hash.
+bool LoadPipelineFile(const std::string& path, const std::string& workspace, Pipeline* out,
+                      std::string* hash) {
+  LoadOptions options;
+  std::string text;
+  std::string error;
+  if (!ReadFile(path, options.limits.max_bytes, &text, &error)) {
+    std::cerr << path << ": " << error << "\n";
+    return false;
+  }
+  LoadResult result = LoadAndValidate(text, options);
+  if (!result.errors.empty()) {
+    for (const Diagnostic& d : result.errors) std::cerr << FormatDiagnostic(path, d) << "\n";
+    return false;
+  }
+  *out = std::move(*result.pipeline);
+  *hash = CanonicalHash(*out, text, workspace);
+  return true;
+}
+
+// The value of each declared secret: from the secrets file when it has it,
+// else from the environment when the secret comes from there.
+bool LoadSecrets(const Pipeline& pipeline, const std::string& secrets_file,
+                 std::map<std::string, std::string>* secrets, std::string* error) {
+  std::map<std::string, std::string> from_file;
+  if (!secrets_file.empty()) {
+    std::string text;
+    if (!ReadFile(secrets_file, 1 << 20, &text, error) ||
+        !ParseSecretsText(text, &from_file, error)) {
+      *error = secrets_file + ": " + *error;
+      return false;
+    }
+  }
+  for (const auto& [name, decl] : pipeline.secrets) {
+    auto it = from_file.find(name);
+    if (it != from_file.end()) {
+      (*secrets)[name] = it->second;
+      continue;
+    }
+    const std::string var = decl.env.empty() ? name : decl.env;
+    const char* value = decl.from == "env" ? std::getenv(var.c_str()) : nullptr;
+    if (value != nullptr) {
+      (*secrets)[name] = value;
+      continue;
+    }
+    *error = decl.from == "env"
+                 ? "secret \"" + name + "\" is not set: set the environment variable " + var +
+                       " or give " + name + "=VALUE in a --secrets-file"
+                 : "secret \"" + name + "\" is not set: give " + name +
+                       "=VALUE in a --secrets-file";
+    return false;
+  }
+  return true;
+}
+
+bool ReadGrace(const char* variable, int64_t* ms, std::string* error) {
+  const char* text = std::getenv(variable);
+  if (text == nullptr || text[0] == '\0') return true;
+  std::string why;
+  if (!ParseDuration(text, ms, &why)) {
+    *error = std::string(variable) + ": " + why;
+    return false;
+  }
+  return true;
+}
+
+// Options both verbs share.
+bool ReadCommonOptions(const Args& args, RunState* state, std::string* log_format,
+                       std::string* error) {
+  std::string jobs = args.Value("-j", args.Value("--jobs"));
+  if (!jobs.empty()) {
+    char* end = nullptr;
+    long n = std::strtol(jobs.c_str(), &end, 10);
+    if (*end != '\0' || n < 1 || n > 1024) {
+      *error = "-j takes a number of steps from 1 to 1024, not \"" + jobs + "\"";
+      return false;
+    }
+    state->jobs = static_cast<int>(n);
+  }
+  *log_format = args.Value("--log-format", "text");
+  if (*log_format != "text" && *log_format != "json") {
+    *error = "--log-format takes text or json, not \"" + *log_format + "\"";
+    return false;
+  }
+  return ReadGrace("TAME_KILL_GRACE", &state->kill_grace_ms, error) &&
+         ReadGrace("TAME_CANCEL_GRACE", &state->cancel_grace_ms, error);
+}
+
+int DefaultJobs() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+// Locks the run's journal (creating it) for as long as tame lives: a second
+// tame cannot resume a run that is still going.
+bool LockRunDir(const std::string& run_dir, const std::string& run_id, bool create,
+                std::string* error) {
+  int fd = open((run_dir + "/journal.jsonl").c_str(),
+                O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+  if (fd < 0) {
+    *error = ".tame/runs/" + run_id + "/journal.jsonl: cannot open: " + std::strerror(errno);
+    return false;
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    *error = "run " + run_id + " is in use by another tame";
+    close(fd);
+    return false;
+  }
+  return true;  // the descriptor stays open on purpose
+}
+
+std::string Summary(const RunState& state) {
+  std::map<std::string, int> counts;
+  int cached = 0;
+  int restored = 0;
+  for (const StepRecord& r : state.records) {
+    counts[r.status.empty() ? "not run" : r.status] += 1;
+    cached += r.cached ? 1 : 0;
+    restored += r.restored ? 1 : 0;
+  }
+  std::string text = std::to_string(state.records.size()) + " steps:";
+  bool first = true;
+  for (const char* status : {"succeeded", "failed", "skipped", "cancelled", "not run"}) {
+    if (counts[status] == 0) continue;
+    text += std::string(first ? " " : ", ") + std::to_string(counts[status]) + " " + status;
+    if (std::string(status) == "succeeded" && (cached > 0 || restored > 0)) {
+      text += " (";
+      if (cached > 0) text += std::to_string(cached) + " cached";
+      if (cached > 0 && restored > 0) text += ", ";
+      if (restored > 0) text += std::to_string(restored) + " restored";
+      text += ")";
+    }
+    first = false;
+  }
+  return text + "; report in " + state.run_dir_display + "/report.json";
+}
+
+// A private folder for $TAME_OUTPUT files (logs/ is made at the first log),
+// which may hold secrets and so never go into the run folder: on tmpfs
+// (/dev/shm) when there is one, else in $TMPDIR; each file is removed as soon
+// as it was read, the folder at the end.
+bool MakeRunDirs(RunState* state, std::string* error) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  for (std::string base : {std::string("/dev/shm"), std::string(tmpdir ? tmpdir : "/tmp")}) {
+    std::string pattern = base + "/tame-" + state->run_id + "-XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) {
+      state->outputs_dir = pattern;
+      return true;
+    }
+  }
+  *error = std::string("cannot create a folder for step outputs: ") + std::strerror(errno);
+  return false;
+}
+
+void RemoveFolder(const std::string& path) {
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return;
+  while (struct dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") unlink((path + "/" + name).c_str());
+  }
+  closedir(dir);
+  rmdir(path.c_str());
+}
+
+void RemoveOutputsDir(const RunState& state) { RemoveFolder(state.outputs_dir); }
+
+// The output folders an earlier part of run `run_id` left when tame was
+// killed; the caller holds the run's lock, so they are nobody's now.
+void RemoveStaleOutputDirs(const std::string& run_id) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  for (std::string base : {std::string("/dev/shm"), std::string(tmpdir ? tmpdir : "/tmp")}) {
+    DIR* dir = opendir(base.c_str());
+    if (dir == nullptr) continue;
+    std::vector<std::string> stale;
+    const std::string prefix = "tame-" + run_id + "-";
+    while (struct dirent* e = readdir(dir)) {
+      if (std::string(e->d_name).rfind(prefix, 0) == 0) stale.push_back(base + "/" + e->d_name);
+    }
+    closedir(dir);
+    for (const std::string& path : stale) RemoveFolder(path);
+  }
+}
+
+// Runs the prepared state to its end; returns the exit code.
+int Execute(RunState* state, JournalWriter* journal, const std::string& log_format,
+            const std::string& junit_path, std::map<int, StepRecord> restored, bool resumed) {
+  std::string error;
+  if (!InitProcessControl(&error)) return Fail(error);
+  Console console(state->pipeline, ChooseConsoleMode(log_format, STDOUT_FILENO),
+                  ColorAllowed(STDOUT_FILENO), STDOUT_FILENO);
+  console.RunStarted(state->run_id, state->run_dir_display, state->jobs, resumed);
+  state->records.assign(state->pipeline.steps.size(), StepRecord());
+  state->started_ms = SteadyNowMs();
+  if (state->started_at.empty()) state->started_at = IsoTimeNow();
+
+  Session session(state, journal, &console, std::move(restored));
+  SteadyClock clock;
+  RunLoopOptions options;
+  options.jobs = state->jobs;
+  options.cancel_grace_ms = state->cancel_grace_ms;
+  RunResult result = RunLoop(state->pipeline, state->graph, &session, &clock, &session, options);
+  EndRemaining(state->run_id + "/", std::min<int64_t>(state->kill_grace_ms, 2000));
+  RemoveOutputsDir(*state);
+
+  state->duration_ms = SteadyNowMs() - state->started_ms;
+  state->status = result.interrupted ? "interrupted" : result.failed ? "failed" : "succeeded";
+  journal->Append({{"event", "run_ended"},
+                   {"status", state->status},
+                   {"duration_ms", state->duration_ms}});
+  journal->Flush();
+  if (!WriteReports(*state, junit_path, &error)) console.Message(state->mask->Mask(error));
+  session.CompactCache();
+  for (size_t i = 0; i < state->records.size(); ++i) {
+    const Step& step = state->pipeline.steps[i];
+    if (state->records[i].status != "failed" || step.continue_on_error.value_or(false)) continue;
+    if (!state->records[i].has_log) continue;
+    console.FailureTail(static_cast<int>(i), state->run_dir_display + "/logs/" + step.id + ".log",
+                        LogTail(*state, static_cast<int>(i), kFailureTailLines));
+    break;
+  }
+  console.RunEnded(state->status, state->duration_ms, Summary(*state));
+  if (result.interrupted) return kExitInterrupted;
+  return result.failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+int CmdRun(const Args& args) {
+  RunState state;
+  state.jobs = DefaultJobs();
+  std::string log_format;
+  std::string error;
+  if (!ReadCommonOptions(args, &state, &log_format, &error)) return UsageError(error);
+  const std::string path = args.positional[0];
+  state.workspace = AbsolutePath(".");
+  state.workspace.resize(state.workspace.size() - 2);  // the trailing "/."
+  if (!LoadPipelineFile(path, state.workspace, &state.pipeline, &state.pipeline_hash)) {
+    return kExitInvalid;
+  }
+  if (!ResolveParams(state.pipeline, args.values.count("--param") ? args.values.at("--param")
+                                                                   : std::vector<std::string>{},
+                     &state.params, &error)) {
+    return Fail(error);
+  }
+  state.secrets_file = args.Value("--secrets-file");
+  if (!state.secrets_file.empty()) state.secrets_file = AbsolutePath(state.secrets_file);
+  if (!LoadSecrets(state.pipeline, state.secrets_file, &state.secrets, &error)) {
+    return Fail(error);
+  }
+  std::vector<std::string> secret_values;
+  for (const auto& entry : state.secrets) secret_values.push_back(entry.second);
+  state.mask = std::make_unique<MaskPatterns>(secret_values);
+  state.use_cache = !args.Has("--no-cache");
+  if (args.Has("--dry-run")) {
+    std::ostringstream listing;
+    PrintDryRun(state.pipeline, state.workspace, state.params, state.secrets, state.use_cache,
+                listing);
+    std::cout << state.mask->Mask(listing.str());
+    return kExitOk;
+  }
+  state.graph = BuildGraph(state.pipeline);
+  state.pipeline_file = AbsolutePath(path);
+  // A sortable id: the UTC start time, then random hex against collisions.
+  std::string runs = state.workspace + "/.tame/runs";
+  if (!MakeDirs(runs, &error)) return Fail(error);
+  for (int tries = 0;; ++tries) {
+    state.run_id = CompactTimeNow() + "-" + RandomHex(2);
+    state.run_dir = runs + "/" + state.run_id;
+    if (mkdir(state.run_dir.c_str(), 0755) == 0) break;
+    if (errno != EEXIST || tries > 100) {
+      return Fail("cannot create " + state.run_dir + ": " + std::strerror(errno));
+    }
+  }
+  state.run_dir_display = ".tame/runs/" + state.run_id;
+  if (!MakeRunDirs(&state, &error) ||
+      !LockRunDir(state.run_dir, state.run_id, /*create=*/true, &error)) {
+    return Fail(error);
+  }
+  JournalWriter journal;
+  if (!journal.Open(state.run_dir + "/journal.jsonl", state.mask.get(), &error)) {
+    return Fail(error);
+  }
+  Json params = Json::object();
+  for (const auto& [name, value] : state.params) params[name] = value;
+  const std::string junit = args.Value("--junit").empty() ? "" : AbsolutePath(args.Value("--junit"));
+  journal.Append({{"event", "run_started"},
+                  {"run", state.run_id},
+                  {"pipeline", state.pipeline.name},
+                  {"hash", state.pipeline_hash},
+                  {"file", state.pipeline_file},
+                  {"workspace", state.workspace},
+                  {"initiator", RunInitiator()},
+                  {"params", params},
+                  {"jobs", state.jobs},
+                  {"cache", state.use_cache},
+                  {"secrets_file", state.secrets_file},
+                  {"junit", junit}});
+  journal.Flush();
+  return Execute(&state, &journal, log_format, junit, {}, /*resumed=*/false);
+}
+
+namespace {
+
+// The run folder RUN names: a path to one, or an id under ./.tame/runs.
+bool FindRunDir(const std::string& run, std::string* run_dir, std::string* error) {
+  struct stat st;
+  std::string candidate = run.find('/') != std::string::npos ? run : ".tame/runs/" + run;
+  if (stat(candidate.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *error = run.find('/') != std::string::npos
+                 ? "no run folder at " + run
+                 : "no run \"" + run + "\" in .tame/runs of this folder";
+    return false;
+  }
+  *run_dir = AbsolutePath(candidate);
+  while (run_dir->size() > 1 && run_dir->back() == '/') run_dir->pop_back();
+  return true;
+}
+
+// The steps an earlier part of the run finished, from its journal: the last
+// step_ended of each step that succeeded and whose output files are there.
+std::map<int, StepRecord> RestoredSteps(const RunState& state, const std::vector<Json>& events) {
+  std::map<int, StepRecord> done;
+  for (const Json& e : events) {
+    if (Field(e, "event", "") != "step_ended" || !e.contains("step") || !e["step"].is_string()) {
+      continue;
+    }
+    int step = state.pipeline.FindStep(e["step"].get<std::string>());
+    if (step < 0) continue;
+    if (Field(e, "status", "") != "succeeded") {
+      done.erase(step);
+      continue;
+    }
+    StepRecord r;
+    r.status = "succeeded";
+    r.attempts = static_cast<int>(Field(e, "attempts", int64_t{0}));
+    r.exit_code = static_cast<int>(Field(e, "exit_code", int64_t{-1}));
+    r.duration_ms = Field(e, "duration_ms", int64_t{0});
+    r.cached = Field(e, "cached", false);
+    r.has_log = !r.cached;
+    if (e.contains("outputs") && e["outputs"].is_object()) {
+      for (auto it = e["outputs"].begin(); it != e["outputs"].end(); ++it) {
+        if (it.value().is_string()) r.outputs[it.key()] = it.value().get<std::string>();
+      }
+    }
+    done[step] = r;
+  }
+  for (auto it = done.begin(); it != done.end();) {
+    bool files_there = true;
+    for (const auto& [name, decl] : state.pipeline.steps[it->first].outputs) {
+      struct stat st;
+      if (!decl.path.empty() && stat((state.workspace + "/" + decl.path).c_str(), &st) != 0) {
+        files_there = false;
+      }
+    }
+    it = files_there ? std::next(it) : done.erase(it);
+  }
+  return done;
+}
+
+// Cuts a journal back to its last whole line, so appending goes on cleanly.
+bool RepairJournal(const std::string& path, off_t valid_bytes, std::string* error) {
+  if (truncate(path.c_str(), valid_bytes) != 0) {
+    *error = "cannot repair " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return true;
+  char last = '\n';
+  if (valid_bytes > 0 && pread(fd, &last, 1, valid_bytes - 1) == 1 && last != '\n') {
+    ssize_t n = pwrite(fd, "\n", 1, valid_bytes);
+    (void)n;
+  }
+  close(fd);
+  return true;
+}
+
+}  // namespace
+
+int CmdResume(const Args& args) {
+  RunState state;
+  std::string log_format;
+  std::string error;
+  if (!ReadCommonOptions(args, &state, &log_format, &error)) return UsageError(error);
+  std::string run_dir;
+  if (!FindRunDir(args.positional[0], &run_dir, &error)) return Fail(error);
+  state.run_dir = run_dir;
+  state.run_id = run_dir.substr(run_dir.rfind('/') + 1);
+  if (!LockRunDir(run_dir, state.run_id, /*create=*/false, &error)) return Fail(error);
+  RemoveStaleOutputDirs(state.run_id);
+  JournalContents journal_contents;
+  const std::string journal_path = run_dir + "/journal.jsonl";
+  if (!ReadJournal(journal_path, &journal_contents, &error)) {
+    return Fail(".tame/runs/" + state.run_id + "/" + error);
+  }
+  const Json& started = journal_contents.events[0];
+  for (const char* key : {"file", "hash", "workspace", "secrets_file", "junit"}) {
+    if (!started.contains(key) || !started[key].is_string()) {
+      return Fail(".tame/runs/" + state.run_id + "/journal.jsonl: line 1: run_started has no \"" +
+                  key + "\"");
+    }
+  }
+  for (const Json& e : journal_contents.events) {
+    if (Field(e, "event", "") == "run_ended" && Field(e, "status", "") == "succeeded") {
+      std::cout << "run " << state.run_id << " already succeeded; nothing to resume\n";
+      return kExitOk;
+    }
+  }
+  state.pipeline_file = started["file"].get<std::string>();
+  state.workspace = started["workspace"].get<std::string>();
+  state.run_dir_display = ".tame/runs/" + state.run_id;
+  struct stat workspace;
+  if (stat(state.workspace.c_str(), &workspace) != 0 || !S_ISDIR(workspace.st_mode)) {
+    return Fail("the workspace of run " + state.run_id + ", " + state.workspace + ", is gone");
+  }
+  if (!LoadPipelineFile(state.pipeline_file, state.workspace, &state.pipeline,
+                        &state.pipeline_hash)) {
+    return kExitInvalid;
+  }
+  if (state.pipeline_hash != started["hash"].get<std::string>()) {
+    return Fail(state.pipeline_file + " changed since run " + state.run_id +
+                " started; resume runs the same pipeline: start a new run with 'tame run'");
+  }
+  state.graph = BuildGraph(state.pipeline);
+  if (started.contains("params") && started["params"].is_object()) {
+    for (auto it = started["params"].begin(); it != started["params"].end(); ++it) {
+      state.params[it.key()] = it.value();
+    }
+  }
+  for (const auto& [name, decl] : state.pipeline.params) {
+    if (state.params.count(name) == 0) {
+      return Fail(".tame/runs/" + state.run_id + "/journal.jsonl: line 1: no value for param \"" +
+                  name + "\"");
+    }
+  }
+  state.jobs = args.Value("-j", args.Value("--jobs")).empty() ? static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(1024, Field(started, "jobs", int64_t{DefaultJobs()}))))
+                                                               : state.jobs;
+  state.use_cache = Field(started, "cache", true);
+  state.secrets_file = args.Value("--secrets-file").empty()
+                           ? started["secrets_file"].get<std::string>()
+                           : AbsolutePath(args.Value("--secrets-file"));
+  if (!LoadSecrets(state.pipeline, state.secrets_file, &state.secrets, &error)) {
+    return Fail(error);
+  }
+  std::vector<std::string> secret_values;
+  for (const auto& entry : state.secrets) secret_values.push_back(entry.second);
+  state.mask = std::make_unique<MaskPatterns>(secret_values);
+  state.started_at = Field(started, "time", "");
+  if (!journal_contents.warning.empty()) {
+    std::cerr << "tame: warning: .tame/runs/" << state.run_id << "/" << journal_contents.warning
+              << "\n";
+  }
+  if (!RepairJournal(journal_path, journal_contents.valid_bytes, &error) ||
+      !MakeRunDirs(&state, &error)) {
+    return Fail(error);
+  }
+  JournalWriter journal;
+  if (!journal.Open(journal_path, state.mask.get(), &error)) return Fail(error);
+  std::map<int, StepRecord> restored = RestoredSteps(state, journal_contents.events);
+  journal.Append({{"event", "run_resumed"}, {"run", state.run_id}, {"restored", restored.size()}});
+  journal.Flush();
+  const std::string junit = args.Value("--junit").empty() ? started["junit"].get<std::string>()
+                                                          : AbsolutePath(args.Value("--junit"));
+  return Execute(&state, &journal, log_format, junit, std::move(restored), /*resumed=*/true);
+}
+
+}  // namespace tame

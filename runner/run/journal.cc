@@ -1,0 +1,99 @@
+#include "runner/run/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "runner/files.h"
+#include "runner/run/util.h"
+
+namespace tame {
+
+JournalWriter::~JournalWriter() {
+  Flush();
+  if (fd_ >= 0) close(fd_);
+}
+
+bool JournalWriter::Open(const std::string& path, const MaskPatterns* mask,
+                         std::string* error) {
+  mask_ = mask;
+  fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    *error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+void JournalWriter::Append(Json event) {
+  if (fd_ < 0) return;
+  event["time"] = IsoTimeNow();
+  if (!mask_->empty()) event = MaskJson(event, *mask_);
+  pending_ += event.dump(-1, ' ', false, Json::error_handler_t::replace);
+  pending_ += '\n';
+}
+
+void JournalWriter::Flush() {
+  size_t done = 0;
+  while (fd_ >= 0 && done < pending_.size()) {
+    ssize_t n = write(fd_, pending_.data() + done, pending_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // a full disk must not stop the run; the report says what happened
+    done += static_cast<size_t>(n);
+  }
+  pending_.clear();
+}
+
+bool ReadJournal(const std::string& path, JournalContents* out, std::string* error) {
+  std::string text;
+  std::string read_error;
+  if (!ReadFile(path, size_t{1} << 30, &text, &read_error)) {
+    *error = "journal.jsonl: " + read_error;
+    return false;
+  }
+  *out = JournalContents();
+  size_t start = 0;
+  int line_no = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    bool last_unfinished = nl == std::string::npos;
+    if (last_unfinished) nl = text.size();
+    ++line_no;
+    std::string line = text.substr(start, nl - start);
+    Json event = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    bool ok = !event.is_discarded() && event.is_object() && event.contains("event") &&
+              event["event"].is_string();
+    if (!ok) {
+      if (last_unfinished) {
+        out->warning = "journal.jsonl: line " + std::to_string(line_no) +
+                       " is incomplete (tame was stopped while writing it); it is ignored";
+        break;
+      }
+      *error = "journal.jsonl: line " + std::to_string(line_no) +
+               (event.is_discarded() ? ": not valid JSON" : ": not a journal event");
+      return false;
+    }
+    if (last_unfinished) {
+      // A whole event without its newline: keep it, and finish the line.
+      out->events.push_back(std::move(event));
+      out->valid_bytes = static_cast<off_t>(text.size());
+      break;
+    }
+    out->events.push_back(std::move(event));
+    start = nl + 1;
+    out->valid_bytes = static_cast<off_t>(start);
+  }
+  if (out->events.empty()) {
+    *error = "journal.jsonl: the journal is empty";
+    return false;
+  }
+  if (out->events[0]["event"] != "run_started") {
+    *error = "journal.jsonl: line 1: the journal does not start with run_started";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace tame
