@@ -1,6 +1,7 @@
 # make demo    install what is missing, build, and show tame on the examples
 # make test    install what is missing, build, and run every test
 # make build   the CLI in build/bin/tame, the designer's site in build/web/
+# make image   the tame image exported pipelines run their step kinds in
 # make fuzz | bench | clean
 #
 # Builds are incremental: CMake configures a build directory again only when
@@ -16,7 +17,7 @@ WASM := build/wasm
 # default search path of every node.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all setup build native wasm test e2e fuzz fuzz-quick bench demo clean
+.PHONY: all setup build native wasm test e2e fuzz fuzz-quick bench demo image clean
 
 all: build
 
@@ -67,6 +68,10 @@ bench: build
 
 demo: build
 	@scripts/demo.sh
+
+# The image exported pipelines run tame's step kinds in (docs/export.md).
+image: native
+	@scripts/tame-image.sh
 
 clean:
 	rm -rf build
