@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libboost-dev libboost-filesystem-dev libcurl4-openssl-dev
   libyaml-cpp-dev libgtest-dev googletest libbenchmark-dev clang-14 libclang-rt-14-dev
   docker.io docker-registry busybox-static openssh-client
-  chromium python3-jsonschema python3-yaml
+  chromium python3-jsonschema python3-yaml time bc
 )
 
 log() { echo "setup: $*" >&2; }
