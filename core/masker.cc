@@ -33,9 +33,12 @@ bool IsUnreserved(unsigned char c) {
          c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-std::string UrlEscape(const std::string& s, const char* hex, bool plus_for_space) {
+}  // namespace
+
+std::string PercentEncode(std::string_view data, bool lower_hex, bool plus_for_space) {
+  const char* hex = lower_hex ? "0123456789abcdef" : "0123456789ABCDEF";
   std::string out;
-  for (unsigned char c : s) {
+  for (unsigned char c : data) {
     if (IsUnreserved(c)) {
       out += static_cast<char>(c);
     } else if (c == ' ' && plus_for_space) {
@@ -48,6 +51,8 @@ std::string UrlEscape(const std::string& s, const char* hex, bool plus_for_space
   }
   return out;
 }
+
+namespace {
 
 // The JSON string body of `s`; with `ascii`, bytes >= 0x80 are written as
 // \u00XX of their UTF-8 decoding when it is valid, as JSON encoders that
@@ -166,9 +171,9 @@ std::vector<std::string> SecretForms(const std::string& secret) {
       add(core, true);
       add(UrlSafe(core), true);
     }
-    add(UrlEscape(s, "0123456789ABCDEF", false), true);
-    add(UrlEscape(s, "0123456789abcdef", false), true);
-    add(UrlEscape(s, "0123456789ABCDEF", true), true);
+    add(PercentEncode(s), true);
+    add(PercentEncode(s, /*lower_hex=*/true), true);
+    add(PercentEncode(s, false, /*plus_for_space=*/true), true);
     add(JsonEscape(s, false), true);
     add(JsonEscape(s, true), true);
   }

@@ -40,6 +40,12 @@ std::vector<std::string> SecretForms(const std::string& secret);
 /// The standard base64 encoding of `data`, with '=' padding.
 std::string Base64Encode(std::string_view data);
 
+/// `data` percent-encoded for a URL's path or query: every byte but the
+/// unreserved ones (A-Z a-z 0-9 - . _ ~) as %XX, upper-case hex unless
+/// `lower_hex`, and a space as '+' when `plus_for_space` (form encoding).
+std::string PercentEncode(std::string_view data, bool lower_hex = false,
+                          bool plus_for_space = false);
+
 class MaskPatterns {
  public:
   /// An automaton that matches every form of every one of `secrets`.

@@ -156,5 +156,14 @@ TEST(MaskerTest, AgreesWithTheSlowWayOnRandomText) {
   }
 }
 
+TEST(PercentEncode, KeepsUnreservedBytesAndEncodesTheRest) {
+  EXPECT_EQ(PercentEncode("Az09-._~"), "Az09-._~");
+  EXPECT_EQ(PercentEncode("a b/c?d=e&f"), "a%20b%2Fc%3Fd%3De%26f");
+  EXPECT_EQ(PercentEncode("\xc3\xa9:"), "%C3%A9%3A");
+  EXPECT_EQ(PercentEncode("\xc3\xa9:", /*lower_hex=*/true), "%c3%a9%3a");
+  EXPECT_EQ(PercentEncode("a b+", false, /*plus_for_space=*/true), "a+b%2B");
+  EXPECT_EQ(PercentEncode(std::string("\0x", 2)), "%00x");
+}
+
 }  // namespace
 }  // namespace tame

@@ -13,6 +13,7 @@
 #include <deque>
 #include <iostream>
 
+#include "core/masker.h"
 #include "runner/steps/command.h"
 #include "runner/steps/docker_auth.h"
 #include "runner/steps/docker_context.h"
@@ -152,8 +153,8 @@ bool ReadTags(const StepContext& context, const std::string& root, std::vector<s
 // The build's query string: tags, Dockerfile, build args, target.
 bool BuildQuery(const StepContext& context, const std::string& dockerfile,
                 const std::vector<std::string>& tags, std::string* query, std::string* error) {
-  *query = "/build?rm=1&dockerfile=" + UrlEscape(dockerfile);
-  for (const std::string& tag : tags) *query += "&t=" + UrlEscape(tag);
+  *query = "/build?rm=1&dockerfile=" + PercentEncode(dockerfile);
+  for (const std::string& tag : tags) *query += "&t=" + PercentEncode(tag);
   const Json& args = context.params.contains("build_args") ? context.params["build_args"]
                                                            : Json::object();
   if (!args.is_null() && !args.is_object()) {
@@ -165,10 +166,10 @@ bool BuildQuery(const StepContext& context, const std::string& dockerfile,
     for (const auto& [name, value] : args.items()) {
       strings[name] = value.is_string() ? value.get<std::string>() : value.dump();
     }
-    *query += "&buildargs=" + UrlEscape(strings.dump());
+    *query += "&buildargs=" + PercentEncode(strings.dump());
   }
   std::string target = context.String("target");
-  if (!target.empty()) *query += "&target=" + UrlEscape(target);
+  if (!target.empty()) *query += "&target=" + PercentEncode(target);
   return true;
 }
 
@@ -177,7 +178,7 @@ bool BuildQuery(const StepContext& context, const std::string& dockerfile,
 std::string ImageId(const Engine& engine, const BuildLog& log) {
   if (!log.image_id.empty() || log.built.empty()) return log.image_id;
   EngineRequest request;
-  request.path = "/images/" + UrlEscape(log.built) + "/json";
+  request.path = "/images/" + PercentEncode(log.built) + "/json";
   EngineAnswer answer;
   std::string error;
   if (!engine.Call(request, &answer, &error) || answer.status != 200) return "";

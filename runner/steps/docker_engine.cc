@@ -76,22 +76,6 @@ size_t ReadBody(char* buffer, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-std::string UrlEscape(const std::string& text) {
-  std::string out;
-  static const char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 bool Engine::FromEnvironment(Engine* engine, std::string* error) {
   std::string host = Env("DOCKER_HOST");
   if (host.empty()) host = "unix:///var/run/docker.sock";

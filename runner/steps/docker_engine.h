@@ -71,8 +71,6 @@ class Engine {
   std::string ca_, cert_, key_;
 };
 
-/// `text` escaped for a URL query or path segment.
-std::string UrlEscape(const std::string& text);
 
 class JsonMessageStream {
  public:

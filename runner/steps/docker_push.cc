@@ -10,6 +10,7 @@
 
 #include <iostream>
 
+#include "core/masker.h"
 #include "runner/steps/docker_auth.h"
 #include "runner/steps/docker_engine.h"
 #include "runner/steps/kinds.h"
@@ -60,8 +61,8 @@ bool TagInto(const Engine& engine, const std::string& from, const ImageRef& to,
              const std::string& tag, std::string* error) {
   EngineRequest request;
   request.method = "POST";
-  request.path = "/images/" + from + "/tag?repo=" + UrlEscape(to.repository) + "&tag=" +
-                 UrlEscape(tag);
+  request.path = "/images/" + from + "/tag?repo=" + PercentEncode(to.repository) + "&tag=" +
+                 PercentEncode(tag);
   EngineAnswer answer;
   if (!engine.Call(request, &answer, error)) return false;
   if (answer.status == 201 || answer.status == 200) return true;
@@ -153,7 +154,7 @@ int RunDockerPush(const StepContext& context) {
 
   EngineRequest request;
   request.method = "POST";
-  request.path = "/images/" + target.repository + "/push?tag=" + UrlEscape(tag);
+  request.path = "/images/" + target.repository + "/push?tag=" + PercentEncode(tag);
   request.headers = {"X-Registry-Auth: " + RegistryAuthHeader(auth)};
   PushLog log(&std::cout);
   JsonMessageStream messages;

@@ -43,21 +43,6 @@ std::string StatusText(long status) {
 
 }  // namespace
 
-std::string K8sEscape(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string K8sResponse::Message() const {
   if (json.is_object()) {
     auto message = json.find("message");

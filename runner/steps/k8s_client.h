@@ -55,8 +55,6 @@ class K8sClient {
   void* curl_ = nullptr;  // CURL*, kept so the connection is reused
 };
 
-/// `text` %-escaped for a URL's path segment or query value.
-std::string K8sEscape(const std::string& text);
 
 }  // namespace tame
 

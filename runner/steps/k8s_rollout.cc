@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include "core/masker.h"
+
 namespace tame {
 namespace {
 
@@ -28,12 +30,12 @@ std::string Quoted(const std::string& text) { return "\"" + text + "\""; }
 }  // namespace
 
 std::string DeploymentPath(const std::string& ns, const std::string& name) {
-  std::string path = "/apis/apps/v1/namespaces/" + K8sEscape(ns) + "/deployments";
-  return name.empty() ? path : path + "/" + K8sEscape(name);
+  std::string path = "/apis/apps/v1/namespaces/" + PercentEncode(ns) + "/deployments";
+  return name.empty() ? path : path + "/" + PercentEncode(name);
 }
 
 std::string ServicePath(const std::string& ns, const std::string& name) {
-  return "/api/v1/namespaces/" + K8sEscape(ns) + "/services/" + K8sEscape(name);
+  return "/api/v1/namespaces/" + PercentEncode(ns) + "/services/" + PercentEncode(name);
 }
 
 std::string RevisionOf(const Json& object) {
@@ -154,8 +156,8 @@ bool RevisionTemplate(K8sClient& client, const Json& deployment, const std::stri
       selector += (selector.empty() ? "" : ",") + key + "=" + value.get<std::string>();
     }
   }
-  std::string path = "/apis/apps/v1/namespaces/" + K8sEscape(ns) + "/replicasets";
-  if (!selector.empty()) path += "?labelSelector=" + K8sEscape(selector);
+  std::string path = "/apis/apps/v1/namespaces/" + PercentEncode(ns) + "/replicasets";
+  if (!selector.empty()) path += "?labelSelector=" + PercentEncode(selector);
   K8sResponse response = client.Send("GET", path);
   if (!response.ok() || !response.json.contains("items") || !response.json["items"].is_array()) {
     *error = response.ok() ? "the API's list of ReplicaSets has no items"

@@ -18,21 +18,6 @@ const char kKey[] = "-----BEGIN TEST KEY-----\nfirst-line-of-key-1234\nsecond-li
                     "-----END TEST KEY-----";
 const char kFileSecret[] = "from-the-secrets-file-42";
 
-std::string UrlEscape(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 class MaskTest : public RunnerTest {};
 
 TEST_F(MaskTest, NoSecretFormReachesAnyOutput) {
@@ -65,7 +50,8 @@ echo "leak=$S" >> "$TAME_OUTPUT"
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   const std::string all = EverythingWritten(r);
 
-  std::vector<std::string> forbidden{kSecret, kFileSecret, UrlEscape(kSecret),
+  std::vector<std::string> forbidden{kSecret, kFileSecret, "p%40ss%20w%2Frd%22x-Z9%3F%26"  // kSecret, URL-escaped
+,
                                      Json(kSecret).dump().substr(1, 17)};
   for (const char* prefix : {"", "a", "ab", "abc"}) {
     std::string encoded = Base64Encode(prefix + std::string(kSecret));
