@@ -252,15 +252,8 @@ int RunDockerBuild(const StepContext& context) {
             << " bytes of files) to the Docker engine at " << engine.address() << "\n";
 
   BuildLog log(&std::cout);
-  JsonMessageStream messages;
-  auto on_message = [&log](const Json& m) { log.On(m); };
   EngineAnswer answer;
-  bool reached = engine.Call(request, &answer, &error, [&](const char* data, size_t size) {
-    messages.Feed(data, size, on_message);
-    return true;
-  });
-  messages.Finish(on_message);
-  if (!reached) {
+  if (!engine.CallForMessages(request, &answer, &error, [&log](const Json& m) { log.On(m); })) {
     std::cout << "docker.build: " << error << "\n";
     return kStepFailed;
   }

@@ -194,6 +194,18 @@ std::string Engine::ErrorMessage(const EngineAnswer& answer) {
   return text.empty() ? "HTTP " + std::to_string(answer.status) : text;
 }
 
+bool Engine::CallForMessages(const EngineRequest& request, EngineAnswer* answer,
+                             std::string* error,
+                             const std::function<void(const Json&)>& on_message) const {
+  JsonMessageStream messages;
+  bool reached = Call(request, answer, error, [&](const char* data, size_t size) {
+    messages.Feed(data, size, on_message);
+    return true;
+  });
+  messages.Finish(on_message);
+  return reached;
+}
+
 void JsonMessageStream::Emit(const std::string& line,
                              const std::function<void(const Json&)>& on_message) {
   size_t end = line.find_last_not_of("\r\n \t");

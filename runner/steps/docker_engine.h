@@ -57,6 +57,11 @@ class Engine {
   bool Call(const EngineRequest& request, EngineAnswer* answer, std::string* error,
             const std::function<bool(const char*, size_t)>& on_data = nullptr) const;
 
+  /// Call() for answers that stream JSON messages (builds, pushes, pulls):
+  /// each message of a 2xx answer goes to `on_message` as it arrives.
+  bool CallForMessages(const EngineRequest& request, EngineAnswer* answer, std::string* error,
+                       const std::function<void(const Json&)>& on_message) const;
+
   /// Asks the engine whether it answers (GET /_ping). Returns false with
   /// Call()'s `error` when it cannot be reached or does not answer OK.
   bool Ping(std::string* error) const;

@@ -157,15 +157,8 @@ int RunDockerPush(const StepContext& context) {
   request.path = "/images/" + target.repository + "/push?tag=" + PercentEncode(tag);
   request.headers = {"X-Registry-Auth: " + RegistryAuthHeader(auth)};
   PushLog log(&std::cout);
-  JsonMessageStream messages;
-  auto on_message = [&log](const Json& m) { log.On(m); };
   EngineAnswer answer;
-  bool reached = engine.Call(request, &answer, &error, [&](const char* data, size_t size) {
-    messages.Feed(data, size, on_message);
-    return true;
-  });
-  messages.Finish(on_message);
-  if (!reached) {
+  if (!engine.CallForMessages(request, &answer, &error, [&log](const Json& m) { log.On(m); })) {
     std::cout << "docker.push: " << error << "\n";
     return kStepFailed;
   }
