@@ -79,31 +79,39 @@ ApprovalTally TallyApprovals(const ApprovalSpec& spec,
   ApprovalTally tally;
   for (const SignedStatement& signed_statement : statements) {
     const ApprovalStatement& s = signed_statement.statement;
-    auto refuse = [&](const std::string& why) {
+    tally.verdicts.push_back(StatementVerdict{signed_statement.file, false, "", ""});
+    StatementVerdict& verdict = tally.verdicts.back();
+    auto refuse = [&](const char* reason, const std::string& why) {
       tally.refused.push_back(signed_statement.file + ": " + why);
+      verdict.reason = reason;
+      verdict.message = why;
     };
-    if (tally.state != ApprovalTally::State::kPending) break;
-    if (!signed_statement.verified) {
-      refuse("the signature does not verify for \"" + s.signer + "\"");
+    if (tally.state != ApprovalTally::State::kPending) {
+      verdict.reason = "late";
+      verdict.message = "it came after the step was decided";
+    } else if (!signed_statement.verified) {
+      refuse("forged", "the signature does not verify for \"" + s.signer + "\"");
     } else if (s.pipeline != spec.pipeline) {
-      refuse("signed for another pipeline (" + s.pipeline.substr(0, 12) + "...)");
+      refuse("replayed", "signed for another pipeline (" + s.pipeline.substr(0, 12) + "...)");
     } else if (s.run != spec.run) {
-      refuse("signed for run " + s.run + ", not " + spec.run);
+      refuse("replayed", "signed for run " + s.run + ", not " + spec.run);
     } else if (s.step != spec.step) {
-      refuse("signed for step \"" + s.step + "\", not \"" + spec.step + "\"");
+      refuse("replayed", "signed for step \"" + s.step + "\", not \"" + spec.step + "\"");
     } else if (std::find(spec.approvers.begin(), spec.approvers.end(), s.signer) ==
                spec.approvers.end()) {
-      refuse("\"" + s.signer + "\" is not one of the approvers");
+      refuse("unlisted", "\"" + s.signer + "\" is not one of the approvers");
     } else if (spec.exclude_initiator && s.signer == spec.initiator && s.approve) {
-      refuse("\"" + s.signer + "\" started this run and may not approve it");
+      refuse("initiator", "\"" + s.signer + "\" started this run and may not approve it");
     } else if (!s.approve) {
       tally.state = ApprovalTally::State::kRejected;
       tally.rejected_by = s.signer;
+      verdict.accepted = true;
     } else if (std::find(tally.approved_by.begin(), tally.approved_by.end(), s.signer) !=
                tally.approved_by.end()) {
-      refuse("\"" + s.signer + "\" has approved already; one approval a person");
+      refuse("duplicate", "\"" + s.signer + "\" has approved already; one approval a person");
     } else {
       tally.approved_by.push_back(s.signer);
+      verdict.accepted = true;
       if (static_cast<int>(tally.approved_by.size()) >= spec.required) {
         tally.state = ApprovalTally::State::kApproved;
       }

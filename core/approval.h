@@ -57,6 +57,19 @@ struct SignedStatement {
   bool verified = false;
 };
 
+/// What the tally made of one statement, for the audit trail.
+struct StatementVerdict {
+  std::string file;
+  bool accepted = false;  // counted as an approval, or the rejection that decided
+  /// Why it was refused, as a word: "forged" (the signature does not
+  /// verify), "replayed" (signed for another pipeline, run or step),
+  /// "unlisted" (not an approver), "initiator" (exclude_initiator),
+  /// "duplicate" (a second approval by one person), "late" (it came after
+  /// the step was decided). Empty when accepted.
+  std::string reason;
+  std::string message;  // the refusal as a sentence; empty when accepted
+};
+
 struct ApprovalTally {
   enum class State { kPending, kApproved, kRejected } state = State::kPending;
   std::vector<std::string> approved_by;  // distinct, in the order counted
@@ -64,6 +77,8 @@ struct ApprovalTally {
   /// Statements that do not count, each as "FILE: why" (forged, replayed,
   /// unlisted, duplicate, the initiator's own).
   std::vector<std::string> refused;
+  /// One verdict per statement, in the order given.
+  std::vector<StatementVerdict> verdicts;
 };
 
 /// Counts the statements in order: the first rejection by a listed approver

@@ -103,6 +103,26 @@ TEST(ApprovalTest, ForgedReplayedUnlistedAndInitiator) {
                 "pipeline: signed for another pipeline (bbbbbbbbbbbb...)",
                 "unlisted: \"mallory\" is not one of the approvers",
                 "self: \"alice\" started this run and may not approve it"}));
+  std::vector<std::string> reasons;
+  for (const StatementVerdict& v : t.verdicts) reasons.push_back(v.file + " " + v.reason);
+  EXPECT_EQ(reasons, (std::vector<std::string>{"forged forged", "run replayed", "step replayed",
+                                               "pipeline replayed", "unlisted unlisted",
+                                               "self initiator"}));
+  EXPECT_EQ(t.verdicts[0].message, "the signature does not verify for \"carol\"");
+}
+
+TEST(ApprovalTest, VerdictsSayWhatCountedAndWhatCameTooLate) {
+  ApprovalTally t = TallyApprovals(Spec(), {Signed(Make("bob"), "1"), Signed(Make("bob"), "2"),
+                                            Signed(Make("carol"), "3"), Signed(Make("alice"), "4")});
+  EXPECT_EQ(t.state, ApprovalTally::State::kApproved);
+  ASSERT_EQ(t.verdicts.size(), 4u);
+  EXPECT_TRUE(t.verdicts[0].accepted);
+  EXPECT_FALSE(t.verdicts[1].accepted);
+  EXPECT_EQ(t.verdicts[1].reason, "duplicate");
+  EXPECT_TRUE(t.verdicts[2].accepted);
+  EXPECT_EQ(t.verdicts[2].reason, "");
+  EXPECT_FALSE(t.verdicts[3].accepted);
+  EXPECT_EQ(t.verdicts[3].reason, "late");
 }
 
 TEST(ApprovalTest, ARejectionEndsIt) {
@@ -111,6 +131,9 @@ TEST(ApprovalTest, ARejectionEndsIt) {
   EXPECT_EQ(t.state, ApprovalTally::State::kRejected);
   EXPECT_EQ(t.rejected_by, "carol");
   EXPECT_EQ(t.approved_by, std::vector<std::string>{"bob"});
+  ASSERT_EQ(t.verdicts.size(), 3u);
+  EXPECT_TRUE(t.verdicts[1].accepted) << "the rejection that decided is part of the trail";
+  EXPECT_EQ(t.verdicts[2].reason, "late");
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "core/load.h"
+
 namespace tame {
 namespace {
 
@@ -200,6 +202,70 @@ std::vector<bool> Downstream(const Graph& graph, const std::vector<int>& roots) 
     }
   }
   return mask;
+}
+
+std::vector<bool> Upstream(const Graph& graph, const std::vector<int>& roots) {
+  std::vector<bool> mask(graph.deps.size(), false);
+  std::vector<int> stack(roots.begin(), roots.end());
+  while (!stack.empty()) {
+    int step = stack.back();
+    stack.pop_back();
+    for (int dep : graph.deps[step]) {
+      if (!mask[dep]) {
+        mask[dep] = true;
+        stack.push_back(dep);
+      }
+    }
+  }
+  return mask;
+}
+
+Selection SelectSteps(const Graph& graph, const std::vector<int>& from,
+                      const std::vector<int>& only) {
+  const size_t n = graph.deps.size();
+  Selection s;
+  if (from.empty() && only.empty()) {
+    s.run.assign(n, true);
+    s.reuse.assign(n, false);
+    return s;
+  }
+  s.run = Downstream(graph, from);
+  for (int step : only) s.run[step] = true;
+  std::vector<int> running;
+  for (size_t i = 0; i < n; ++i) {
+    if (s.run[i]) running.push_back(static_cast<int>(i));
+  }
+  s.reuse = Upstream(graph, running);
+  for (size_t i = 0; i < n; ++i) {
+    if (s.run[i]) s.reuse[i] = false;
+  }
+  return s;
+}
+
+bool ResolveStepIds(const Pipeline& pipeline, const std::vector<std::string>& ids,
+                    std::vector<int>* out, std::string* error) {
+  std::vector<std::string> known;
+  for (const Step& step : pipeline.steps) known.push_back(step.id);
+  out->clear();
+  for (const std::string& item : ids) {
+    size_t start = 0;
+    while (true) {
+      size_t comma = item.find(',', start);
+      std::string id = item.substr(start, comma == std::string::npos ? comma : comma - start);
+      int index = pipeline.FindStep(id);
+      if (index < 0) {
+        std::string suggestion = id.empty() ? "" : SuggestSpelling(id, known);
+        *error = id.empty() ? "an empty step id"
+                            : "unknown step \"" + id + "\"" +
+                                  (suggestion.empty() ? "" : " (did you mean \"" + suggestion + "\"?)");
+        return false;
+      }
+      if (std::find(out->begin(), out->end(), index) == out->end()) out->push_back(index);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return true;
 }
 
 }  // namespace tame

@@ -47,6 +47,33 @@ bool MakePlan(const Graph& graph, Plan* plan);
 /// as a mask over steps.
 std::vector<bool> Downstream(const Graph& graph, const std::vector<int>& roots);
 
+/// Every step that some step in `roots` waits for, directly or through
+/// others, as a mask over steps (a root is in it only when another root
+/// waits for it).
+std::vector<bool> Upstream(const Graph& graph, const std::vector<int>& roots);
+
+/// Which steps a partial run (`tame run --from` / `--only`) runs, and which
+/// it takes from an earlier run.
+struct Selection {
+  std::vector<bool> run;    // the step runs
+  std::vector<bool> reuse;  // it does not run; steps that run need its outputs
+  /// Neither: the step has nothing to do with the steps that run.
+  bool Excluded(int step) const { return !run[step] && !reuse[step]; }
+};
+
+/// The steps that run are `from` and everything downstream of it, plus the
+/// steps in `only`; the steps they wait for, directly or not, and that do
+/// not run themselves are reused. Both empty: every step runs.
+Selection SelectSteps(const Graph& graph, const std::vector<int>& from,
+                      const std::vector<int>& only);
+
+/// The indices of the steps named in `ids`, each item of which may be a
+/// comma-separated list ("a,b"). Returns false with `error` set for an
+/// empty or unknown id, suggesting a close one: `unknown step "trian" (did
+/// you mean "train"?)`.
+bool ResolveStepIds(const Pipeline& pipeline, const std::vector<std::string>& ids,
+                    std::vector<int>* out, std::string* error);
+
 /// One edge for display: `from` runs before `to`.
 struct Edge {
   int from = 0;

@@ -99,5 +99,70 @@ TEST(GraphTest, Downstream) {
   EXPECT_EQ(Downstream(BuildGraph(p), {1}), (std::vector<bool>{false, true, false, true}));
 }
 
+// a -> b -> c -> d, a -> e, and f on its own.
+Pipeline Chain() {
+  return MustLoad(WithSteps(R"(
+      {"id": "a", "uses": "shell", "with": {"run": "x"}, "outputs": {"o": {}}},
+      {"id": "b", "uses": "shell", "with": {"run": "${{ steps.a.outputs.o }}"}},
+      {"id": "c", "uses": "shell", "needs": ["b"], "with": {"run": "x"}},
+      {"id": "d", "uses": "shell", "needs": ["c"], "with": {"run": "x"}},
+      {"id": "e", "uses": "shell", "needs": ["a"], "with": {"run": "x"}},
+      {"id": "f", "uses": "shell", "with": {"run": "x"}})"));
+}
+
+std::string Marked(const Pipeline& p, const std::vector<bool>& mask) {
+  std::string out;
+  for (size_t i = 0; i < mask.size(); ++i) {
+    if (mask[i]) out += p.steps[i].id;
+  }
+  return out;
+}
+
+TEST(SelectStepsTest, FromRunsTheStepAndWhatFollowsAndReusesWhatItNeeds) {
+  Pipeline p = Chain();
+  Graph g = BuildGraph(p);
+  Selection s = SelectSteps(g, {2}, {});
+  EXPECT_EQ(Marked(p, s.run), "cd");
+  EXPECT_EQ(Marked(p, s.reuse), "ab");
+  EXPECT_TRUE(s.Excluded(4));
+  EXPECT_TRUE(s.Excluded(5));
+  EXPECT_FALSE(s.Excluded(0));
+  s = SelectSteps(g, {0}, {});
+  EXPECT_EQ(Marked(p, s.run), "abcde");
+  EXPECT_EQ(Marked(p, s.reuse), "");
+}
+
+TEST(SelectStepsTest, OnlyRunsJustThoseAndReusesEverythingUpstream) {
+  Pipeline p = Chain();
+  Graph g = BuildGraph(p);
+  Selection s = SelectSteps(g, {}, {3, 0});
+  EXPECT_EQ(Marked(p, s.run), "ad");
+  EXPECT_EQ(Marked(p, s.reuse), "bc") << "a runs, so it is not reused";
+  s = SelectSteps(g, {}, {5});
+  EXPECT_EQ(Marked(p, s.run), "f");
+  EXPECT_EQ(Marked(p, s.reuse), "");
+}
+
+TEST(SelectStepsTest, NothingSelectedRunsEverything) {
+  Pipeline p = Chain();
+  Selection s = SelectSteps(BuildGraph(p), {}, {});
+  EXPECT_EQ(Marked(p, s.run), "abcdef");
+  EXPECT_EQ(Marked(p, s.reuse), "");
+}
+
+TEST(SelectStepsTest, StepIdsMayBeListsAndTyposGetASuggestion) {
+  Pipeline p = Chain();
+  std::vector<int> ids;
+  std::string error;
+  ASSERT_TRUE(ResolveStepIds(p, {"d,a", "c", "a"}, &ids, &error)) << error;
+  EXPECT_EQ(ids, (std::vector<int>{3, 0, 2}));
+  EXPECT_FALSE(ResolveStepIds(p, {"a,dd"}, &ids, &error));
+  EXPECT_EQ(error, "unknown step \"dd\" (did you mean \"d\"?)");
+  EXPECT_FALSE(ResolveStepIds(p, {"zzzzzz"}, &ids, &error));
+  EXPECT_EQ(error, "unknown step \"zzzzzz\"");
+  EXPECT_FALSE(ResolveStepIds(p, {"a,"}, &ids, &error));
+  EXPECT_EQ(error, "an empty step id");
+}
+
 }  // namespace
 }  // namespace tame

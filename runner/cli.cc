@@ -41,16 +41,20 @@ const std::vector<Verb>& Verbs() {
        "difference, 2 a FILE is invalid.\n",
        {"--check", "-w"}, {}, CmdFmt, 1, SIZE_MAX},
       {"plan", "show the execution levels",
-       "tame plan FILE [--json]\n\n"
+       "tame plan FILE [--json] [--from STEP | --only STEP[,STEP]...]\n\n"
        "Shows the levels in which the steps run: level 1 needs nothing, each\n"
        "later level needs only earlier ones, and the steps of one level may run\n"
        "side by side. Steps with `cache` on say whether the cache of this folder\n"
        "would skip them, and if not, why.\n\n"
-       "  --json    print the plan as JSON\n",
-       {"--json"}, {}, CmdPlan, 1, 1},
+       "  --json         print the plan as JSON\n"
+       "  --from STEP    show what 'tame run FILE --from STEP' would run, and which\n"
+       "                 steps it would reuse from an earlier run\n"
+       "  --only STEP    the same for 'tame run FILE --only STEP'; repeatable\n",
+       {"--json"}, {"--from", "--only"}, CmdPlan, 1, 1},
       {"run", "run a pipeline on this machine",
        "tame run FILE [-j N] [--param NAME=VALUE]... [--secrets-file PATH]\n"
-       "                [--log-format text|json] [--junit PATH] [--no-cache] [--dry-run]\n\n"
+       "                [--log-format text|json] [--junit PATH] [--no-cache] [--dry-run]\n"
+       "                [--from STEP | --only STEP[,STEP]...] [--run ID]\n\n"
        "Runs the pipeline in FILE here, in the current folder (the workspace):\n"
        "each step starts once what it needs has finished, up to N at once, in a\n"
        "process group of its own, and its output goes to the console and to\n"
@@ -66,7 +70,13 @@ const std::vector<Verb>& Verbs() {
        "  --no-cache             run steps with `cache` on even when nothing changed\n"
        "                         (what they make is stored for the next run)\n"
        "  --dry-run              show what would run, and what the cache would skip;\n"
-       "                         start nothing\n\n"
+       "                         start nothing\n"
+       "  --from STEP            run STEP and every step after it; the steps they\n"
+       "                         need are not run: their outputs are reused from the\n"
+       "                         latest run of this pipeline here (or --run ID)\n"
+       "  --only STEP[,STEP]     run just these steps; repeatable; the steps they\n"
+       "                         need are reused as with --from\n"
+       "  --run ID               the earlier run to reuse steps from (or latest)\n\n"
        "Secrets are masked as *** in everything tame writes. Ctrl-C cancels the\n"
        "running steps and runs the `if: always` steps; a second Ctrl-C stops those.\n\n"
        "Environment: NO_COLOR turns colour off; TAME_KILL_GRACE (default 10s) is how\n"
@@ -75,7 +85,8 @@ const std::vector<Verb>& Verbs() {
        "Exit status: 0 the pipeline succeeded, 1 it failed, 2 invalid input or\n"
        "usage, 130 interrupted.\n",
        {"--no-cache", "--dry-run"},
-       {"-j", "--jobs", "--param", "--secrets-file", "--log-format", "--junit"},
+       {"-j", "--jobs", "--param", "--secrets-file", "--log-format", "--junit", "--from",
+        "--only", "--run"},
        CmdRun, 1, 1},
       {"resume", "continue an interrupted run",
        "tame resume RUN [-j N] [--secrets-file PATH] [--log-format text|json]\n"
@@ -87,6 +98,22 @@ const std::vector<Verb>& Verbs() {
        "secrets file are those the run started with unless given again.\n\n"
        "Exit status: as for 'tame run'; 2 also when the journal is damaged.\n",
        {}, {"-j", "--jobs", "--secrets-file", "--log-format", "--junit"}, CmdResume, 1, 1},
+      {"runs", "list the recent runs in this folder",
+       "tame runs [--json] [-n N]\n\n"
+       "Lists the runs in .tame/runs of this folder, newest first: id, pipeline,\n"
+       "start (UTC), duration and result (succeeded, failed, interrupted, or\n"
+       "running while a tame still runs it).\n\n"
+       "  --json    print the list as JSON\n"
+       "  -n N      show the latest N runs (default 20; 0 for all)\n",
+       {"--json"}, {"-n"}, CmdRuns, 0, 0},
+      {"show", "summarise one run",
+       "tame show RUN [--json]\n\n"
+       "Prints what run RUN (its id, or latest) did, as 'tame run' sums it up at\n"
+       "its end: each step's status, attempts and duration, the count of steps\n"
+       "by status, and the last lines of the log of the step that failed.\n\n"
+       "  --json    print the run's report.json\n\n"
+       "Exit status: 0 shown, 2 no such run.\n",
+       {"--json"}, {}, CmdShow, 1, 1},
       {"approve", "sign off an approval step a run waits on",
        "tame approve RUN STEP --key KEY [--reject] [--comment TEXT] [--as NAME]\n\n"
        "Signs a statement naming the run's pipeline, the run, the step and your\n"

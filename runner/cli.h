@@ -39,6 +39,8 @@ int CmdExport(const Args& args);  // cli_export.cc
 int CmdApprove(const Args& args);
 int CmdRun(const Args& args);     // cli_run.cc
 int CmdResume(const Args& args);  // cli_run.cc
+int CmdRuns(const Args& args);    // cli_runs.cc
+int CmdShow(const Args& args);    // cli_runs.cc
 
 /// Prints "tame: MESSAGE" to stderr and returns kExitInvalid.
 int UsageError(const std::string& message);

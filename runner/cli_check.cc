@@ -141,8 +141,31 @@ int CmdPlan(const Args& args) {
   Pipeline pipeline;
   if (!LoadFile(path, /*validate=*/true, &pipeline)) return kExitInvalid;
   Plan plan;
-  MakePlan(BuildGraph(pipeline), &plan);
+  Graph graph = BuildGraph(pipeline);
+  MakePlan(graph, &plan);
   std::vector<CacheVerdict> cache = PreviewCacheHere(pipeline);  // runner/run/preview.h
+  // --from / --only: the same selection 'tame run' makes (core's SelectSteps).
+  std::vector<int> from;
+  std::vector<int> only;
+  std::string error;
+  auto values = [&args](const char* flag) {
+    auto it = args.values.find(flag);
+    return it == args.values.end() ? std::vector<std::string>{} : it->second;
+  };
+  if (!ResolveStepIds(pipeline, values("--from"), &from, &error)) {
+    return UsageError("--from: " + error);
+  }
+  if (!ResolveStepIds(pipeline, values("--only"), &only, &error)) {
+    return UsageError("--only: " + error);
+  }
+  if (!from.empty() && !only.empty()) {
+    return UsageError("--from and --only do not go together; give one of them");
+  }
+  const bool partial = !from.empty() || !only.empty();
+  Selection selection = SelectSteps(graph, from, only);
+  auto selected = [&](size_t i) {
+    return selection.run[i] ? "runs" : selection.reuse[i] ? "reused" : "not run";
+  };
   if (args.Has("--json")) {
     Json levels = Json::array();
     for (const std::vector<int>& level : plan.levels) {
@@ -160,6 +183,7 @@ int CmdPlan(const Args& args) {
       if (cache[i].cacheable) {
         steps.back()["cache"] = Json{{"skip", cache[i].skip}, {"reason", cache[i].reason}};
       }
+      if (partial) steps.back()["selection"] = selected(i);
     }
     Json out{{"pipeline", pipeline.name}, {"levels", levels}, {"steps", steps}};
     std::cout << FormatJsonValue(out) << "\n";
@@ -167,6 +191,12 @@ int CmdPlan(const Args& args) {
   }
   std::cout << pipeline.name << ": " << Plural(pipeline.steps.size(), "step") << " in "
             << Plural(plan.levels.size(), "level") << "\n";
+  if (partial) {
+    size_t runs = std::count(selection.run.begin(), selection.run.end(), true);
+    size_t reused = std::count(selection.reuse.begin(), selection.reuse.end(), true);
+    std::cout << runs << " of " << pipeline.steps.size() << " run (" << (from.empty() ? "--only" : "--from")
+              << "); " << reused << " reused from an earlier run\n";
+  }
   size_t width = 0;
   for (const Step& step : pipeline.steps) width = std::max(width, step.id.size());
   for (size_t l = 0; l < plan.levels.size(); ++l) {
@@ -177,7 +207,11 @@ int CmdPlan(const Args& args) {
       if (!step.if_condition.empty() && step.if_condition != "success") {
         line += "  (if: " + step.if_condition + ")";
       }
-      if (cache[i].cacheable) line += "  (cache: " + DescribeVerdict(cache[i]) + ")";
+      if (partial && !selection.run[i]) {
+        line += std::string("  (") + selected(i) + ")";
+      } else if (cache[i].cacheable) {
+        line += "  (cache: " + DescribeVerdict(cache[i]) + ")";
+      }
       std::cout << line << "\n";
     }
   }

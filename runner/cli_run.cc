@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -25,7 +26,9 @@
 #include "runner/cli.h"
 #include "runner/steps/approvals.h"
 #include "runner/files.h"
+#include "runner/run/cache.h"
 #include "runner/run/console.h"
+#include "runner/run/history.h"
 #include "runner/run/journal.h"
 #include "runner/run/preview.h"
 #include "runner/run/process.h"
@@ -184,29 +187,7 @@ bool LockRunDir(const std::string& run_dir, const std::string& run_id, bool crea
 }
 
 std::string Summary(const RunState& state) {
-  std::map<std::string, int> counts;
-  int cached = 0;
-  int restored = 0;
-  for (const StepRecord& r : state.records) {
-    counts[r.status.empty() ? "not run" : r.status] += 1;
-    cached += r.cached ? 1 : 0;
-    restored += r.restored ? 1 : 0;
-  }
-  std::string text = std::to_string(state.records.size()) + " steps:";
-  bool first = true;
-  for (const char* status : {"succeeded", "failed", "skipped", "cancelled", "not run"}) {
-    if (counts[status] == 0) continue;
-    text += std::string(first ? " " : ", ") + std::to_string(counts[status]) + " " + status;
-    if (std::string(status) == "succeeded" && (cached > 0 || restored > 0)) {
-      text += " (";
-      if (cached > 0) text += std::to_string(cached) + " cached";
-      if (cached > 0 && restored > 0) text += ", ";
-      if (restored > 0) text += std::to_string(restored) + " restored";
-      text += ")";
-    }
-    first = false;
-  }
-  return text + "; report in " + state.run_dir_display + "/report.json";
+  return CountSteps(TallySteps(state)) + "; report in " + state.run_dir_display + "/report.json";
 }
 
 // A private folder for $TAME_OUTPUT files (logs/ is made at the first log),
@@ -258,7 +239,8 @@ void RemoveStaleOutputDirs(const std::string& run_id) {
 
 // Runs the prepared state to its end; returns the exit code.
 int Execute(RunState* state, JournalWriter* journal, const std::string& log_format,
-            const std::string& junit_path, std::map<int, StepRecord> restored, bool resumed) {
+            const std::string& junit_path, std::map<int, StepRecord> restored, bool resumed,
+            std::vector<bool> not_selected = {}) {
   std::string error;
   if (!InitProcessControl(&error)) return Fail(error);
   Console console(state->pipeline, ChooseConsoleMode(log_format, STDOUT_FILENO),
@@ -267,8 +249,10 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
   state->records.assign(state->pipeline.steps.size(), StepRecord());
   state->started_ms = SteadyNowMs();
   if (state->started_at.empty()) state->started_at = IsoTimeNow();
+  state->status = "running";
 
   Session session(state, journal, &console, std::move(restored));
+  session.SetNotSelected(std::move(not_selected));
   SteadyClock clock;
   RunLoopOptions options;
   options.jobs = state->jobs;
@@ -298,6 +282,103 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
   return result.failed ? kExitFailed : kExitOk;
 }
 
+std::vector<std::string> Values(const Args& args, const char* flag) {
+  auto it = args.values.find(flag);
+  return it == args.values.end() ? std::vector<std::string>{} : it->second;
+}
+
+Json DefinitionsJson(const Pipeline& pipeline, const std::vector<std::string>& definitions) {
+  Json out = Json::object();
+  for (size_t i = 0; i < pipeline.steps.size(); ++i) out[pipeline.steps[i].id] = definitions[i];
+  return out;
+}
+
+// A run of part of the pipeline (--from, --only): which steps run, and the
+// records of those it takes from an earlier run.
+struct PartialRun {
+  std::map<int, StepRecord> reused;
+  std::vector<std::string> reused_ids;
+  std::vector<bool> not_selected;
+  std::vector<std::string> params;  // the earlier run's, as NAME=VALUE
+};
+
+// The step selection of `tame run --from/--only [--run ID]` against the
+// run it reuses (state->reuse); prints the problem and returns false when
+// the options are wrong or the steps cannot be reused.
+bool PreparePartialRun(const Args& args, RunState* state,
+                       const std::vector<std::string>& definitions, PartialRun* partial) {
+  std::string error;
+  std::vector<int> from;
+  std::vector<int> only;
+  if (!ResolveStepIds(state->pipeline, Values(args, "--from"), &from, &error)) {
+    Fail("--from: " + error);
+    return false;
+  }
+  if (!ResolveStepIds(state->pipeline, Values(args, "--only"), &only, &error)) {
+    Fail("--only: " + error);
+    return false;
+  }
+  if (from.empty() && only.empty()) {
+    if (!args.Value("--run").empty()) {
+      UsageError("--run names the run that --from or --only reuse steps from; give one of them");
+      return false;
+    }
+    return true;
+  }
+  if (!from.empty() && !only.empty()) {
+    UsageError("--from and --only do not go together; give one of them");
+    return false;
+  }
+  if (args.Has("--dry-run")) {
+    UsageError("--dry-run does not take --from or --only; 'tame plan FILE --from STEP' shows "
+               "what would run");
+    return false;
+  }
+  std::string source_id = args.Value("--run");
+  bool found = source_id.empty()
+                   ? FindLatestRunOf(state->workspace, state->pipeline.name, &source_id, &error)
+                   : FindRun(state->workspace, source_id, &source_id, &error);
+  RecordedRun source;
+  if (!found || !ReadRecordedRun(state->workspace, source_id, &source, &error)) {
+    Fail(error);
+    return false;
+  }
+  const std::string source_pipeline = Field(source.started, "pipeline", "");
+  if (source_pipeline != state->pipeline.name) {
+    Fail("run " + source_id + " is of pipeline \"" + source_pipeline + "\", not \"" +
+         state->pipeline.name + "\"");
+    return false;
+  }
+  Selection selection = SelectSteps(state->graph, from, only);
+  if (!ReuseSteps(*state, selection, source, definitions, &partial->reused, &error)) {
+    Fail(error);
+    return false;
+  }
+  for (const auto& [index, record] : partial->reused) {
+    partial->reused_ids.push_back(state->pipeline.steps[index].id);
+  }
+  partial->not_selected.resize(selection.run.size());
+  for (size_t i = 0; i < selection.run.size(); ++i) {
+    partial->not_selected[i] = selection.Excluded(static_cast<int>(i));
+  }
+  state->reuse.run_id = source_id;
+  state->reuse.mode = from.empty() ? "only" : "from";
+  for (int step : from.empty() ? only : from) {
+    state->reuse.steps.push_back(state->pipeline.steps[step].id);
+  }
+  // The steps that run again see the params the earlier run had, unless
+  // given again.
+  auto params = source.started.find("params");
+  if (params != source.started.end() && params->is_object()) {
+    for (auto it = params->begin(); it != params->end(); ++it) {
+      if (state->pipeline.params.count(it.key()) > 0) {
+        partial->params.push_back(it.key() + "=" + ParamText(it.value()));
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int CmdRun(const Args& args) {
@@ -312,11 +393,15 @@ int CmdRun(const Args& args) {
   if (!LoadPipelineFile(path, state.workspace, &state.pipeline, &state.pipeline_hash)) {
     return kExitInvalid;
   }
-  if (!ResolveParams(state.pipeline, args.values.count("--param") ? args.values.at("--param")
-                                                                   : std::vector<std::string>{},
-                     &state.params, &error)) {
-    return Fail(error);
-  }
+  state.graph = BuildGraph(state.pipeline);
+  std::vector<std::string> definitions;
+  definitions.reserve(state.pipeline.steps.size());
+  for (const Step& step : state.pipeline.steps) definitions.push_back(StepDefinitionHash(step));
+  PartialRun partial;
+  if (!PreparePartialRun(args, &state, definitions, &partial)) return kExitInvalid;
+  std::vector<std::string> assignments = partial.params;
+  for (const std::string& a : Values(args, "--param")) assignments.push_back(a);
+  if (!ResolveParams(state.pipeline, assignments, &state.params, &error)) return Fail(error);
   state.secrets_file = args.Value("--secrets-file");
   if (!state.secrets_file.empty()) state.secrets_file = AbsolutePath(state.secrets_file);
   if (!LoadSecrets(state.pipeline, state.secrets_file, &state.secrets, &error)) {
@@ -333,7 +418,6 @@ int CmdRun(const Args& args) {
     std::cout << state.mask->Mask(listing.str());
     return kExitOk;
   }
-  state.graph = BuildGraph(state.pipeline);
   state.pipeline_file = AbsolutePath(path);
   // A sortable id: the UTC start time, then random hex against collisions.
   std::string runs = state.workspace + "/.tame/runs";
@@ -369,9 +453,17 @@ int CmdRun(const Args& args) {
                   {"jobs", state.jobs},
                   {"cache", state.use_cache},
                   {"secrets_file", state.secrets_file},
-                  {"junit", junit}});
+                  {"junit", junit},
+                  {"definitions", DefinitionsJson(state.pipeline, definitions)}});
+  if (!state.reuse.run_id.empty()) {
+    journal.Append({{"event", "reuse"},
+                    {"run", state.reuse.run_id},
+                    {state.reuse.mode, state.reuse.steps},
+                    {"reused", partial.reused_ids}});
+  }
   journal.Flush();
-  return Execute(&state, &journal, log_format, junit, {}, /*resumed=*/false);
+  return Execute(&state, &journal, log_format, junit, std::move(partial.reused),
+                 /*resumed=*/false, std::move(partial.not_selected));
 }
 
 namespace {
@@ -405,18 +497,8 @@ std::map<int, StepRecord> RestoredSteps(const RunState& state, const std::vector
       done.erase(step);
       continue;
     }
-    StepRecord r;
-    r.status = "succeeded";
-    r.attempts = static_cast<int>(Field(e, "attempts", int64_t{0}));
-    r.exit_code = static_cast<int>(Field(e, "exit_code", int64_t{-1}));
-    r.duration_ms = Field(e, "duration_ms", int64_t{0});
-    r.cached = Field(e, "cached", false);
-    r.has_log = !r.cached;
-    if (e.contains("outputs") && e["outputs"].is_object()) {
-      for (auto it = e["outputs"].begin(); it != e["outputs"].end(); ++it) {
-        if (it.value().is_string()) r.outputs[it.key()] = it.value().get<std::string>();
-      }
-    }
+    StepRecord r = RecordFromEvent(e);
+    r.has_log = !r.cached && r.reused_from.empty();
     done[step] = r;
   }
   for (auto it = done.begin(); it != done.end();) {
@@ -430,6 +512,49 @@ std::map<int, StepRecord> RestoredSteps(const RunState& state, const std::vector
     it = files_there ? std::next(it) : done.erase(it);
   }
   return done;
+}
+
+// A partial run (its journal has a "reuse" event) resumes as the same
+// part: the steps it left out stay out, and the steps it reused that the
+// journal does not show as ended are taken from the same earlier run again.
+bool ResumeSelection(const std::vector<Json>& events, RunState* state,
+                     std::map<int, StepRecord>* restored, std::vector<bool>* not_selected,
+                     std::string* error) {
+  const Json* reuse = nullptr;
+  for (const Json& e : events) {
+    if (Field(e, "event", "") == "reuse") reuse = &e;
+  }
+  if (reuse == nullptr) return true;
+  std::vector<int> from;
+  std::vector<int> only;
+  std::vector<std::string> ids;
+  for (const char* mode : {"from", "only"}) {
+    auto list = reuse->find(mode);
+    if (list == reuse->end() || !list->is_array()) continue;
+    for (const Json& id : *list) {
+      if (id.is_string()) ids.push_back(id.get<std::string>());
+    }
+    state->reuse.mode = mode;
+  }
+  state->reuse.run_id = Field(*reuse, "run", "");
+  state->reuse.steps = ids;
+  if (!ResolveStepIds(state->pipeline, ids, state->reuse.mode == "from" ? &from : &only, error)) {
+    return false;
+  }
+  Selection selection = SelectSteps(state->graph, from, only);
+  not_selected->resize(selection.run.size());
+  for (size_t i = 0; i < selection.run.size(); ++i) {
+    (*not_selected)[i] = selection.Excluded(static_cast<int>(i));
+    if (restored->count(static_cast<int>(i)) > 0) selection.reuse[i] = false;
+  }
+  if (std::find(selection.reuse.begin(), selection.reuse.end(), true) == selection.reuse.end()) {
+    return true;
+  }
+  RecordedRun source;
+  std::vector<std::string> definitions;
+  for (const Step& step : state->pipeline.steps) definitions.push_back(StepDefinitionHash(step));
+  return ReadRecordedRun(state->workspace, state->reuse.run_id, &source, error) &&
+         ReuseSteps(*state, selection, source, definitions, restored, error);
 }
 
 // Cuts a journal back to its last whole line, so appending goes on cleanly.
@@ -531,11 +656,16 @@ int CmdResume(const Args& args) {
   JournalWriter journal;
   if (!journal.Open(journal_path, state.mask.get(), &error)) return Fail(error);
   std::map<int, StepRecord> restored = RestoredSteps(state, journal_contents.events);
+  std::vector<bool> not_selected;
+  if (!ResumeSelection(journal_contents.events, &state, &restored, &not_selected, &error)) {
+    return Fail(error);
+  }
   journal.Append({{"event", "run_resumed"}, {"run", state.run_id}, {"restored", restored.size()}});
   journal.Flush();
   const std::string junit = args.Value("--junit").empty() ? started["junit"].get<std::string>()
                                                           : AbsolutePath(args.Value("--junit"));
-  return Execute(&state, &journal, log_format, junit, std::move(restored), /*resumed=*/true);
+  return Execute(&state, &journal, log_format, junit, std::move(restored), /*resumed=*/true,
+                 std::move(not_selected));
 }
 
 }  // namespace tame

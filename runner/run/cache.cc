@@ -246,6 +246,8 @@ void Walk(const std::string& workspace, const std::string& relative,
 
 }  // namespace
 
+std::string StepDefinitionHash(const Step& step) { return DefinitionHash(step); }
+
 std::vector<std::string> GlobFiles(const std::string& workspace, const std::string& pattern) {
   std::vector<std::string> parts;
   size_t start = 0;

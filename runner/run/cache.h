@@ -112,6 +112,12 @@ class Cache {
   std::unordered_map<size_t, CacheEntry> parsed_;
 };
 
+/// The SHA-256 (hex) of what in `step`'s definition decides what it does:
+/// id, uses, with, env, outputs and cache inputs, as the cache keys use it.
+/// Runs record it per step, so that a partial run can tell whether a step
+/// it reuses changed.
+std::string StepDefinitionHash(const Step& step);
+
 /// The paths, relative to `workspace` and sorted, of the regular files that
 /// `pattern` matches: '*', '?' and [...] within one path part, "**" for any
 /// number of folders; a pattern naming a folder takes all files under it.

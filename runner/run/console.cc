@@ -168,7 +168,9 @@ void Console::StepEnded(int step, const std::string& status, int64_t duration_ms
   }
   bool ran = status == "succeeded" || status == "failed" || duration_ms > 0;
   std::string text = Paint(kCyan, Id(step)) + ": " + status;
-  if (ran && note != "cached" && note != "restored") text += " in " + ShortDuration(duration_ms);
+  if (ran && note != "cached" && note != "restored" && note.rfind("reused from", 0) != 0) {
+    text += " in " + ShortDuration(duration_ms);
+  }
   if (!note.empty()) text += " (" + note + ")";
   if (mode_ == ConsoleMode::kPlain) {
     Line(text);

@@ -9,12 +9,15 @@
 //
 // Events, each with "event" and "time":
 //   run_started   run, pipeline, hash, file, workspace, params, jobs, cache,
-//                 secrets_file
+//                 secrets_file, junit, definitions (step id -> definition hash)
+//   reuse         run, from or only, reused: a partial run (--from, --only),
+//                 the run it reuses steps from and which
 //   run_resumed   run
 //   step_started  step, attempt
 //   attempt_ended step, attempt, status, exit_code, retry, delay_ms, error
 //   step_ended    step, status, attempts, exit_code, duration_ms, outputs,
-//                 cached, restored, error
+//                 cached, restored, reused_from, error, gate, approvals;
+//                 status "not run" for a step a partial run left out
 //   run_ended     status, duration_ms
 #ifndef TAME_RUNNER_RUN_JOURNAL_H_
 #define TAME_RUNNER_RUN_JOURNAL_H_

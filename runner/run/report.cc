@@ -1,7 +1,10 @@
 #include "runner/run/report.h"
 
 #include <cstdio>
+#include <map>
+#include <utility>
 
+#include "core/gate.h"
 #include "runner/files.h"
 #include "runner/run/util.h"
 
@@ -69,44 +72,70 @@ class JsonText {
 
 }  // namespace
 
+const char* ReportStatus(const StepRecord& r) {
+  if (r.not_selected) return "not run";
+  if (r.status.empty()) {
+    if (r.first_start_ms < 0 && r.attempts == 0) return "not run";
+    return r.waiting ? "waiting" : "running";
+  }
+  if (r.status == "succeeded" && r.cached) return "cached";
+  return r.status.c_str();
+}
+
 std::string ReportText(const RunState& state) {
   std::string out;
   JsonText j(&out, *state.mask);
   Json params = Json::object();
   for (const auto& [name, value] : state.params) params[name] = value;
+  const bool running = state.status.empty() || state.status == "running";
+  const int64_t now = running ? SteadyNowMs() : 0;
   j.Open('{');
+  j.Int("version", kReportVersion);
   j.String("run", state.run_id);
   j.String("pipeline", state.pipeline.name);
   j.String("pipeline_hash", state.pipeline_hash);
   j.String("file", state.pipeline_file);
   j.String("workspace", state.workspace);
-  j.String("status", state.status);
+  j.String("status", running ? "running" : state.status);
   j.String("started_at", state.started_at);
-  j.Int("duration_ms", state.duration_ms);
+  j.Int("duration_ms", running ? now - state.started_ms : state.duration_ms);
   j.Value("params", params);
+  if (!state.reuse.run_id.empty()) {
+    j.Key("reuse");
+    j.Open('{');
+    j.String("run", state.reuse.run_id);
+    j.Value(state.reuse.mode, Json(state.reuse.steps));
+    j.Close('}');
+  }
   j.Key("steps");
   j.Open('[');
   for (size_t i = 0; i < state.pipeline.steps.size(); ++i) {
     const Step& step = state.pipeline.steps[i];
     const StepRecord& r = state.records[i];
+    const bool in_progress = r.status.empty() && r.first_start_ms >= 0 && running;
     j.Item();
     j.Open('{');
     j.String("id", step.id);
     if (!step.name.empty()) j.String("name", step.name);
     j.String("uses", step.uses);
-    j.String("status", r.status.empty() ? "not run" : r.status);
+    j.String("status", ReportStatus(r));
     j.Int("attempts", r.attempts);
     if (r.exit_code >= 0) j.Int("exit_code", r.exit_code);
     if (!r.started_at.empty()) j.String("started_at", r.started_at);
-    j.Int("duration_ms", r.duration_ms);
+    j.Int("duration_ms", in_progress ? now - r.first_start_ms : r.duration_ms);
     if (r.cached) j.Raw("cached", "true");
     if (r.restored) j.Raw("restored", "true");
+    if (!r.reused_from.empty()) j.String("reused_from", r.reused_from);
     j.Key("outputs");
     j.Open('{');
     for (const auto& [name, value] : r.outputs) j.String(name, value);
     j.Close('}');
     if (r.has_log) j.String("log", "logs/" + step.id + ".log");
-    if (!r.error.empty()) j.String("error", r.error);
+    if (!r.error.empty() && !r.status.empty() && r.status != "succeeded") {
+      j.String("error", r.error);
+    }
+    if (!r.gate.is_null()) j.Value("gate", r.gate);
+    if (!r.approvals.is_null()) j.Value("approvals", r.approvals);
     j.Close('}');
   }
   j.Close(']');
@@ -114,10 +143,51 @@ std::string ReportText(const RunState& state) {
   return out + "\n";
 }
 
-std::vector<std::string> LogTail(const RunState& state, int step, size_t count) {
+std::string CountSteps(const std::vector<StepTally>& steps) {
+  std::map<std::string, int> counts;
+  int cached = 0;
+  int restored = 0;
+  int reused = 0;
+  for (const StepTally& t : steps) {
+    bool success = t.status == "succeeded" || t.status == "cached";
+    counts[success ? "succeeded" : t.status] += 1;
+    if (!success) continue;
+    cached += t.status == "cached" ? 1 : 0;
+    restored += t.restored ? 1 : 0;
+    reused += t.reused ? 1 : 0;
+  }
+  std::string text = std::to_string(steps.size()) + " steps:";
+  bool first = true;
+  for (const char* status : {"succeeded", "failed", "skipped", "cancelled", "waiting", "running",
+                             "not run"}) {
+    if (counts[status] == 0) continue;
+    text += std::string(first ? " " : ", ") + std::to_string(counts[status]) + " " + status;
+    if (std::string(status) == "succeeded" && (cached > 0 || restored > 0 || reused > 0)) {
+      std::string notes;
+      const std::pair<int, const char*> kinds[] = {
+          {cached, "cached"}, {restored, "restored"}, {reused, "reused"}};
+      for (const auto& [n, word] : kinds) {
+        if (n > 0) notes += (notes.empty() ? "" : ", ") + std::to_string(n) + " " + word;
+      }
+      text += " (" + notes + ")";
+    }
+    first = false;
+  }
+  return text;
+}
+
+std::vector<StepTally> TallySteps(const RunState& state) {
+  std::vector<StepTally> out;
+  out.reserve(state.records.size());
+  for (const StepRecord& r : state.records) {
+    out.push_back({ReportStatus(r), r.restored, !r.reused_from.empty()});
+  }
+  return out;
+}
+
+std::vector<std::string> LogTailOf(const std::string& path, size_t count) {
   std::string text;
   std::string error;
-  std::string path = state.run_dir + "/logs/" + state.pipeline.steps[step].id + ".log";
   if (!ReadFile(path, size_t{1} << 30, &text, &error)) return {};
   if (text.size() > (1u << 16)) text = text.substr(text.size() - (1u << 16));
   std::vector<std::string> lines;
@@ -132,6 +202,10 @@ std::vector<std::string> LogTail(const RunState& state, int step, size_t count) 
   return lines;
 }
 
+std::vector<std::string> LogTail(const RunState& state, int step, size_t count) {
+  return LogTailOf(state.run_dir + "/logs/" + state.pipeline.steps[step].id + ".log", count);
+}
+
 std::string BuildJunit(const RunState& state) {
   auto seconds = [](int64_t ms) {
     char buf[32];
@@ -142,33 +216,55 @@ std::string BuildJunit(const RunState& state) {
   auto text = [&](const std::string& s) { return XmlEscape(mask.Mask(s)); };
   int failures = 0;
   int skipped = 0;
+  size_t tests = 0;
   std::string cases;
   for (size_t i = 0; i < state.pipeline.steps.size(); ++i) {
     const Step& step = state.pipeline.steps[i];
     const StepRecord& r = state.records[i];
+    const std::string status = ReportStatus(r);
+    ++tests;
     cases += "    <testcase classname=\"" + text(state.pipeline.name) + "\" name=\"" +
              text(step.id) + "\" time=\"" + seconds(r.duration_ms) + "\"";
-    if (r.status == "succeeded") {
+    if (status == "succeeded" || status == "cached") {
       cases += "/>\n";
-      continue;
-    }
-    cases += ">\n";
-    if (r.status == "failed") {
-      ++failures;
-      std::string log;
-      for (const std::string& line : LogTail(state, static_cast<int>(i), 50)) log += line + "\n";
-      cases += "      <failure message=\"" + text(r.error.empty() ? "failed" : r.error) +
-               "\">" + text(log) + "</failure>\n";
     } else {
-      ++skipped;
-      cases += "      <skipped message=\"" + text(r.status.empty() ? "not run" : r.status) +
-               "\"/>\n";
+      cases += ">\n";
+      if (status == "failed") {
+        ++failures;
+        std::string log;
+        for (const std::string& line : LogTail(state, static_cast<int>(i), 50)) log += line + "\n";
+        cases += "      <failure message=\"" + text(r.error.empty() ? "failed" : r.error) +
+                 "\">" + text(log) + "</failure>\n";
+      } else {
+        ++skipped;
+        cases += "      <skipped message=\"" + text(status) + "\"/>\n";
+      }
+      cases += "    </testcase>\n";
     }
-    cases += "    </testcase>\n";
+    // Each rule of a metrics gate is a test case of its own, so CI shows
+    // which metric missed its threshold.
+    if (!r.gate.is_object() || !r.gate.contains("rows") || !r.gate["rows"].is_array()) continue;
+    for (const Json& row : r.gate["rows"]) {
+      if (!row.is_object()) continue;
+      const Json threshold = row.value("threshold", Json());
+      std::string name = Field(row, "metric", "") + " " + Field(row, "op", "") + " " +
+                         (threshold.is_number() ? FormatNumber(threshold.get<double>())
+                                                : threshold.dump());
+      ++tests;
+      cases += "    <testcase classname=\"" + text(state.pipeline.name + "." + step.id) +
+               "\" name=\"" + text(name) + "\"";
+      if (Field(row, "pass", false)) {
+        cases += "/>\n";
+        continue;
+      }
+      ++failures;
+      std::string message = Field(row, "message", "failed");
+      cases += ">\n      <failure message=\"" + text(message) + "\">" + text(message) +
+               "</failure>\n    </testcase>\n";
+    }
   }
-  const size_t n = state.pipeline.steps.size();
   std::string head = "<testsuite name=\"" + text(state.pipeline.name) + "\" tests=\"" +
-                     std::to_string(n) + "\" failures=\"" + std::to_string(failures) +
+                     std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
                      "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" +
                      seconds(state.duration_ms) + "\" timestamp=\"" + text(state.started_at) +
                      "\">\n";
@@ -176,14 +272,19 @@ std::string BuildJunit(const RunState& state) {
          "  </testsuite>\n</testsuites>\n";
 }
 
-bool WriteReports(const RunState& state, const std::string& junit_path, std::string* error) {
-  std::string report = ReportText(state);
+bool WriteReport(const RunState& state, std::string* error) {
   // Replaced atomically (rename), without fsync: the journal, not the
-  // report, is what a run is resumed from.
-  if (!WriteFileReplace(state.run_dir + "/report.json", report, error)) {
+  // report, is what a run is resumed from, and a sync on every rewrite
+  // would stall the run loop on a busy disk.
+  if (!WriteFileReplace(state.run_dir + "/report.json", ReportText(state), error)) {
     *error = "report.json: " + *error;
     return false;
   }
+  return true;
+}
+
+bool WriteReports(const RunState& state, const std::string& junit_path, std::string* error) {
+  if (!WriteReport(state, error)) return false;
   if (!junit_path.empty() && !WriteFileAtomic(junit_path, BuildJunit(state), error)) {
     *error = junit_path + ": " + *error;
     return false;

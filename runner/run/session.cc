@@ -20,6 +20,7 @@
 #include "runner/files.h"
 #include "runner/steps/approvals.h"
 #include "runner/steps/step.h"
+#include "runner/run/report.h"
 #include "runner/run/util.h"
 
 extern char** environ;
@@ -31,11 +32,15 @@ constexpr size_t kReadChunk = 1 << 16;
 constexpr size_t kMaxLine = 1 << 16;       // longer output lines are cut for the console
 constexpr size_t kMaxOutputFile = 1 << 20;  // $TAME_OUTPUT
 constexpr int64_t kStopCheckMs = 50;
+constexpr size_t kMaxDetailsFile = 4 << 20;  // $TAME_DETAILS
+// report.json is rewritten at most this often while the run goes on.
+constexpr int64_t kReportIntervalMs = 1000;
 
 // Variables tame sets for each step; inherited ones are dropped.
 bool IsTameVariable(const std::string& name) {
   for (const char* prefix : {"TAME_STEP", "TAME_OUTPUT", "TAME_RUN_ID", "TAME_WORKSPACE",
-                             "TAME_ATTEMPT", "TAME_PARAM_", "TAME_SECRET_", "TAME_RUN_DIR"}) {
+                             "TAME_ATTEMPT", "TAME_PARAM_", "TAME_SECRET_", "TAME_RUN_DIR",
+                             "TAME_DETAILS"}) {
     if (name.rfind(prefix, 0) == 0) return true;
   }
   return false;
@@ -141,6 +146,8 @@ struct Session::Attempt {
   bool stopping = false;   // TERM sent; KILL at kill_at
   bool requested = false;  // Stop() asked for it (else: leftovers of an ended step)
   bool kind_step = false;  // runs as `tame __step KIND`
+  std::string details_file;  // $TAME_DETAILS of a kind step
+  int64_t details_mtime_ns = -1;  // of details_file when last read
   StopReason reason = StopReason::kCancel;
   int64_t kill_at = 0;
   int64_t next_check = 0;
@@ -152,7 +159,8 @@ Session::Session(RunState* state, JournalWriter* journal, Console* console,
       journal_(journal),
       console_(console),
       restored_(std::move(restored)),
-      cache_(state->workspace) {
+      cache_(state->workspace),
+      report_written_ms_(state->started_ms) {
   std::set<std::string> secret_vars;
   for (const auto& [name, decl] : state->pipeline.secrets) {
     if (decl.from == "env") secret_vars.insert(decl.env.empty() ? name : decl.env);
@@ -203,7 +211,16 @@ bool Session::Start(int step, int attempt, AttemptEnd* end) {
   auto restored = restored_.find(step);
   if (restored != restored_.end()) {
     record = restored->second;
-    record.restored = true;
+    record.restored = record.reused_from.empty();
+    end->status = AttemptStatus::kSucceeded;
+    end->exit_code = 0;
+    end->reused = true;
+    return false;
+  }
+  if (step < static_cast<int>(not_selected_.size()) && not_selected_[step]) {
+    // Nothing that runs depends on it (see SelectSteps), so its "success"
+    // moves nothing; the report says "not run".
+    record.not_selected = true;
     end->status = AttemptStatus::kSucceeded;
     end->exit_code = 0;
     end->reused = true;
@@ -402,6 +419,8 @@ bool Session::StartKind(int step, int attempt, AttemptEnd* end) {
   a->number = attempt;
   a->kind_step = true;
   a->output_file = state_->outputs_dir + "/" + def.id + "." + std::to_string(attempt);
+  a->details_file = a->output_file + ".details";
+  vars["TAME_DETAILS"] = a->details_file;
   SpawnSpec spec;
   spec.program = self;
   spec.args = {"__step", def.uses};
@@ -531,6 +550,14 @@ void Session::Complete(Attempt* a) {
   record.exit_code = end.exit_code;
   record.error = end.exit_code == 0 ? "" : DescribeWaitStatus(a->wait_status);
   if (a->kind_step && end.exit_code == kStepFailedFinal) end.retryable = false;
+  if (a->kind_step) {
+    ReadDetails(a);
+    unlink(a->details_file.c_str());
+  }
+  if (record.waiting) {
+    record.waiting = false;
+    --waiting_steps_;
+  }
   if (end.status == AttemptStatus::kSucceeded) CollectOutputs(a, &end);
   auto pending = pending_cache_.find(a->step);
   if (end.status == AttemptStatus::kSucceeded && pending != pending_cache_.end()) {
@@ -604,6 +631,56 @@ void Session::CollectOutputs(Attempt* a, AttemptEnd* end) {
   }
 }
 
+// Takes what a kind step reported through $TAME_DETAILS into its record:
+// only the members the report knows, masked. A file that is missing or
+// does not parse leaves the record as it was.
+void Session::ReadDetails(Attempt* a) {
+  struct stat st;
+  if (stat(a->details_file.c_str(), &st) != 0) return;
+  a->details_mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  std::string text;
+  std::string error;
+  if (!ReadFile(a->details_file, kMaxDetailsFile, &text, &error)) return;
+  Json details = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (details.is_discarded() || !details.is_object()) return;
+  StepRecord& record = state_->records[a->step];
+  auto gate = details.find("gate");
+  if (gate != details.end() && gate->is_object()) record.gate = MaskJson(*gate, *state_->mask);
+  auto approvals = details.find("approvals");
+  if (approvals != details.end() && approvals->is_array()) {
+    record.approvals = MaskJson(*approvals, *state_->mask);
+  }
+  report_dirty_ = true;
+}
+
+// While the run goes on: rewrites report.json when something changed and
+// the last write is kReportIntervalMs old, and picks up new sign-offs of
+// waiting approval steps at the same pace. A thousand quick steps cost a
+// few rewrites, not a thousand.
+void Session::KeepReport(int64_t now) {
+  if (now >= next_details_check_ms_) {
+    next_details_check_ms_ = now + kReportIntervalMs;
+    for (auto& [step, a] : running_) {
+      if (!state_->records[step].waiting) continue;
+      struct stat st;
+      if (stat(a->details_file.c_str(), &st) != 0) continue;
+      int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+      if (mtime != a->details_mtime_ns) ReadDetails(a.get());
+    }
+  }
+  if (report_dirty_ && now - report_written_ms_ >= kReportIntervalMs) WriteReportNow(now);
+}
+
+void Session::WriteReportNow(int64_t now) {
+  report_dirty_ = false;
+  report_written_ms_ = now;
+  std::string error;
+  if (!WriteReport(*state_, &error) && !report_warned_) {
+    report_warned_ = true;
+    console_->Message(state_->mask->Mask(error));
+  }
+}
+
 void Session::Stop(int step, StopReason reason) {
   auto it = running_.find(step);
   if (it == running_.end()) return;
@@ -620,6 +697,9 @@ void Session::Stop(int step, StopReason reason) {
 
 int64_t Session::NextTimer() const {
   int64_t next = console_->NextTickMs() >= 0 ? SteadyNowMs() + console_->NextTickMs() : -1;
+  auto at = [&next](int64_t t) { next = next < 0 ? t : std::min(next, t); };
+  if (report_dirty_) at(report_written_ms_ + kReportIntervalMs);
+  if (waiting_steps_ > 0) at(next_details_check_ms_);
   for (const auto& [step, a] : running_) {
     if (!a->stopping) continue;
     int64_t t = std::min(a->kill_at, a->next_check);
@@ -671,6 +751,7 @@ StepExecutor::WaitResult Session::Wait(int64_t deadline_ms, AttemptEnd* end) {
       return WaitResult::kInterrupted;
     }
     int64_t now = SteadyNowMs();
+    KeepReport(now);
     if (deadline_ms >= 0 && now >= deadline_ms) return WaitResult::kDeadline;
     std::vector<Attempt*> stopping;
     for (auto& [step, a] : running_) {
@@ -719,6 +800,14 @@ void Session::AttemptStarted(int step, int attempt) {
                     {"step", state_->pipeline.steps[step].id},
                     {"attempt", attempt}});
   console_->StepStarted(step, attempt);
+  // An approval step waits for people from its start: the report says so
+  // at once, for whoever looks at it to sign off.
+  StepRecord& record = state_->records[step];
+  if (state_->pipeline.steps[step].uses == "approval" && !record.waiting) {
+    record.waiting = true;
+    ++waiting_steps_;
+    WriteReportNow(SteadyNowMs());
+  }
 }
 
 void Session::AttemptEnded(int step, int attempt, const AttemptEnd& end, bool will_retry,
@@ -750,7 +839,13 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
   StepRecord& record = state_->records[step];
   const Step& def = state_->pipeline.steps[step];
   record.status = StepStatusName(status);
-  if (!record.restored) {
+  report_dirty_ = true;
+  if (record.not_selected) {
+    journal_->Append({{"event", "step_ended"}, {"step", def.id}, {"status", "not run"}});
+    console_->StepEnded(step, "not run", 0, "not selected");
+    return;
+  }
+  if (!record.restored && record.reused_from.empty()) {
     record.attempts = attempts;
     if (record.first_start_ms >= 0) record.duration_ms = SteadyNowMs() - record.first_start_ms;
   }
@@ -759,6 +854,8 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
     note = "cached";
   } else if (record.restored) {
     note = "restored";
+  } else if (!record.reused_from.empty()) {
+    note = "reused from run " + record.reused_from;
   } else if (status == StepStatus::kFailed) {
     note = record.error;
     if (def.continue_on_error.value_or(false)) note += "; continue_on_error";
@@ -772,6 +869,9 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
   if (record.exit_code >= 0) event["exit_code"] = record.exit_code;
   if (record.cached) event["cached"] = true;
   if (record.restored) event["restored"] = true;
+  if (!record.reused_from.empty()) event["reused_from"] = record.reused_from;
+  if (!record.gate.is_null()) event["gate"] = record.gate;
+  if (!record.approvals.is_null()) event["approvals"] = record.approvals;
   if (!record.error.empty() && status == StepStatus::kFailed) event["error"] = record.error;
   journal_->Append(event);
   console_->StepEnded(step, record.status, record.duration_ms, state_->mask->Mask(note));

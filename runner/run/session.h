@@ -52,6 +52,10 @@ class Session : public StepExecutor, public RunObserver {
   void StepEnded(int step, StepStatus status, int attempts) override;
   void Interrupted(bool hard) override;
 
+  /// Steps a partial run leaves out (SelectSteps' Excluded): they do not
+  /// run and are reported "not run". Call before the run loop.
+  void SetNotSelected(std::vector<bool> not_selected) { not_selected_ = std::move(not_selected); }
+
   /// Tidies the cache once the run is over (see Cache::Compact).
   void CompactCache() { cache_.Compact(); }
 
@@ -77,6 +81,9 @@ class Session : public StepExecutor, public RunObserver {
   int OpenLog(int step);
   void AppendToLog(int step, const std::string& text);
   int64_t NextTimer() const;
+  void ReadDetails(Attempt* a);
+  void KeepReport(int64_t now);
+  void WriteReportNow(int64_t now);
 
   RunState* state_;
   JournalWriter* journal_;
@@ -90,6 +97,13 @@ class Session : public StepExecutor, public RunObserver {
   std::deque<AttemptEnd> completed_;
   std::map<std::string, int> scripts_;  // script text -> its memfd
   bool interrupt_pending_ = false;
+  std::vector<bool> not_selected_;
+  // report.json while the run goes on (see KeepReport).
+  int64_t report_written_ms_ = 0;
+  bool report_dirty_ = true;
+  bool report_warned_ = false;
+  int waiting_steps_ = 0;  // approval steps waiting for sign-off
+  int64_t next_details_check_ms_ = 0;
 };
 
 }  // namespace tame

@@ -29,6 +29,21 @@ struct StepRecord {
   bool restored = false;    // skipped: an earlier part of this run (resume) had it
   bool has_log = false;     // logs/<step>.log was written
   std::string error;        // why the last attempt failed, one line
+  bool waiting = false;     // an approval step that waits for sign-off
+  std::string reused_from;  // not run: its record comes from this run (--from, --only)
+  bool not_selected = false;  // not run: a partial run left it out
+  /// What the step's process reported through $TAME_DETAILS (already
+  /// masked): metrics.gate's "gate" table, approval's "approvals" trail;
+  /// null when it reported none.
+  Json gate;
+  Json approvals;
+};
+
+/// Where a partial run (--from, --only) takes the steps it does not run.
+struct ReuseSource {
+  std::string run_id;              // the earlier run
+  std::string mode;                // "from" or "only"
+  std::vector<std::string> steps;  // the step ids given with it
 };
 
 struct RunState {
@@ -50,9 +65,10 @@ struct RunState {
   int64_t kill_grace_ms = 10000;    // TERM, then KILL after this long
   int64_t cancel_grace_ms = 30000;  // after Ctrl-C, how long `always` steps may take
   std::vector<StepRecord> records;
+  ReuseSource reuse;  // run_id empty: a whole run
   std::string started_at;
   int64_t started_ms = 0;
-  std::string status;  // succeeded, failed, interrupted
+  std::string status;  // running, then succeeded, failed or interrupted
   int64_t duration_ms = 0;
 };
 

@@ -32,10 +32,27 @@ std::string EnvOr(const char* name, const char* fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
-// Writes who decided what, when, and what was refused, for the report.
-void WriteAudit(const std::string& dir, const ApprovalTally& tally,
+// Writes who decided what, when, and what was refused: audit.json in the
+// step's approvals folder, and the trail for the run's report.
+void WriteAudit(const StepContext& context, const std::string& dir, const ApprovalTally& tally,
                 const std::vector<SignedStatement>& statements,
                 const std::vector<std::string>& unreadable) {
+  Json trail = Json::array();
+  for (size_t i = 0; i < statements.size() && i < tally.verdicts.size(); ++i) {
+    const ApprovalStatement& s = statements[i].statement;
+    const StatementVerdict& v = tally.verdicts[i];
+    Json entry{{"who", s.signer},
+               {"at", s.time},
+               {"decision", s.approve ? "approve" : "reject"},
+               {"comment", s.comment},
+               {"accepted", v.accepted}};
+    if (!v.accepted) {
+      entry["reason"] = v.reason;
+      entry["message"] = v.message;
+    }
+    trail.push_back(std::move(entry));
+  }
+  context.Details(Json{{"approvals", trail}});
   Json signatures = Json::array();
   for (const SignedStatement& s : statements) {
     signatures.push_back(Json{{"file", s.file},
@@ -106,6 +123,7 @@ int RunApproval(const StepContext& context) {
     }
   }
 
+  context.Details(Json{{"approvals", Json::array()}});
   auto start = std::chrono::steady_clock::now();
   std::set<std::string> reported;
   StatementCache cache;
@@ -128,16 +146,16 @@ int RunApproval(const StepContext& context) {
     }
     if (statements.size() + unreadable.size() != seen_files) {
       seen_files = statements.size() + unreadable.size();
-      WriteAudit(dir, tally, statements, unreadable);
+      WriteAudit(context, dir, tally, statements, unreadable);
     }
     if (tally.state == ApprovalTally::State::kApproved) {
-      WriteAudit(dir, tally, statements, unreadable);
+      WriteAudit(context, dir, tally, statements, unreadable);
       context.Output("approved_by", Join(tally.approved_by));
       std::cout << "signed off by " << Join(tally.approved_by) << "\n";
       return kStepSucceeded;
     }
     if (tally.state == ApprovalTally::State::kRejected) {
-      WriteAudit(dir, tally, statements, unreadable);
+      WriteAudit(context, dir, tally, statements, unreadable);
       std::string comment;
       for (const SignedStatement& s : statements) {
         if (!s.statement.approve && s.statement.signer == tally.rejected_by) {
@@ -152,7 +170,7 @@ int RunApproval(const StepContext& context) {
                       std::chrono::steady_clock::now() - start)
                       .count();
     if (waited >= timeout_ms) {
-      WriteAudit(dir, tally, statements, unreadable);
+      WriteAudit(context, dir, tally, statements, unreadable);
       std::cout << "no decision within " << FormatDuration(timeout_ms) << ": "
                 << tally.approved_by.size() << " of " << spec.required << " approvals"
                 << (tally.approved_by.empty() ? "" : " (" + Join(tally.approved_by) + ")") << "\n";

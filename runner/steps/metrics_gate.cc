@@ -30,6 +30,22 @@ bool ReadSource(const StepContext& context, const std::string& file, MetricSourc
   return true;
 }
 
+// The gate's table as report.json holds it (schemas/report.schema.json).
+Json GateDetails(const std::string& file, const GateReport& report) {
+  Json rows = Json::array();
+  for (const GateRow& row : report.rows) {
+    Json item{{"metric", row.rule.metric},
+              {"op", row.rule.op},
+              {"threshold", row.rule.value},
+              {"value", row.value ? Json(*row.value) : Json()},
+              {"baseline", row.baseline ? Json(*row.baseline) : Json()},
+              {"pass", row.passed}};
+    if (!row.passed) item["message"] = row.reason;
+    rows.push_back(std::move(item));
+  }
+  return Json{{"file", file}, {"rows", rows}};
+}
+
 }  // namespace
 
 int RunMetricsGate(const StepContext& context) {
@@ -74,6 +90,7 @@ int RunMetricsGate(const StepContext& context) {
       EvaluateGate(metrics, rules, baseline_file.empty() ? nullptr : &baseline, options);
 
   std::cout << FormatGateTable(report);
+  context.Details(Json{{"gate", GateDetails(file, report)}});
   std::string report_path = context.run_dir.empty()
                                 ? context.InWorkspace(context.step + ".gate.json")
                                 : context.run_dir + "/gates/" + context.step + ".json";

@@ -9,6 +9,7 @@
 #include "core/catalog.h"
 #include "core/duration.h"
 #include "core/export.h"
+#include "runner/files.h"
 #include "runner/steps/kinds.h"
 
 namespace tame {
@@ -75,6 +76,14 @@ bool StepContext::Output(const std::string& name, const std::string& value) cons
   return std::fclose(f) == 0 && ok;
 }
 
+bool StepContext::Details(const Json& details) const {
+  if (details_file.empty()) return false;
+  std::string error;
+  return WriteFileAtomic(details_file,
+                         details.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n",
+                         &error);
+}
+
 StepFunction FindStepFunction(const std::string& kind) {
   for (const KindEntry& entry : kKinds) {
     if (kind == entry.kind) return entry.run;
@@ -99,6 +108,7 @@ int RunStepProcess(int argc, char** argv) {
   context.workspace = Env("TAME_WORKSPACE");
   context.run_dir = Env("TAME_RUN_DIR");
   context.output_file = Env("TAME_OUTPUT");
+  context.details_file = Env("TAME_DETAILS");
   if (context.workspace.empty()) {
     char* cwd = getcwd(nullptr, 0);
     context.workspace = cwd == nullptr ? "." : cwd;

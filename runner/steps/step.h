@@ -11,6 +11,11 @@
 //                 references already replaced by their values (secrets too:
 //                 the masker hides them in what the process prints)
 //   TAME_OUTPUT   a file to append NAME=value lines to, one per output
+//   TAME_DETAILS  a file to (re)write, atomically, with a JSON object of
+//                 structured results for the run's report: "gate" (the
+//                 metrics.gate table) or "approvals" (the sign-off trail).
+//                 The session reads it when the step ends, and while an
+//                 approval step waits. Never secrets: it is for the report.
 //   TAME_RUN_ID, TAME_STEP, TAME_WORKSPACE, TAME_RUN_DIR
 //   cwd           the workspace
 //   stdout/err    the step's log; write progress lines there
@@ -52,7 +57,13 @@ struct StepContext {
   /// a line break is refused (returns false).
   bool Output(const std::string& name, const std::string& value) const;
 
-  std::string output_file;  // $TAME_OUTPUT
+  /// Hands structured results to the report: replaces $TAME_DETAILS with
+  /// `details` (see above). Returns false when there is no such file (the
+  /// step runs outside `tame run`) or it cannot be written.
+  bool Details(const Json& details) const;
+
+  std::string output_file;   // $TAME_OUTPUT
+  std::string details_file;  // $TAME_DETAILS
 };
 
 /// A step kind's code: runs the step, prints its progress, returns one of
