@@ -305,7 +305,8 @@ void Canvas::DrawRunState(ImDrawList* draw, const NodeBox& box, const StepRun* r
   if (selected) {
     const float out = 3.0f;
     draw->AddRect(ImVec2(box.min.x - out, box.min.y - out),
-                  ImVec2(box.max.x + out, box.max.y + out), color::kAccent, rounding + out, 0, 2.0f);
+                  ImVec2(box.max.x + out, box.max.y + out), color::kAccent, rounding + out, 0,
+                  2.0f);
   }
 }
 
@@ -416,7 +417,12 @@ void Canvas::DrawMinimap(const Editor& editor, ImDrawList* draw) {
       const ImVec2 lo = map(static_cast<float>(positions[i].x), static_cast<float>(positions[i].y));
       const ImVec2 hi(lo.x + std::max(2.0f, kNodeWidth * minimap_scale_),
                       lo.y + std::max(2.0f, kNodeHeight * minimap_scale_));
-      draw->AddRectFilled(lo, hi, editor.IsSelected(doc.node(i)) ? color::kText : node_colors_[i]);
+      ImU32 fill = node_colors_[i];
+      if (run_ != nullptr && run_->is_open()) {
+        const StepRun* record = run_->StepOf(static_cast<int>(i));
+        fill = record != nullptr ? StatusColor(record->status) : color::kNodeBorder;
+      }
+      draw->AddRectFilled(lo, hi, editor.IsSelected(doc.node(i)) ? color::kText : fill);
     }
   } else {
     const float cell_w = w * minimap_scale_ / kMinimapCols;

@@ -622,6 +622,8 @@ test('a run report on the pipeline: statuses, a log tail, and closing the run',
           `logs not loaded: ${JSON.stringify(info.logs)}`);
     check(await onScreen(page, 'run/banner'), 'the run banner is hidden');
     check(!(await api(page, 'widgetRect', 'run/hash-differs')), 'a hash warning for the same file');
+    check(await onScreen(page, 'run/list/select'), 'the Run tab does not list the steps');
+    await screenshot(page, 'run-summary.png');
 
     // Selecting a node shows its record and the end of its log.
     await click(page, center(await api(page, 'nodeRect', 'select')));
