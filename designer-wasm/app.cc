@@ -68,6 +68,20 @@ std::vector<std::string> App::OpenText(const std::string& name, const std::strin
   return editor_.Open(name, text);
 }
 
+std::vector<std::string> App::OpenReport(const std::string& name, const std::string& text) {
+  std::vector<std::string> errors = run_.Open(name, text);
+  if (!errors.empty()) {
+    editor_.open_errors = errors;
+    editor_.open_errors_intro = "This is not a run report tame can read:";
+    editor_.show_open_errors = true;
+    editor_.Post(Severity::kError, "Could not open the run report " + name);
+    return errors;
+  }
+  run_.Sync(editor_.doc());
+  editor_.Post(Severity::kInfo, "Showing run " + run_.report().run + " from " + name);
+  return errors;
+}
+
 void App::PasteText(const std::string& text) {
   if (ImGui::GetIO().WantTextInput) {
     ImGui::GetIO().AddInputCharactersUTF8(text.c_str());
@@ -95,6 +109,7 @@ void App::ShareReady(const std::string& url) {
 void App::Frame() {
   fields::BeginFrame();
   editor_.Prune();
+  run_.Sync(editor_.doc());
   HandleShortcuts();
   DrawMenuBar();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
@@ -120,7 +135,18 @@ void App::DrawPanels(float top, float bottom) {
   if (ImGui::Begin("Palette", nullptr, kPanel)) palette_.Draw(editor_, canvas_);
   ImGui::End();
 
-  PlacePanel(kPaletteWidth, top, canvas_w, height - problems_h);
+  const float banner_h = run_.BannerHeight(canvas_w);
+  if (banner_h > 0) {
+    PlacePanel(kPaletteWidth, top, canvas_w, banner_h);
+    ImGui::PushStyleColor(ImGuiCol_WindowBg, ImGui::GetStyleColorVec4(ImGuiCol_MenuBarBg));
+    if (ImGui::Begin("Run banner", nullptr, kPanel | ImGuiWindowFlags_NoScrollbar)) {
+      run_.DrawBanner();
+    }
+    ImGui::End();
+    ImGui::PopStyleColor();
+  }
+
+  PlacePanel(kPaletteWidth, top + banner_h, canvas_w, height - problems_h - banner_h);
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
   if (ImGui::Begin("Canvas", nullptr,
@@ -151,6 +177,16 @@ void App::DrawPanels(float top, float bottom) {
       fields::Mark("tab/Plan");
       if (plan) {
         DrawPlan(editor_);
+        ImGui::EndTabItem();
+      }
+      const ImGuiTabItemFlags run_flags = run_.select_tab ? ImGuiTabItemFlags_SetSelected : 0;
+      run_.select_tab = false;
+      const bool run = ImGui::BeginTabItem("Run", nullptr, run_flags);
+      fields::Mark("tab/Run");
+      if (run) {
+        ImGui::BeginChild("run");
+        run_.DrawPanel(editor_);
+        ImGui::EndChild();
         ImGui::EndTabItem();
       }
       ImGui::EndTabBar();
@@ -202,8 +238,15 @@ void App::DrawMenuBar() {
     if (MenuItem("File", "Save", "Ctrl+S")) editor_.Save();
     ImGui::Separator();
     if (MenuItem("File", "Share link...")) editor_.Share();
-    // Exports to Argo Workflows, Tekton and GitHub Actions join this menu,
-    // under their own separator, once core has the exporters.
+    ImGui::Separator();
+    for (ExportTarget target :
+         {ExportTarget::kArgo, ExportTarget::kTekton, ExportTarget::kGitHubActions}) {
+      const std::string label = std::string("Export to ") + ExportTargetTitle(target) + "...";
+      if (MenuItem("File", label.c_str())) editor_.ShowExport(target);
+    }
+    ImGui::Separator();
+    if (MenuItem("File", "Open run report...")) editor_.platform().PickReport();
+    if (MenuItem("File", "Close run", nullptr, run_.is_open())) run_.Close();
     ImGui::EndMenu();
   }
   if (BeginMenu("Edit")) {
@@ -242,6 +285,7 @@ void App::DrawMenuBar() {
     ImGui::MenuItem("Keyboard and mouse", "F1", &show_help_);
     ImGui::EndMenu();
   }
+  DrawExportButtons();
   ImGui::EndMainMenuBar();
 }
 
@@ -310,6 +354,7 @@ void App::HandleShortcuts() {
 // ---- Dialogs -------------------------------------------------------------------
 
 void App::DrawDialogs() {
+  DrawExportDialog();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const ImVec2 center(0.5f * display.x, 0.5f * display.y);
   if (editor_.show_open_errors) {
@@ -320,7 +365,7 @@ void App::DrawDialogs() {
   ImGui::SetNextWindowSize(ImVec2(std::min(720.0f, display.x - 40), 0), ImGuiCond_Appearing);
   if (ImGui::BeginPopupModal("Could not open the file", nullptr,
                              ImGuiWindowFlags_NoSavedSettings)) {
-    ImGui::TextWrapped("tame validate reports:");
+    ImGui::TextWrapped("%s", editor_.open_errors_intro.c_str());
     ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
     for (const std::string& line : editor_.open_errors) ImGui::TextWrapped("%s", line.c_str());
     ImGui::PopStyleColor();
@@ -355,6 +400,99 @@ void App::DrawDialogs() {
     }
     ImGui::EndPopup();
   }
+}
+
+// "Export to" and a button per engine at the right of the menu bar.
+void App::DrawExportButtons() {
+  constexpr ExportTarget kTargets[] = {ExportTarget::kArgo, ExportTarget::kTekton,
+                                       ExportTarget::kGitHubActions};
+  const ImGuiStyle& style = ImGui::GetStyle();
+  float width = ImGui::CalcTextSize("Export to").x + style.ItemSpacing.x;
+  for (ExportTarget target : kTargets) {
+    width += ImGui::CalcTextSize(ExportTargetTitle(target)).x + 2 * style.FramePadding.x +
+             style.ItemSpacing.x;
+  }
+  const float x = ImGui::GetWindowContentRegionMax().x - width;
+  if (x < ImGui::GetCursorPosX() + 20) return;  // no room beside the menus
+  ImGui::SetCursorPosX(x);
+  ImGui::TextDisabled("Export to");
+  for (ExportTarget target : kTargets) {
+    if (ImGui::SmallButton(ExportTargetTitle(target))) editor_.ShowExport(target);
+    fields::Mark(std::string("export/") + ExportTargetName(target));
+  }
+}
+
+// The export and its fidelity report: what the engine cannot say as the
+// pipeline does, and how the export approximates it. The YAML is
+// downloaded only from here, after the report was on the screen.
+void App::DrawExportDialog() {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  if (editor_.show_export) {
+    ImGui::OpenPopup("###Export");
+    editor_.show_export = false;
+  }
+  ImGui::SetNextWindowPos(ImVec2(0.5f * display.x, 0.5f * display.y), ImGuiCond_Appearing,
+                          ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::min(760.0f, display.x - 40), 0), ImGuiCond_Appearing);
+  if (!editor_.export_view) return;
+  const ExportView& view = *editor_.export_view;
+  const std::string title = std::string("Export to ") + ExportTargetTitle(view.target) + "###Export";
+  if (!ImGui::BeginPopupModal(title.c_str(), nullptr, ImGuiWindowFlags_NoSavedSettings)) return;
+  bool close = ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape));
+  if (!view.errors.empty()) {
+    ImGui::TextWrapped("The pipeline has problems to fix before it can be exported:");
+    ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
+    for (const std::string& line : view.errors) ImGui::TextWrapped("%s", line.c_str());
+    ImGui::PopStyleColor();
+    fields::Mark("export/errors");
+    ImGui::Spacing();
+    close |= ImGui::Button("Close", ImVec2(100, 0));
+  } else {
+    const size_t lines = static_cast<size_t>(std::count(view.text.begin(), view.text.end(), '\n'));
+    ImGui::Text("%s", view.file.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%zu lines of YAML, what `tame export --to %s` writes", lines,
+                        ExportTargetName(view.target));
+    ImGui::Spacing();
+    if (view.notes.empty()) {
+      ImGui::TextColored(ToVec4(color::kOk), "Nothing is lost: %s runs this pipeline as it is.",
+                         ExportTargetTitle(view.target));
+      fields::Mark("export/fidelity");
+    } else {
+      ImGui::TextWrapped("Fidelity: %zu %s where %s cannot say what the pipeline says, and how "
+                         "the export approximates it.",
+                         view.notes.size(), view.notes.size() == 1 ? "place" : "places",
+                         ExportTargetTitle(view.target));
+      const float height = std::min(360.0f, 0.5f * display.y);
+      ImGui::BeginChild("notes", ImVec2(0, height), true);
+      for (size_t i = 0; i < view.notes.size(); ++i) {
+        const Diagnostic& note = view.notes[i];
+        ImGui::PushID(static_cast<int>(i));
+        ImGui::TextColored(ToVec4(color::kWarning), "%s",
+                           note.pointer.empty() ? "pipeline" : note.pointer.c_str());
+        ImGui::Indent(12);
+        ImGui::TextWrapped("%s", note.message.c_str());
+        ImGui::Unindent(12);
+        fields::Mark("export/note/" + std::to_string(i));
+        ImGui::PopID();
+      }
+      ImGui::EndChild();
+      fields::Mark("export/fidelity");
+    }
+    ImGui::Spacing();
+    const std::string download = "Download " + view.file;
+    if (ImGui::Button(download.c_str())) {
+      editor_.DownloadExport();
+      close = true;
+    }
+    fields::Mark("export/download");
+    ImGui::SameLine();
+    if (ImGui::Button("Copy YAML")) editor_.platform().WriteClipboard(view.text);
+    ImGui::SameLine();
+    close |= ImGui::Button("Cancel");
+  }
+  if (close) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
 }
 
 // Autosaves after a quiet moment and keeps the page's title current.

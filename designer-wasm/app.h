@@ -12,6 +12,7 @@
 #include "designer-wasm/editor.h"
 #include "designer-wasm/inspector.h"
 #include "designer-wasm/panels.h"
+#include "designer-wasm/run_view.h"
 
 namespace tame::designer {
 
@@ -37,7 +38,7 @@ class FrameStats {
 
 class App {
  public:
-  explicit App(Platform* platform) : editor_(platform) {}
+  explicit App(Platform* platform) : editor_(platform) { canvas_.set_run(&run_); }
 
   /// Builds this frame's UI; call between ImGui::NewFrame() and Render().
   void Frame();
@@ -48,6 +49,7 @@ class App {
 
   Editor& editor() { return editor_; }
   Canvas& canvas() { return canvas_; }
+  RunView& run() { return run_; }
   FrameStats& stats() { return stats_; }
 
   // ---- From the page
@@ -55,6 +57,10 @@ class App {
   /// A file to open (picked, dropped, a template, a share link): the
   /// messages `tame validate` prints for it.
   std::vector<std::string> OpenText(const std::string& name, const std::string& text);
+  /// A run's report.json to show on the pipeline (picked, dropped, or
+  /// fetched for ?report=): the messages of a report that could not be
+  /// read, which are also shown in a dialog.
+  std::vector<std::string> OpenReport(const std::string& name, const std::string& text);
   /// Clipboard text pasted with Ctrl+V or Edit > Paste: into the text field
   /// being typed in, else as steps.
   void PasteText(const std::string& text);
@@ -74,6 +80,8 @@ class App {
   void DrawPanels(float top, float bottom);
   void DrawStatusBar(float height);
   void DrawDialogs();
+  void DrawExportDialog();
+  void DrawExportButtons();
   void AfterFrame();
 
   Editor editor_;
@@ -81,6 +89,7 @@ class App {
   Inspector inspector_;
   Palette palette_;
   ProblemsPanel problems_;
+  RunView run_;
   FrameStats stats_;
 
   bool show_problems_ = true;

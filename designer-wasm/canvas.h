@@ -15,6 +15,7 @@
 
 #include "core/catalog.h"
 #include "designer-wasm/editor.h"
+#include "designer-wasm/run_view.h"
 #include "imgui.h"
 
 namespace tame::designer {
@@ -50,6 +51,9 @@ class Canvas {
   /// Draws the canvas over the current window's content region and handles
   /// its input. Call once per frame inside the window.
   void Draw(Editor& editor);
+
+  /// Shows `run`'s statuses on the nodes while it is open.
+  void set_run(const RunView* run) { run_ = run; }
 
   /// Scroll input from the page, in pixels; `zoom` for ctrl+wheel and pinch.
   void AddWheel(float dx, float dy, bool zoom);
@@ -88,12 +92,16 @@ class Canvas {
   void DrawNodes(const Editor& editor, ImDrawList* draw) const;
   void DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 shift,
                 int problems) const;
+  void DrawRunState(ImDrawList* draw, const NodeBox& box, const StepRun* record,
+                    bool selected) const;
   void DrawGestures(const Editor& editor, ImDrawList* draw);
   void DrawMinimap(const Editor& editor, ImDrawList* draw);
   void DrawEmptyHint(Editor& editor);
   void UpdateBounds(const Editor& editor);
   Position MinimapToCanvas(ImVec2 screen) const;
   bool InMinimap(ImVec2 screen) const;
+
+  const RunView* run_ = nullptr;
 
   // The view: screen = origin_ + scroll_ + canvas * zoom_.
   ImVec2 origin_{0, 0};

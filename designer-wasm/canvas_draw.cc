@@ -45,6 +45,28 @@ void DashedBezier(ImDrawList* draw, ImVec2 a, ImVec2 c1, ImVec2 c2, ImVec2 b, Im
   }
 }
 
+// How a step ended, for the node's second line: "failed in 1.2 s, 3
+// attempts".
+std::string RunSummary(const StepRun& step) {
+  switch (step.status) {
+    case StepRunStatus::kSkipped:
+    case StepRunStatus::kNotRun:
+      return StepRunStatusName(step.status);
+    case StepRunStatus::kCached:
+      return "cached";
+    case StepRunStatus::kWaiting:
+      return "waiting for approval";
+    case StepRunStatus::kUnknown:
+      return step.status_text;
+    default:
+      break;
+  }
+  std::string text = std::string(StepRunStatusName(step.status)) + " in " +
+                     FormatDuration(step.duration_ms);
+  if (step.attempts > 1) text += ", " + std::to_string(step.attempts) + " attempts";
+  return text;
+}
+
 }  // namespace
 
 void Canvas::DrawGrid(ImDrawList* draw) const {
@@ -160,8 +182,15 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
   const KindSpec* kind = FindKind(step.uses);
   const ImU32 accent = kind != nullptr ? KindColor(*kind) : color::kTextDim;
   const bool selected = editor.IsSelected(editor.doc().node(index));
+  // While a run is shown, a node wears its step's status; a step the run
+  // does not have is faded.
+  const bool run_shown = run_ != nullptr && run_->is_open();
+  const StepRun* record = run_shown ? run_->StepOf(index) : nullptr;
+  const bool absent = run_shown && record == nullptr;
   if (zoom_ < kDetailZoom) {
-    draw->AddRectFilled(box.min, box.max, problems > 0 ? color::kError : accent);
+    ImU32 fill = problems > 0 ? color::kError : accent;
+    if (run_shown) fill = absent ? color::kNodeBorder : StatusColor(record->status);
+    draw->AddRectFilled(box.min, box.max, fill);
     if (selected) draw->AddRect(box.min, box.max, color::kText);
     return;
   }
@@ -169,9 +198,15 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
   const float rounding = 6.0f * z;
   const bool hovered = index == hover_node_;
   draw->AddRectFilled(box.min, box.max, hovered ? color::kNodeHovered : color::kNode, rounding);
-  draw->AddRectFilled(box.min, ImVec2(box.min.x + 6.0f * z, box.max.y), accent, rounding,
+  if (record != nullptr) {
+    draw->AddRectFilled(box.min, box.max, WithAlpha(StatusColor(record->status), 34), rounding);
+  }
+  draw->AddRectFilled(box.min, ImVec2(box.min.x + 6.0f * z, box.max.y),
+                      absent ? WithAlpha(accent, 90) : accent, rounding,
                       ImDrawFlags_RoundCornersLeft);
-  if (selected) {
+  if (run_shown) {
+    DrawRunState(draw, box, record, selected);
+  } else if (selected) {
     draw->AddRect(box.min, box.max, color::kAccent, rounding, 0, 2.0f);
   } else if (problems > 0) {
     draw->AddRect(box.min, box.max, WithAlpha(color::kError, 200), rounding, 0, 1.5f);
@@ -179,33 +214,49 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
     draw->AddRect(box.min, box.max, color::kNodeBorder, rounding);
   }
 
-  // Text: the id, and below it the kind, clipped short of the badge. The
-  // font is a bitmap font made for its own size: below zoom 1 it stays at
-  // that size (and the kind's line goes, below kTwoLineZoom) rather than
-  // shrink into a blur.
+  // Text: the id, and below it the kind (or, while a run is shown, how the
+  // step ended), clipped short of the badge. The font is a bitmap font
+  // made for its own size: below zoom 1 it stays at that size (and the
+  // second line goes, below kTwoLineZoom) rather than shrink into a blur.
   ImFont* font = ImGui::GetFont();
   const float font_size = ImGui::GetFontSize() * std::max(z, 1.0f);
   const ImVec4 clip(box.min.x, box.min.y, box.max.x - 26.0f * z, box.max.y);
   const float text_x = std::floor(box.min.x + 16.0f * z);
+  const ImU32 id_color = absent ? color::kTextDim : color::kText;
   if (z < kTwoLineZoom) {
     const float y = std::floor(0.5f * (box.min.y + box.max.y - font_size));
-    draw->AddText(font, font_size, ImVec2(text_x, y), color::kText, step.id.c_str(), nullptr,
-                  0.0f, &clip);
+    draw->AddText(font, font_size, ImVec2(text_x, y), id_color, step.id.c_str(), nullptr, 0.0f,
+                  &clip);
   } else {
-    draw->AddText(font, font_size, ImVec2(text_x, std::floor(box.min.y + 11.0f * z)),
-                  color::kText, step.id.c_str(), nullptr, 0.0f, &clip);
-    std::string second = kind != nullptr ? kind->title : step.uses + " (unknown kind)";
-    if (!step.if_condition.empty() && step.if_condition != "success") {
-      second += ", if " + step.if_condition;
+    draw->AddText(font, font_size, ImVec2(text_x, std::floor(box.min.y + 11.0f * z)), id_color,
+                  step.id.c_str(), nullptr, 0.0f, &clip);
+    std::string second;
+    ImU32 second_color = color::kTextDim;
+    if (record != nullptr) {
+      second = RunSummary(*record);
+      second_color = StatusColor(record->status);
+    } else if (absent) {
+      second = "not in this run";
+      second_color = color::kWarning;
+    } else {
+      second = kind != nullptr ? kind->title : step.uses + " (unknown kind)";
+      if (!step.if_condition.empty() && step.if_condition != "success") {
+        second += ", if " + step.if_condition;
+      }
     }
     const ImVec4 clip_wide(box.min.x, box.min.y, box.max.x - 8.0f * z, box.max.y);
     draw->AddText(font, font_size, ImVec2(text_x, std::floor(box.min.y + 31.0f * z)),
-                  color::kTextDim, second.c_str(), nullptr, 0.0f, &clip_wide);
+                  second_color, second.c_str(), nullptr, 0.0f, &clip_wide);
   }
 
-  // The validation state: a red count, or a green dot.
+  // The badge: the run's status icon, else the validation state (a red
+  // count, or a green dot).
   const ImVec2 badge(box.max.x - 15.0f * z, box.min.y + 16.0f * z);
-  if (problems > 0) {
+  if (record != nullptr) {
+    DrawStatusIcon(draw, badge, 8.5f * z, record->status);
+  } else if (absent) {
+    draw->AddCircle(badge, 7.0f * z, color::kWarning, 0, 1.5f * z);
+  } else if (problems > 0) {
     draw->AddCircleFilled(badge, 8.5f * z, color::kError);
     const std::string count = problems > 9 ? "9+" : std::to_string(problems);
     const float badge_font = ImGui::GetFontSize() * std::max(z, 1.0f);
@@ -225,6 +276,37 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
   for (const ImVec2& p : {in, out}) {
     draw->AddCircleFilled(p, port, color::kPort);
     draw->AddCircle(p, port, hot ? color::kAccent : color::kNeedsEdge, 0, 1.5f);
+  }
+}
+
+// A node's border while a run is shown: its status's colour, or a dashed
+// line for a step the run does not have; a selected node gets a ring
+// outside it, so the status stays visible.
+void Canvas::DrawRunState(ImDrawList* draw, const NodeBox& box, const StepRun* record,
+                          bool selected) const {
+  const float z = zoom_;
+  const float rounding = 6.0f * z;
+  if (record != nullptr) {
+    draw->AddRect(box.min, box.max, StatusColor(record->status), rounding, 0, 2.0f);
+  } else {
+    const float dash = 8.0f * z;
+    const ImU32 color = WithAlpha(color::kWarning, 170);
+    for (float x = box.min.x + rounding; x < box.max.x - rounding; x += 2 * dash) {
+      const float end = std::min(x + dash, box.max.x - rounding);
+      draw->AddLine(ImVec2(x, box.min.y), ImVec2(end, box.min.y), color, 1.5f);
+      draw->AddLine(ImVec2(x, box.max.y), ImVec2(end, box.max.y), color, 1.5f);
+    }
+    for (float y = box.min.y + rounding; y < box.max.y - rounding; y += 2 * dash) {
+      const float end = std::min(y + dash, box.max.y - rounding);
+      draw->AddLine(ImVec2(box.min.x, y), ImVec2(box.min.x, end), color, 1.5f);
+      draw->AddLine(ImVec2(box.max.x, y), ImVec2(box.max.x, end), color, 1.5f);
+    }
+  }
+  if (selected) {
+    const float out = 3.0f;
+    draw->AddRect(ImVec2(box.min.x - out, box.min.y - out),
+                  ImVec2(box.max.x + out, box.max.y + out), color::kAccent, rounding + out, 0,
+                  2.0f);
   }
 }
 
@@ -335,7 +417,12 @@ void Canvas::DrawMinimap(const Editor& editor, ImDrawList* draw) {
       const ImVec2 lo = map(static_cast<float>(positions[i].x), static_cast<float>(positions[i].y));
       const ImVec2 hi(lo.x + std::max(2.0f, kNodeWidth * minimap_scale_),
                       lo.y + std::max(2.0f, kNodeHeight * minimap_scale_));
-      draw->AddRectFilled(lo, hi, editor.IsSelected(doc.node(i)) ? color::kText : node_colors_[i]);
+      ImU32 fill = node_colors_[i];
+      if (run_ != nullptr && run_->is_open()) {
+        const StepRun* record = run_->StepOf(static_cast<int>(i));
+        fill = record != nullptr ? StatusColor(record->status) : color::kNodeBorder;
+      }
+      draw->AddRectFilled(lo, hi, editor.IsSelected(doc.node(i)) ? color::kText : fill);
     }
   } else {
     const float cell_w = w * minimap_scale_ / kMinimapCols;

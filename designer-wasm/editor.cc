@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/validate.h"
 #include "designer-wasm/templates.h"
 #include "imgui.h"
 
@@ -106,6 +107,7 @@ std::vector<std::string> Editor::Open(const std::string& name, const std::string
   std::vector<std::string> lines = FormatProblems(name, result.errors);
   if (!result.opened) {
     open_errors = lines;
+    open_errors_intro = "tame validate reports:";
     show_open_errors = true;
     Post(Severity::kError, "Could not open " + name + "; nothing was changed");
     return lines;
@@ -231,6 +233,54 @@ void Editor::AutoLayout() {
     Post(Severity::kInfo, "Laid out by plan levels");
     view_request = ViewRequest::kShowOpened;
   }
+}
+
+// ---- Exports ---------------------------------------------------------------
+
+const char* ExportTargetTitle(ExportTarget target) {
+  switch (target) {
+    case ExportTarget::kArgo: return "Argo Workflows";
+    case ExportTarget::kTekton: return "Tekton";
+    case ExportTarget::kGitHubActions: return "GitHub Actions";
+  }
+  return "";
+}
+
+// The document's pipeline may hold more than its file says (positions for
+// steps the file did not place), so the export starts from the saved text,
+// as the CLI does from the file.
+ExportView Editor::Export(ExportTarget target) const {
+  ExportView view;
+  view.target = target;
+  const std::string file = file_name();
+  LoadResult loaded = LoadAndValidate(doc_.Save());
+  Diagnostics errors = loaded.errors;
+  ExportResult result;
+  if (errors.empty()) {
+    result = ExportPipeline(*loaded.pipeline, target);
+    errors = result.errors;
+  }
+  if (!errors.empty()) {
+    view.errors = FormatProblems(file, errors);
+    return view;
+  }
+  view.file = ExportFileName(*loaded.pipeline, target);
+  view.text = std::move(result.text);
+  view.fidelity = FormatFidelityReport(file, target, loaded.pipeline->steps.size(), result.notes);
+  view.notes = std::move(result.notes);
+  return view;
+}
+
+void Editor::ShowExport(ExportTarget target) {
+  export_view = Export(target);
+  show_export = true;
+}
+
+void Editor::DownloadExport() {
+  if (!export_view || export_view->text.empty()) return;
+  platform_->Download(export_view->file, export_view->text);
+  Post(Severity::kInfo, "Exported " + export_view->file + " for " +
+                            ExportTargetTitle(export_view->target));
 }
 
 }  // namespace tame::designer

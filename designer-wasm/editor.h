@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/document.h"
+#include "core/export.h"
 
 namespace tame::designer {
 
@@ -29,6 +30,8 @@ class Platform {
   virtual void Download(const std::string& file, const std::string& text) = 0;
   /// Shows the browser's file picker.
   virtual void PickFile() = 0;
+  /// Shows the browser's file picker for a run's report.json and its logs.
+  virtual void PickReport() = 0;
   /// Puts `text` on the system clipboard.
   virtual void WriteClipboard(const std::string& text) = 0;
   /// Asks for the clipboard's text, to be pasted where the mouse is.
@@ -55,6 +58,20 @@ struct EdgeRef {
   NodeId to;
   bool operator==(const EdgeRef& o) const { return from == o.from && to == o.to; }
 };
+
+/// An export to another engine: what `tame export FILE --to TARGET` writes
+/// for the saved file, and the fidelity report it prints.
+struct ExportView {
+  ExportTarget target = ExportTarget::kArgo;
+  std::string file;      // the download's name, as `tame export` suggests
+  std::string text;      // the YAML; empty when there are errors
+  std::string fidelity;  // the report, as `tame export` prints it on stderr
+  Diagnostics notes;     // its notes
+  std::vector<std::string> errors;  // why nothing was exported
+};
+
+/// "Argo Workflows", "Tekton" or "GitHub Actions".
+const char* ExportTargetTitle(ExportTarget target);
 
 /// What the canvas should do with its view at the next frame.
 enum class ViewRequest { kNone, kFitAll, kFitSelection, kShowOpened };
@@ -116,6 +133,14 @@ class Editor {
   void Paste(const std::string& text, std::optional<Position> at);
   void SelectAll();
   void AutoLayout();
+  /// The pipeline exported to `target`, from its saved text as the CLI
+  /// reads it.
+  ExportView Export(ExportTarget target) const;
+  /// Exports to `target` and shows the result with its fidelity report,
+  /// for the user to download.
+  void ShowExport(ExportTarget target);
+  /// Offers the shown export as a download.
+  void DownloadExport();
 
   /// The file name downloads and messages use: the opened file's, else the
   /// pipeline's name with ".json".
@@ -123,6 +148,11 @@ class Editor {
   /// Messages of the last Open() that was refused, shown in a dialog.
   std::vector<std::string> open_errors;
   bool show_open_errors = false;
+  /// The line above open_errors: what could not be read.
+  std::string open_errors_intro;
+  /// The export shown in the export dialog.
+  std::optional<ExportView> export_view;
+  bool show_export = false;
 
   ViewRequest view_request = ViewRequest::kNone;
   std::optional<Position> paste_at;  // where the next clipboard text lands

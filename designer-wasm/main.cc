@@ -35,6 +35,7 @@ EM_JS(void, NotifyReady, (), { Module.tamePage.ready(); });
 EM_JS(void, JsDownload, (const char* name, const char* text),
       { Module.tamePage.download(UTF8ToString(name), UTF8ToString(text)); });
 EM_JS(void, JsPickFile, (), { Module.tamePage.pickFile(); });
+EM_JS(void, JsPickReport, (), { Module.tamePage.pickReport(); });
 EM_JS(void, JsWriteClipboard, (const char* text),
       { Module.tamePage.writeClipboard(UTF8ToString(text)); });
 EM_JS(void, JsReadClipboard, (), { Module.tamePage.readClipboard(); });
@@ -49,6 +50,7 @@ class BrowserPlatform : public tame::designer::Platform {
     JsDownload(file.c_str(), text.c_str());
   }
   void PickFile() override { JsPickFile(); }
+  void PickReport() override { JsPickReport(); }
   void WriteClipboard(const std::string& text) override {
     if (!text.empty()) JsWriteClipboard(text.c_str());
   }
@@ -304,6 +306,80 @@ EMSCRIPTEN_KEEPALIVE void tame_restore(const char* name, const char* text, int m
 /// The pipeline in canonical form, as Save downloads it.
 EMSCRIPTEN_KEEPALIVE const char* tame_export_json() {
   return Out(globals->app.editor().doc().Save());
+}
+
+/// The pipeline exported to "argo", "tekton" or "github-actions":
+/// {"text", "fidelity", "file", "errors"}, as `tame export` writes the YAML
+/// and prints the report.
+EMSCRIPTEN_KEEPALIVE const char* tame_export_to(const char* target_name) {
+  tame::ExportTarget target;
+  if (!tame::ParseExportTarget(target_name, &target)) {
+    return Out(Json{{"text", ""},
+                    {"fidelity", ""},
+                    {"file", ""},
+                    {"errors", Json::array({std::string("unknown target \"") + target_name +
+                                            "\"; use argo, tekton or github-actions"})}});
+  }
+  const tame::designer::ExportView view = globals->app.editor().Export(target);
+  return Out(Json{{"text", view.text},
+                  {"fidelity", view.fidelity},
+                  {"file", view.file},
+                  {"errors", Strings(view.errors)}});
+}
+
+/// Shows a run's report.json on the pipeline; returns the messages of a
+/// report that could not be read, as a JSON array.
+EMSCRIPTEN_KEEPALIVE const char* tame_open_report(const char* name, const char* text) {
+  Touch();
+  return Out(Strings(globals->app.OpenReport(name, text)));
+}
+
+/// Hands in the text of step `id`'s log (its tail is kept).
+EMSCRIPTEN_KEEPALIVE void tame_run_log(const char* id, const char* text) {
+  Touch();
+  globals->app.run().SetLog(id, text);
+}
+
+EMSCRIPTEN_KEEPALIVE void tame_close_run() {
+  Touch();
+  globals->app.run().Close();
+}
+
+/// {"STEP": "status"} for every step of the run shown; {} when none is.
+EMSCRIPTEN_KEEPALIVE const char* tame_run_status() {
+  tame::designer::RunView& run = globals->app.run();
+  Json status = Json::object();
+  if (run.is_open()) {
+    for (const tame::StepRun& step : run.report().steps) status[step.id] = step.status_text;
+  }
+  return Out(status);
+}
+
+/// The run shown and how it lines up with the pipeline: {"open", "run",
+/// "status", "hashMatches", "pipelineOnly", "runOnly", "logs": [{"id",
+/// "path", "loaded"}]}; {"open": false} when none is.
+EMSCRIPTEN_KEEPALIVE const char* tame_run_info() {
+  tame::designer::RunView& run = globals->app.run();
+  if (!run.is_open()) return Out(Json{{"open", false}});
+  const tame::Document& doc = globals->app.editor().doc();
+  run.Sync(doc);
+  Json pipeline_only = Json::array();
+  for (int i : run.PipelineOnly()) pipeline_only.push_back(doc.pipeline().steps[i].id);
+  Json run_only = Json::array();
+  for (int i : run.RunOnly()) run_only.push_back(run.report().steps[i].id);
+  Json logs = Json::array();
+  for (const tame::StepRun& step : run.report().steps) {
+    if (step.log.empty()) continue;
+    logs.push_back({{"id", step.id}, {"path", step.log}, {"loaded", run.HasLog(step.id)}});
+  }
+  return Out(Json{{"open", true},
+                  {"name", run.name()},
+                  {"run", run.report().run},
+                  {"status", run.report().status},
+                  {"hashMatches", run.HashMatches()},
+                  {"pipelineOnly", pipeline_only},
+                  {"runOnly", run_only},
+                  {"logs", logs}});
 }
 
 /// Adds a step as the palette does; returns "" or why it was refused.

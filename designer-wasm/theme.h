@@ -20,6 +20,7 @@ inline constexpr ImU32 kAccent = IM_COL32(90, 169, 255, 255);
 inline constexpr ImU32 kAccentFaint = IM_COL32(90, 169, 255, 40);
 inline constexpr ImU32 kError = IM_COL32(236, 84, 88, 255);
 inline constexpr ImU32 kOk = IM_COL32(76, 178, 96, 255);
+inline constexpr ImU32 kWarning = IM_COL32(232, 186, 72, 255);
 inline constexpr ImU32 kNeedsEdge = IM_COL32(140, 148, 170, 255);
 inline constexpr ImU32 kDataEdge = IM_COL32(230, 170, 70, 255);
 inline constexpr ImU32 kPort = IM_COL32(24, 25, 31, 255);

@@ -1,7 +1,8 @@
 // The page's side of the designer: the Emscripten Module settings, the
 // services designer-wasm/main.cc asks for (download, file picker, clipboard,
 // share links, autosave), the browser events it cannot see itself (dropped
-// files, clipboard events, wheel), restoring the last visit, and
+// files, clipboard events, wheel), restoring the last visit, run reports
+// and their logs (picked, dropped, or fetched for ?report=), and
 // `window.tame`, the API end-to-end tests and integrations drive.
 'use strict';
 
@@ -9,9 +10,12 @@
   const canvas = document.getElementById('canvas');
   const status = document.getElementById('status');
   const fileInput = document.getElementById('file-input');
+  const reportInput = document.getElementById('report-input');
   const dropHint = document.getElementById('drop-hint');
   const autosaveKey = 'tame.autosave';
   const shareParam = '#p=';
+  const reportParam = 'report';
+  const logTailBytes = 64 * 1024;  // the designer keeps less; no need to copy more
 
   function fail(text) {
     window.tame.error = text;
@@ -89,6 +93,90 @@
     openFile(file.name, await file.text());
   }
 
+  // ---- Run reports and their logs ------------------------------------------
+
+  // A report, not a pipeline: report.json has a "run"; a pipeline file
+  // cannot (its unknown keys are errors).
+  function looksLikeReport(contents) {
+    try {
+      const value = JSON.parse(contents);
+      return value !== null && typeof value === 'object' && 'run' in value && 'steps' in value;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  // Shows a report; then hands in each step's log that `fetchLog(path)`
+  // finds (a promise of its text, or null). Returns the report's errors.
+  async function openReport(name, contents, fetchLog) {
+    const errors = json('tame_open_report', name, contents);
+    if (errors.length > 0) return errors;
+    const logs = json('tame_run_info').logs;
+    await Promise.all(logs.map(async ({ id, path: logPath }) => {
+      const log = await fetchLog(logPath).catch(() => null);
+      if (log !== null) call('tame_run_log', [id, log.slice(-logTailBytes)]);
+    }));
+    return errors;
+  }
+
+  // A report fetched relative to the page, its logs relative to the report.
+  async function openReportUrl(address) {
+    const url = new URL(address, location.href);
+    let response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      response = { ok: false, statusText: error.message };
+    }
+    if (!response.ok) {
+      call('tame_post', [`Could not fetch the run report ${address}: ` +
+                         `${response.status ?? ''} ${response.statusText}`.trim(), 1]);
+      return;
+    }
+    await openReport(address, await response.text(), async (logPath) => {
+      const log = await fetch(new URL(logPath, url));
+      return log.ok ? log.text() : null;
+    });
+  }
+
+  // Files picked or dropped together: the report (report.json, else the
+  // first JSON file) and logs matched by their file names.
+  async function openReportFiles(files) {
+    const report = files.find((file) => file.name === 'report.json') ??
+                   files.find((file) => file.name.endsWith('.json'));
+    if (!report) {
+      call('tame_post', ['No report.json among the files: pick a run\'s report.json ' +
+                         'with its logs', 1]);
+      return;
+    }
+    await openReport(report.name, await report.text(), async (logPath) => {
+      const base = logPath.split('/').pop();
+      const file = files.find((f) => (f.webkitRelativePath || f.name).endsWith(logPath)) ??
+                   files.find((f) => f.name === base);
+      return file ? file.text() : null;
+    });
+  }
+
+  async function openDropped(files) {
+    if (files.length === 0) return;
+    if (files.length > 1) {
+      await openReportFiles(files);
+      return;
+    }
+    const contents = await files[0].text();
+    if (looksLikeReport(contents)) {
+      await openReport(files[0].name, contents, async () => null);
+    } else {
+      openFile(files[0].name, contents);
+    }
+  }
+
+  reportInput.addEventListener('change', () => {
+    const files = Array.from(reportInput.files);
+    reportInput.value = '';
+    openReportFiles(files);
+  });
+
   fileInput.addEventListener('change', () => {
     const file = fileInput.files[0];
     fileInput.value = '';  // so that picking the same file again opens it again
@@ -115,7 +203,7 @@
     event.preventDefault();
     dragDepth = 0;
     dropHint.hidden = true;
-    if (window.tame.ready && event.dataTransfer) openBlob(event.dataTransfer.files[0]);
+    if (window.tame.ready && event.dataTransfer) openDropped(Array.from(event.dataTransfer.files));
   });
 
   // ---- Clipboard, wheel and keys ---------------------------------------------
@@ -174,7 +262,8 @@
         });
     },
     download(name, contents) {
-      const url = URL.createObjectURL(new Blob([contents], { type: 'application/json' }));
+      const type = /\.ya?ml$/.test(name) ? 'application/yaml' : 'application/json';
+      const url = URL.createObjectURL(new Blob([contents], { type }));
       const link = document.createElement('a');
       link.href = url;
       link.download = name;
@@ -185,6 +274,9 @@
     },
     pickFile() {
       fileInput.click();
+    },
+    pickReport() {
+      reportInput.click();
     },
     writeClipboard(contents) {
       if (navigator.clipboard) navigator.clipboard.writeText(contents).catch(() => {});
@@ -224,7 +316,8 @@
   };
 
   // What the page opens with: the last visit's autosave, then a shared
-  // pipeline from the link (undoable, so the autosave is one Ctrl+Z away).
+  // pipeline from the link (undoable, so the autosave is one Ctrl+Z away),
+  // then a run's report named by ?report=, shown on that pipeline.
   async function restore() {
     const saved = localStorage.getItem(autosaveKey);
     if (saved) {
@@ -237,6 +330,8 @@
       history.replaceState(null, '', location.pathname + location.search);
       openFile(fileNameOf(contents, 'shared.json'), contents);
     }
+    const report = new URLSearchParams(location.search).get(reportParam);
+    if (report) await openReportUrl(report);
   }
 
   // ---- window.tame -----------------------------------------------------------
@@ -250,6 +345,22 @@
     autosaves: 0,
     /** The last share link made, or null. */
     shareUrl: null,
+    /**
+     * The pipeline exported to 'argo', 'tekton' or 'github-actions':
+     * { text, fidelity, file, errors }, the bytes `tame export` writes, the
+     * report it prints, the download's name, and why nothing was exported.
+     */
+    exportTo: (target) => json('tame_export_to', target),
+    /** Shows a run's report.json on the pipeline; returns why it could not be read. */
+    openReport: (jsonText, name = 'report.json') => json('tame_open_report', name, jsonText),
+    /** Hands in the text of a step's log for the run shown. */
+    runLog: (id, logText) => call('tame_run_log', [id, logText]),
+    /** { stepId: status } of the run shown; {} when none is. */
+    runStatus: () => json('tame_run_status'),
+    /** { open, run, status, hashMatches, pipelineOnly, runOnly, logs: [{id, path, loaded}] } */
+    runInfo: () => json('tame_run_info'),
+    /** Returns to editing: the run is no longer shown. */
+    closeRun: () => Module._tame_close_run(),
     /** The palette's step kinds: [{uses, title, category, color}]. */
     palette: () => json('tame_palette_json'),
     /** Opens pipeline text as the Open menu does; returns `tame validate`'s messages. */

@@ -192,6 +192,49 @@ async function pickFile(page, name, contents) {
 
 const example = (name) => fs.readFile(path.join(root, 'examples', name), 'utf8');
 
+// Runs the CLI for its exact output bytes: { status, stdout (a Buffer), stderr }.
+function tameBytes(args, cwd) {
+  const result = spawnSync(tameBin, args, { cwd });
+  if (result.error) throw new Error(`could not run ${tameBin}: ${result.error.message}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString() };
+}
+
+// Whether the designer drew widget `name` wholly inside the window.
+async function onScreen(page, name) {
+  const rect = await widget(page, name);
+  return rect.w > 0 && rect.h > 0 && rect.x >= 0 && rect.y >= 0 &&
+         rect.x + rect.w <= viewport.width && rect.y + rect.h <= viewport.height;
+}
+
+// examples/local-ml.json run for real by `tame run` in a workspace of its
+// own, once for the tests that need a run: { workspace, runsDir, runId,
+// report (its text) }.
+let localRun = null;
+function runLocalMl() {
+  localRun ??= (async () => {
+    const workspace = await tempDir();
+    const run = tame(['run', path.join(root, 'examples/local-ml.json')], workspace);
+    check(run.status === 0, `tame run examples/local-ml.json exited ${run.status}:\n` +
+                            `${run.stderr}${run.stdout}`);
+    const runsDir = path.join(workspace, '.tame/runs');
+    const runs = (await fs.readdir(runsDir)).filter((name) => !name.startsWith('.'));
+    check(runs.length === 1, `expected one run in ${runsDir}, found ${runs.join(', ')}`);
+    const report = await fs.readFile(path.join(runsDir, runs[0], 'report.json'), 'utf8');
+    return { workspace, runsDir, runId: runs[0], report };
+  })();
+  return localRun;
+}
+
+// Opens `text` as pipeline `name` and waits until it is the autosave a
+// reload restores.
+async function openAndAutosave(page, name, text) {
+  await pickFile(page, name, text);
+  const work = await api(page, 'exportJson');
+  await page.waitForFunction((work) => window.tame.autosaves > 0 &&
+    window.tame.exportJson() === work && localStorage.getItem('tame.autosave'), work);
+  await frames(page, 40);
+}
+
 // ---- Tests -----------------------------------------------------------------------
 
 const tests = [];
@@ -503,6 +546,186 @@ test('the canvas follows the window when it is resized', async ({ page }) => {
   check(blackPixels(image) === 0, 'parts of the page are left undrawn after the resize');
 });
 
+test('export to Argo Workflows, Tekton and GitHub Actions: the bytes tame export writes',
+  async ({ page }) => {
+    await pickFile(page, 'ml-to-k8s.json', await example('ml-to-k8s.json'));
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, 'ml-to-k8s.json'), await api(page, 'exportJson'));
+    const opens = {
+      // The File menu for one, the buttons beside the menus for the others.
+      argo: async () => {
+        await click(page, center(await widget(page, 'menu/File')));
+        await click(page, center(await widget(page, 'menu/File/Export to Argo Workflows...')));
+      },
+      tekton: async () => click(page, center(await widget(page, 'export/tekton'))),
+      'github-actions': async () =>
+        click(page, center(await widget(page, 'export/github-actions'))),
+    };
+    // Named after the pipeline (iris-to-k8s), as `tame export` names them.
+    const names = { argo: 'iris-to-k8s.argo.yaml', tekton: 'iris-to-k8s.tekton.yaml',
+                    'github-actions': 'iris-to-k8s.github.yml' };
+    for (const [target, open] of Object.entries(opens)) {
+      const cli = tameBytes(['export', 'ml-to-k8s.json', '--to', target], dir);
+      check(cli.status === 0, `tame export --to ${target} exited ${cli.status}:\n${cli.stderr}`);
+      const notes = cli.stderr.trimEnd().split('\n').slice(1);
+      check(notes.length > 0, `the example should need notes on fidelity for ${target}`);
+
+      const exported = await api(page, 'exportTo', target);
+      checkEqual(exported.errors, [], `exportTo('${target}') errors`);
+      check(exported.text === cli.stdout.toString(), `exportTo('${target}') differs from the CLI`);
+      check(exported.fidelity === cli.stderr,
+            `exportTo('${target}').fidelity:\n${exported.fidelity}\nthe CLI's:\n${cli.stderr}`);
+      checkEqual(exported.file, names[target], 'the export\'s file name');
+
+      // The dialog shows the report before anything is downloaded.
+      await open();
+      check(await onScreen(page, 'export/fidelity'), `the fidelity report for ${target} is hidden`);
+      check(await onScreen(page, 'export/note/0'), `the first note for ${target} is hidden`);
+      await screenshot(page, `export-${target}.png`);
+      const download = page.waitForEvent('download');
+      await click(page, center(await widget(page, 'export/download')));
+      const file = await download;
+      checkEqual(file.suggestedFilename(), names[target], 'the download\'s name');
+      const bytes = await fs.readFile(await file.path());
+      check(bytes.equals(cli.stdout),
+            `the ${target} download (${bytes.length} bytes) differs from tame export's ` +
+            `(${cli.stdout.length} bytes)`);
+      check(!(await api(page, 'widgetRect', 'export/fidelity')), 'the dialog stayed open');
+    }
+
+    // An invalid pipeline is not exported; the dialog says why.
+    check(await api(page, 'addStep', 'shell', 'empty', 900, 600) === '', 'addStep');
+    const refused = await api(page, 'exportTo', 'tekton');
+    check(refused.text === '' && refused.errors.length > 0, 'an invalid pipeline was exported');
+    await click(page, center(await widget(page, 'export/tekton')));
+    check(await onScreen(page, 'export/errors'), 'the export errors are hidden');
+    await press(page, 'Escape');
+  });
+
+test('a run report on the pipeline: statuses, a log tail, and closing the run',
+  async ({ page, origin, mount }) => {
+    const run = await runLocalMl();
+    mount('runs', run.runsDir);
+    await openAndAutosave(page, 'local-ml.json', await example('local-ml.json'));
+    await page.goto(`${origin}/index.html?report=runs/${run.runId}/report.json`);
+    await waitForDesigner(page);
+
+    const report = JSON.parse(run.report);
+    const sorted = (statuses) => Object.entries(statuses).sort(([a], [b]) => (a < b ? -1 : 1));
+    const expected = Object.fromEntries(report.steps.map((step) => [step.id, step.status]));
+    checkEqual(Object.values(expected), Array(7).fill('succeeded'), 'statuses in report.json');
+    checkEqual(sorted(await api(page, 'runStatus')), sorted(expected), 'runStatus()');
+    const info = await api(page, 'runInfo');
+    checkEqual([info.run, info.hashMatches, info.pipelineOnly, info.runOnly],
+               [run.runId, true, [], []], 'the run and how it matches');
+    check(info.logs.length > 0 && info.logs.every((log) => log.loaded),
+          `logs not loaded: ${JSON.stringify(info.logs)}`);
+    check(await onScreen(page, 'run/banner'), 'the run banner is hidden');
+    check(!(await api(page, 'widgetRect', 'run/hash-differs')), 'a hash warning for the same file');
+    check(await onScreen(page, 'run/list/select'), 'the Run tab does not list the steps');
+    await screenshot(page, 'run-summary.png');
+
+    // Selecting a node shows its record and the end of its log.
+    await click(page, center(await api(page, 'nodeRect', 'select')));
+    checkEqual(await api(page, 'selection'), ['select'], 'the selection');
+    check(await onScreen(page, 'run/step/status'), 'the step\'s status is hidden');
+    check(await onScreen(page, 'run/step/outputs'), 'the step\'s outputs are hidden');
+    check(await onScreen(page, 'run/step/log'), 'the log tail is hidden');
+    const image = await screenshot(page, 'run.png');
+    const canvasBox = { x: paletteWidth, y: 90, w: viewport.width - paletteWidth - inspectorWidth,
+                        h: 500 };
+    const [green] = countColors(image, canvasBox, ['#4cb260']);
+    check(green >= 6 * 400, `the canvas shows ${green} pixels of the succeeded colour`);
+
+    await click(page, center(await widget(page, 'run/close')));
+    checkEqual(await api(page, 'runInfo'), { open: false }, 'runInfo() after closing');
+    checkEqual(await api(page, 'runStatus'), {}, 'runStatus() after closing');
+    check(!(await api(page, 'widgetRect', 'run/banner')), 'the banner stayed');
+  });
+
+test('a run report on a changed pipeline marks the steps that do not match',
+  async ({ page }) => {
+    const run = await runLocalMl();
+    const renamed = (await example('local-ml.json'))
+      .replace('"id": "lint"', '"id": "check-data"')
+      .replace('"needs": ["lint"]', '"needs": ["check-data"]');
+    await pickFile(page, 'local-ml.json', renamed);
+    checkEqual(await api(page, 'problems'), [], 'problems of the renamed pipeline');
+
+    // Not a report: the messages name the place, nothing is shown.
+    checkEqual(await api(page, 'openReport', '{"run": 1, "steps": []}', 'bad.json'),
+               ['bad.json: /run: expected a string, found an integer'], 'a bad report');
+    checkEqual(await api(page, 'openErrors'),
+               ['bad.json: /run: expected a string, found an integer'], 'the dialog\'s messages');
+    await press(page, 'Escape');
+    checkEqual(await api(page, 'runInfo'), { open: false }, 'runInfo() after a bad report');
+
+    // File > Open run report..., picking the report with its logs.
+    const runDir = path.join(run.runsDir, run.runId);
+    const logs = await fs.readdir(path.join(runDir, 'logs'));
+    await click(page, center(await widget(page, 'menu/File')));
+    const chooser = page.waitForEvent('filechooser');
+    await click(page, center(await widget(page, 'menu/File/Open run report...')));
+    await (await chooser).setFiles([path.join(runDir, 'report.json'),
+                                    ...logs.map((log) => path.join(runDir, 'logs', log))]);
+    await page.waitForFunction(() => window.tame.runInfo().open &&
+                                     window.tame.runInfo().logs.every((log) => log.loaded));
+    await frames(page, 3);
+    const info = await api(page, 'runInfo');
+    checkEqual([info.hashMatches, info.pipelineOnly, info.runOnly],
+               [false, ['check-data'], ['lint']], 'how the run matches the renamed pipeline');
+    checkEqual((await api(page, 'runStatus')).lint, 'succeeded', 'the run keeps its own ids');
+    check(await onScreen(page, 'run/unmatched'), 'the unmatched steps are not named');
+    check(await onScreen(page, 'run/hash-differs'), 'the hash warning is hidden');
+    await click(page, center(await api(page, 'nodeRect', 'check-data')));
+    check(await onScreen(page, 'run/step-not-in-run'), 'the renamed step is not marked');
+    await screenshot(page, 'run-unmatched.png');
+  });
+
+test('every status on the canvas; gate rows and sign-offs in a step\'s detail',
+  async ({ page }) => {
+    await pickFile(page, 'ml-to-k8s.json', await example('ml-to-k8s.json'));
+    const step = (id, status, more = {}) =>
+      ({ id, status, attempts: 1, duration_ms: 1500, outputs: {}, ...more });
+    const report = {
+      version: 1, run: 'r-statuses', pipeline: 'iris-to-k8s', pipeline_hash: '00', status: 'running',
+      started_at: '2024-05-01T10:15:00Z', duration_ms: 64000, future_field: { kept: 'out' },
+      steps: [
+        step('checkout', 'cached', { cached: true, reused_from: 'r-before' }),
+        step('train', 'succeeded', { attempts: 3, duration_ms: 95000, log: 'logs/train.log',
+                                     outputs: { metrics: 'work/metrics.json' } }),
+        step('gate', 'failed', {
+          exit_code: 1, error: 'accuracy 0.85 is not >= 0.9',
+          gate: { file: 'work/metrics.json', rows: [
+            { metric: 'accuracy', op: '>=', threshold: 0.9, value: 0.85, baseline: 0.88,
+              pass: false },
+            { metric: 'loss', op: '<', threshold: 0.5, value: 0.31, baseline: null, pass: true },
+          ] },
+        }),
+        step('signoff', 'waiting', { approvals: [
+          { who: 'alice', at: '2024-05-01T10:16:00Z', decision: 'approve', comment: 'ok by me',
+            accepted: true },
+          { who: 'mallory', at: '2024-05-01T10:17:00Z', decision: 'approve', comment: '',
+            accepted: false, reason: 'not one of the approvers' },
+        ] }),
+        step('build', 'cancelled'), step('push', 'skipped'), step('deploy', 'running'),
+        step('smoke', 'not run'), step('announce', 'not run'),
+      ],
+    };
+    checkEqual(await api(page, 'openReport', JSON.stringify(report)), [], 'openReport() errors');
+    await api(page, 'runLog', 'train', 'epoch 1\nepoch 2\nsaved work/metrics.json\n');
+    await frames(page, 3);
+    checkEqual((await api(page, 'runInfo')).logs, [{ id: 'train', loaded: true,
+                                                     path: 'logs/train.log' }], 'the logs handed in');
+    await click(page, center(await api(page, 'nodeRect', 'gate')));
+    check(await onScreen(page, 'run/step/gate'), 'the gate rows are hidden');
+    check(await onScreen(page, 'run/step/error'), 'the step\'s error is hidden');
+    await screenshot(page, 'run-gate.png');
+    await click(page, center(await api(page, 'nodeRect', 'signoff')));
+    check(await onScreen(page, 'run/step/approvals'), 'the sign-offs are hidden');
+    await screenshot(page, 'run-statuses.png');
+  });
+
 // ---- Running -----------------------------------------------------------------------
 
 async function main() {
@@ -513,7 +736,7 @@ async function main() {
     throw new Error(`${tameBin} is missing; run make build first`);
   });
   const filter = process.argv[2] ?? '';
-  const { server, origin } = await serve(webDir);
+  const { server, origin, mount } = await serve(webDir);
   let browser;
   let passed = 0;
   let failed = 0;
@@ -539,7 +762,7 @@ async function main() {
       try {
         await page.goto(`${origin}/index.html`);
         await waitForDesigner(page);
-        await fn({ page, browser, origin });
+        await fn({ page, browser, origin, mount });
         check(problems.length === 0, problems.join('\n'));
         ++passed;
         console.log(`ok: ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);

@@ -1,0 +1,501 @@
+#include "designer-wasm/run_view.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "designer-wasm/fields.h"
+#include "designer-wasm/theme.h"
+
+namespace tame::designer {
+namespace {
+
+// What the panel keeps of a log: its last lines, enough to see why a step
+// failed without holding megabytes.
+constexpr size_t kLogTailBytes = 32 * 1024;
+constexpr int kLogTailLines = 200;
+
+constexpr StepRunStatus kListedStatuses[] = {
+    StepRunStatus::kSucceeded, StepRunStatus::kFailed,  StepRunStatus::kCached,
+    StepRunStatus::kSkipped,   StepRunStatus::kWaiting, StepRunStatus::kRunning,
+    StepRunStatus::kCancelled, StepRunStatus::kNotRun,  StepRunStatus::kUnknown};
+
+// The words for a status: report.json's, but for a step waiting on people.
+std::string StatusLabel(const StepRun& step) {
+  if (step.status == StepRunStatus::kWaiting) return "waiting for approval";
+  if (step.status == StepRunStatus::kUnknown) return step.status_text;
+  return StepRunStatusName(step.status);
+}
+
+ImU32 RunStatusColor(const std::string& status) {
+  if (status == "succeeded") return color::kOk;
+  if (status == "failed") return color::kError;
+  if (status == "running") return color::kAccent;
+  return color::kWarning;  // interrupted
+}
+
+// The icon of a run's status: a step's that looks the same.
+StepRunStatus RunStatusIcon(const std::string& status) {
+  if (status == "succeeded") return StepRunStatus::kSucceeded;
+  if (status == "failed") return StepRunStatus::kFailed;
+  if (status == "running") return StepRunStatus::kRunning;
+  return StepRunStatus::kCancelled;  // interrupted
+}
+
+std::string Shorten(const std::string& hash) {
+  return hash.size() > 12 ? hash.substr(0, 12) + "..." : hash;
+}
+
+// "a, b and 3 more": the first few of a list of names.
+std::string NameList(const std::vector<std::string>& names) {
+  constexpr size_t kShown = 4;
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < kShown; ++i) {
+    out += (i == 0 ? "" : ", ") + names[i];
+  }
+  if (names.size() > kShown) out += " and " + std::to_string(names.size() - kShown) + " more";
+  return out;
+}
+
+// A table of facts: labels in a narrow column, values wrapped in the rest.
+bool BeginFacts(const char* id) {
+  if (!ImGui::BeginTable(id, 2)) return false;
+  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed, 80.0f);
+  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
+  return true;
+}
+
+void TableRow(const char* label, const std::string& value, ImU32 color = 0) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextDisabled("%s", label);
+  ImGui::TableNextColumn();
+  if (color != 0) {
+    ImGui::TextColored(ToVec4(color), "%s", value.c_str());
+  } else {
+    ImGui::TextWrapped("%s", value.c_str());
+  }
+}
+
+void Heading(const char* text) {
+  ImGui::Spacing();
+  ImGui::TextColored(ToVec4(color::kTextDim), "%s", text);
+  ImGui::Separator();
+}
+
+// A status icon inline with text, as tall as a line; `dy` lowers it to
+// text aligned to frame padding.
+void InlineIcon(StepRunStatus status, float dy = 0) {
+  const float size = ImGui::GetTextLineHeight();
+  ImVec2 at = ImGui::GetCursorScreenPos();
+  at.y += dy;
+  DrawStatusIcon(ImGui::GetWindowDrawList(),
+                 ImVec2(at.x + 0.5f * size, at.y + 0.5f * size), 0.5f * size - 0.5f, status);
+  ImGui::Dummy(ImVec2(size, size));
+  ImGui::SameLine();
+}
+
+}  // namespace
+
+ImU32 StatusColor(StepRunStatus status) {
+  switch (status) {
+    case StepRunStatus::kSucceeded: return color::kOk;
+    case StepRunStatus::kFailed: return color::kError;
+    case StepRunStatus::kSkipped: return IM_COL32(128, 134, 150, 255);
+    case StepRunStatus::kCached: return IM_COL32(64, 176, 196, 255);
+    case StepRunStatus::kCancelled: return IM_COL32(222, 128, 62, 255);
+    case StepRunStatus::kWaiting: return color::kWarning;
+    case StepRunStatus::kRunning: return color::kAccent;
+    case StepRunStatus::kNotRun: return IM_COL32(96, 101, 118, 255);
+    case StepRunStatus::kUnknown: return IM_COL32(170, 122, 222, 255);
+  }
+  return color::kTextDim;
+}
+
+// Icons are drawn, not typed: the designer's bitmap font has ASCII only.
+void DrawStatusIcon(ImDrawList* draw, ImVec2 c, float r, StepRunStatus status) {
+  const ImU32 fill = StatusColor(status);
+  const ImU32 ink = IM_COL32(16, 17, 22, 255);
+  const float w = std::max(1.5f, 0.22f * r);
+  if (status == StepRunStatus::kNotRun) {
+    draw->AddCircle(c, r - 0.5f * w, fill, 0, w);
+    return;
+  }
+  draw->AddCircleFilled(c, r, fill);
+  auto p = [&](float x, float y) { return ImVec2(c.x + x * r, c.y + y * r); };
+  switch (status) {
+    case StepRunStatus::kSucceeded: {
+      const ImVec2 check[] = {p(-0.45f, 0.02f), p(-0.12f, 0.35f), p(0.48f, -0.3f)};
+      draw->AddPolyline(check, 3, ink, 0, w);
+      break;
+    }
+    case StepRunStatus::kFailed:
+      draw->AddLine(p(-0.38f, -0.38f), p(0.38f, 0.38f), ink, w);
+      draw->AddLine(p(-0.38f, 0.38f), p(0.38f, -0.38f), ink, w);
+      break;
+    case StepRunStatus::kSkipped:
+      for (float x : {-0.38f, 0.08f}) {
+        const ImVec2 chevron[] = {p(x, -0.35f), p(x + 0.3f, 0.0f), p(x, 0.35f)};
+        draw->AddPolyline(chevron, 3, ink, 0, w);
+      }
+      break;
+    case StepRunStatus::kCached: {
+      // A circular arrow: reused, not run again.
+      draw->PathArcTo(c, 0.48f * r, -0.4f, 4.2f, 14);
+      draw->PathStroke(ink, 0, w);
+      const ImVec2 tip = p(0.48f * std::cos(-0.4f), 0.48f * std::sin(-0.4f));
+      draw->AddTriangleFilled(ImVec2(tip.x - 0.32f * r, tip.y - 0.05f * r),
+                              ImVec2(tip.x + 0.25f * r, tip.y - 0.18f * r),
+                              ImVec2(tip.x + 0.02f * r, tip.y + 0.3f * r), ink);
+      break;
+    }
+    case StepRunStatus::kCancelled:
+      draw->AddLine(p(-0.42f, 0), p(0.42f, 0), ink, 1.4f * w);
+      break;
+    case StepRunStatus::kWaiting:  // an hourglass
+      draw->AddTriangleFilled(p(-0.36f, -0.45f), p(0.36f, -0.45f), p(0, 0), ink);
+      draw->AddTriangleFilled(p(0, 0), p(0.36f, 0.45f), p(-0.36f, 0.45f), ink);
+      break;
+    case StepRunStatus::kRunning:
+      for (float x : {-0.42f, 0.0f, 0.42f}) draw->AddCircleFilled(p(x, 0), 0.13f * r, ink);
+      break;
+    case StepRunStatus::kUnknown:
+      draw->AddCircleFilled(c, 0.2f * r, ink);
+      break;
+    case StepRunStatus::kNotRun:
+      break;
+  }
+}
+
+std::string FormatDuration(int64_t ms) {
+  char text[48];
+  if (ms < 1000) {
+    std::snprintf(text, sizeof text, "%lld ms", static_cast<long long>(ms));
+  } else if (ms < 60000) {
+    std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ms) / 1000);
+  } else if (ms < 3600000) {
+    std::snprintf(text, sizeof text, "%lld min %lld s", static_cast<long long>(ms / 60000),
+                  static_cast<long long>(ms / 1000 % 60));
+  } else {
+    std::snprintf(text, sizeof text, "%lld h %lld min", static_cast<long long>(ms / 3600000),
+                  static_cast<long long>(ms / 60000 % 60));
+  }
+  return text;
+}
+
+// ---- The run -----------------------------------------------------------------
+
+std::vector<std::string> RunView::Open(const std::string& name, const std::string& text) {
+  RunReportResult result = ReadRunReport(text);
+  if (!result.report) return FormatProblems(name, result.errors);
+  report_ = std::move(result.report);
+  name_ = name;
+  logs_.clear();
+  revision_ = UINT64_MAX;
+  select_tab = true;
+  return {};
+}
+
+void RunView::Close() {
+  report_.reset();
+  logs_.clear();
+  match_ = RunMatch();
+  pipeline_only_.clear();
+  notes_.clear();
+}
+
+void RunView::SetLog(const std::string& id, const std::string& text) {
+  size_t start = text.size() > kLogTailBytes ? text.size() - kLogTailBytes : 0;
+  int lines = 0;
+  for (size_t i = text.size(); i > start; --i) {
+    if (text[i - 1] == '\n' && i != text.size() && ++lines == kLogTailLines) {
+      start = i;
+      break;
+    }
+  }
+  logs_[id] = text.substr(start);
+}
+
+void RunView::Sync(const Document& doc) {
+  if (!report_ || revision_ == doc.revision()) return;
+  revision_ = doc.revision();
+  match_ = MatchRun(doc.pipeline(), *report_);
+  pipeline_only_.clear();
+  for (size_t i = 0; i < match_.run_step.size(); ++i) {
+    if (match_.run_step[i] < 0) pipeline_only_.push_back(static_cast<int>(i));
+  }
+  hash_matches_ = PipelineHashMatches(doc.pipeline(), report_->pipeline_hash);
+  UpdateNotes(doc);
+}
+
+const StepRun* RunView::StepOf(int index) const {
+  if (!report_ || index < 0 || static_cast<size_t>(index) >= match_.run_step.size()) {
+    return nullptr;
+  }
+  const int step = match_.run_step[index];
+  return step < 0 ? nullptr : &report_->steps[step];
+}
+
+// ---- The banner ----------------------------------------------------------------
+
+// What the banner says below its first line, worked out once per document
+// revision: whether the run was of this pipeline, and which steps do not
+// line up.
+void RunView::UpdateNotes(const Document& doc) {
+  notes_.clear();
+  const RunReport& run = *report_;
+  if (!hash_matches_) {
+    notes_.push_back({"run/hash-differs",
+                      "This run is of another version of the pipeline: its pipeline_hash " +
+                          Shorten(run.pipeline_hash) +
+                          " is not the open pipeline's. Steps are matched by id."});
+  }
+  if (pipeline_only_.empty() && RunOnly().empty()) return;
+  std::string text;
+  if (doc.size() > 0 && pipeline_only_.size() == doc.size()) {
+    text = "None of the open pipeline's steps is in this run; open the pipeline it ran (" +
+           run.pipeline + ").";
+  } else {
+    if (!pipeline_only_.empty()) {
+      std::vector<std::string> ids;
+      for (int i : pipeline_only_) ids.push_back(doc.pipeline().steps[i].id);
+      text = "Not in this run: " + NameList(ids) + ".";
+    }
+    if (!RunOnly().empty()) {
+      std::vector<std::string> ids;
+      for (int i : RunOnly()) ids.push_back(run.steps[i].id);
+      text += (text.empty() ? "" : "  ") + std::string("In the run but not in the pipeline: ") +
+              NameList(ids) + ".";
+    }
+  }
+  notes_.push_back({"run/unmatched", text});
+}
+
+float RunView::BannerHeight(float width) const {
+  if (!report_) return 0;
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float wrap = std::max(1.0f, width - 2 * style.WindowPadding.x);
+  float height = ImGui::GetFrameHeight() + 2 * style.WindowPadding.y;
+  for (const auto& note : notes_) {
+    const ImVec2 text = ImGui::CalcTextSize(note.second.c_str(), nullptr, false, wrap);
+    height += style.ItemSpacing.y + text.y;
+  }
+  return height;
+}
+
+void RunView::DrawBanner() {
+  if (!report_) return;
+  const RunReport& run = *report_;
+  ImGui::AlignTextToFramePadding();
+  InlineIcon(RunStatusIcon(run.status), ImGui::GetStyle().FramePadding.y);
+  ImGui::TextColored(ToVec4(color::kTextDim), "Run");
+  ImGui::SameLine();
+  ImGui::TextUnformatted(run.run.c_str());
+  fields::Mark("run/banner");
+  ImGui::SameLine();
+  ImGui::TextColored(ToVec4(color::kTextDim), "of %s:", run.pipeline.c_str());
+  ImGui::SameLine();
+  ImGui::TextColored(ToVec4(RunStatusColor(run.status)), "%s",
+                     run.status.empty() ? "no status" : run.status.c_str());
+  ImGui::SameLine();
+  ImGui::TextColored(ToVec4(color::kTextDim), "in %s", FormatDuration(run.duration_ms).c_str());
+  const char* close = "Close run";
+  const float button = ImGui::CalcTextSize(close).x + 2 * ImGui::GetStyle().FramePadding.x;
+  ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - button));
+  if (ImGui::Button(close)) Close();
+  fields::Mark("run/close");
+  if (!report_) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kWarning));
+  for (const auto& [mark, text] : notes_) {
+    ImGui::TextWrapped("%s", text.c_str());
+    fields::Mark(mark);
+  }
+  ImGui::PopStyleColor();
+}
+
+// ---- The Run tab -----------------------------------------------------------------
+
+void RunView::DrawPanel(Editor& editor) {
+  if (!report_) {
+    ImGui::TextWrapped("No run is shown.");
+    ImGui::Spacing();
+    ImGui::TextDisabled("Open a run's report.json with File > Open run report... (pick its "
+                        "logs/*.log files with it to see their tails), drop it on the page, or "
+                        "link to the page with ?report=path/to/report.json.");
+    return;
+  }
+  const Document& doc = editor.doc();
+  const int index = doc.IndexOf(editor.SingleSelected());
+  if (index >= 0) {
+    const Step& step = doc.pipeline().steps[index];
+    if (ImGui::SmallButton("< Run")) editor.ClearSelection();
+    fields::Mark("run/back");
+    ImGui::Spacing();
+    if (const StepRun* record = StepOf(index)) {
+      DrawStep(*record);
+    } else {
+      ImGui::TextWrapped("Step \"%s\" is not in this run.", step.id.c_str());
+      fields::Mark("run/step-not-in-run");
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      ImGui::TextWrapped("The run has no step with this id: it was added or renamed since.");
+      ImGui::PopStyleColor();
+    }
+    return;
+  }
+  DrawSummary(editor);
+}
+
+void RunView::DrawSummary(Editor& editor) {
+  const RunReport& run = *report_;
+  if (BeginFacts("run-facts")) {
+    TableRow("Run", run.run);
+    TableRow("Pipeline", run.pipeline);
+    TableRow("Status", run.status, RunStatusColor(run.status));
+    if (!run.started_at.empty()) TableRow("Started", run.started_at);
+    TableRow("Took", FormatDuration(run.duration_ms));
+    TableRow("Report", name_);
+    ImGui::EndTable();
+  }
+  // How many steps ended each way.
+  Heading("Steps");
+  for (StepRunStatus status : kListedStatuses) {
+    const auto count = std::count_if(run.steps.begin(), run.steps.end(),
+                                     [&](const StepRun& s) { return s.status == status; });
+    if (count == 0) continue;
+    InlineIcon(status);
+    ImGui::Text("%d %s", static_cast<int>(count),
+                status == StepRunStatus::kUnknown ? "of other statuses"
+                                                  : StepRunStatusName(status));
+    ImGui::SameLine(0, 14);
+  }
+  ImGui::NewLine();
+  ImGui::TextDisabled("Select a step to see its outputs and log.");
+
+  const Document& doc = editor.doc();
+  ImGui::BeginChild("run-steps");
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(run.steps.size()));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const StepRun& step = run.steps[i];
+      ImGui::PushID(i);
+      InlineIcon(step.status);
+      const NodeId node = doc.Find(step.id);
+      const std::string label = step.id + (node ? "" : "  (not in the pipeline)");
+      if (ImGui::Selectable(label.c_str(), false, node ? 0 : ImGuiSelectableFlags_Disabled)) {
+        editor.SetSelection({node});
+        editor.focus_request = node;
+      }
+      fields::Mark("run/list/" + step.id);
+      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - 70);
+      ImGui::TextDisabled("%s", FormatDuration(step.duration_ms).c_str());
+      ImGui::PopID();
+    }
+  }
+  ImGui::EndChild();
+}
+
+void RunView::DrawStep(const StepRun& step) {
+  InlineIcon(step.status);
+  ImGui::TextUnformatted(step.id.c_str());
+  ImGui::SameLine();
+  ImGui::TextColored(ToVec4(StatusColor(step.status)), "%s", StatusLabel(step).c_str());
+  fields::Mark("run/step/status");
+  if (BeginFacts("step-facts")) {
+    if (!step.name.empty()) TableRow("Name", step.name);
+    if (!step.uses.empty()) TableRow("Kind", step.uses);
+    TableRow("Attempts", std::to_string(step.attempts));
+    TableRow("Duration", FormatDuration(step.duration_ms));
+    if (step.exit_code) TableRow("Exit code", std::to_string(*step.exit_code));
+    if (step.cached || !step.reused_from.empty()) {
+      TableRow("Cached", step.reused_from.empty() ? "yes" : "from run " + step.reused_from);
+    }
+    ImGui::EndTable();
+  }
+  if (!step.error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
+    ImGui::TextWrapped("%s", step.error.c_str());
+    ImGui::PopStyleColor();
+    fields::Mark("run/step/error");
+  }
+
+  if (!step.outputs.empty()) {
+    Heading("Outputs");
+    if (BeginFacts("outputs")) {
+      for (const auto& [name, value] : step.outputs) TableRow(name.c_str(), value);
+      ImGui::EndTable();
+    }
+    fields::Mark("run/step/outputs");
+  }
+
+  if (step.gate) {
+    Heading(("Gate on " + step.gate->file).c_str());
+    const ImGuiTableFlags flags = ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg;
+    if (ImGui::BeginTable("gate", 4, flags)) {
+      ImGui::TableSetupColumn("metric");
+      ImGui::TableSetupColumn("rule");
+      ImGui::TableSetupColumn("value");
+      ImGui::TableSetupColumn("baseline");
+      ImGui::TableHeadersRow();
+      for (const GateRowRun& row : step.gate->rows) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        InlineIcon(row.pass ? StepRunStatus::kSucceeded : StepRunStatus::kFailed);
+        ImGui::TextUnformatted(row.metric.c_str());
+        ImGui::TableNextColumn();
+        ImGui::Text("%s %s", row.op.c_str(), row.threshold.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextColored(ToVec4(row.pass ? color::kOk : color::kError), "%s",
+                           row.value.empty() ? "missing" : row.value.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", row.baseline.empty() ? "-" : row.baseline.c_str());
+      }
+      ImGui::EndTable();
+    }
+    fields::Mark("run/step/gate");
+  }
+
+  if (!step.approvals.empty()) {
+    Heading("Sign-offs");
+    for (const ApprovalRun& a : step.approvals) {
+      InlineIcon(!a.accepted ? StepRunStatus::kSkipped
+                             : a.decision == "reject" ? StepRunStatus::kFailed
+                                                      : StepRunStatus::kSucceeded);
+      ImGui::Text("%s: %s", a.who.c_str(), a.decision.c_str());
+      ImGui::SameLine();
+      ImGui::TextDisabled("%s", a.at.c_str());
+      if (!a.comment.empty()) ImGui::TextWrapped("  \"%s\"", a.comment.c_str());
+      if (!a.accepted) {
+        ImGui::TextColored(ToVec4(color::kWarning), "  not counted%s%s",
+                           a.reason.empty() ? "" : ": ", a.reason.c_str());
+      }
+    }
+    fields::Mark("run/step/approvals");
+  }
+  DrawLog(step);
+}
+
+void RunView::DrawLog(const StepRun& step) {
+  auto it = logs_.find(step.id);
+  if (it == logs_.end()) {
+    Heading("Log");
+    ImGui::TextDisabled(step.log.empty() ? "This step wrote no log."
+                                         : "Its log, %s, was not found next to the report.",
+                        step.log.c_str());
+    return;
+  }
+  Heading("Log (its end)");
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ToVec4(color::kCanvas));
+  ImGui::BeginChild(("log/" + step.id).c_str(), ImVec2(0, 0), true,
+                    ImGuiWindowFlags_HorizontalScrollbar);
+  ImGui::TextUnformatted(it->second.data(), it->second.data() + it->second.size());
+  // Follows the end, as a terminal does, until the user scrolls up.
+  if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1 || ImGui::IsWindowAppearing()) {
+    ImGui::SetScrollHereY(1.0f);
+  }
+  ImGui::EndChild();
+  ImGui::PopStyleColor();
+  fields::Mark("run/step/log");
+}
+
+}  // namespace tame::designer
