@@ -3,6 +3,16 @@
 #include <algorithm>
 #include <cstring>
 
+// The SHA extensions of x86-64 (Intel since Goldmont and Ice Lake, AMD since
+// Zen), used when the CPU has them; the browser build has only plain C++.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__EMSCRIPTEN__)
+#define TAME_SHA256_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#else
+#define TAME_SHA256_SHA_NI 0
+#endif
+
 namespace tame {
 namespace {
 
@@ -20,13 +30,8 @@ constexpr uint32_t kRound[64] = {
 
 inline uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-}  // namespace
-
-Sha256::Sha256()
-    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c,
-             0x1f83d9ab, 0x5be0cd19} {}
-
-void Sha256::Block(const uint8_t* p) {
+// One 64-byte block into `state`, in plain C++.
+void BlockPortable(uint32_t* state, const uint8_t* p) {
   uint32_t w[64];
   for (int i = 0; i < 16; ++i) {
     w[i] = (uint32_t{p[4 * i]} << 24) | (uint32_t{p[4 * i + 1]} << 16) |
@@ -37,8 +42,8 @@ void Sha256::Block(const uint8_t* p) {
     uint32_t s1 = Rotr(w[i - 2], 17) ^ Rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
     w[i] = w[i - 16] + s0 + w[i - 7] + s1;
   }
-  uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
+  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+  uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
   for (int i = 0; i < 64; ++i) {
     uint32_t s1 = Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25);
     uint32_t ch = (e & f) ^ (~e & g);
@@ -55,15 +60,99 @@ void Sha256::Block(const uint8_t* p) {
     b = a;
     a = t1 + t2;
   }
-  state_[0] += a;
-  state_[1] += b;
-  state_[2] += c;
-  state_[3] += d;
-  state_[4] += e;
-  state_[5] += f;
-  state_[6] += g;
-  state_[7] += h;
+  state[0] += a;
+  state[1] += b;
+  state[2] += c;
+  state[3] += d;
+  state[4] += e;
+  state[5] += f;
+  state[6] += g;
+  state[7] += h;
 }
+
+#if TAME_SHA256_SHA_NI
+// One 64-byte block into `state` with the x86 SHA extensions. They keep the
+// eight words in two registers as (A, B, E, F) and (C, D, G, H); each
+// sha256rnds2 does two rounds, sha256msg1/msg2 extend the message schedule
+// four words at a time.
+__attribute__((target("sha,sse4.1,ssse3"))) void BlockShaNi(uint32_t* state,
+                                                              const uint8_t* p) {
+  const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
+  __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
+  __m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
+  __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+  __m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+  __m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+  const __m128i abef_start = abef;
+  const __m128i cdgh_start = cdgh;
+
+  __m128i w[4];  // the schedule's last sixteen words, four to a register
+  for (int i = 0; i < 16; ++i) {
+    __m128i words;
+    if (i < 4) {
+      words = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i)),
+                               byte_swap);
+    } else {
+      // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at once.
+      __m128i older = _mm_sha256msg1_epu32(w[i % 4], w[(i + 1) % 4]);
+      older = _mm_add_epi32(older, _mm_alignr_epi8(w[(i + 3) % 4], w[(i + 2) % 4], 4));
+      words = _mm_sha256msg2_epu32(older, w[(i + 3) % 4]);
+    }
+    w[i % 4] = words;
+    __m128i k = _mm_add_epi32(
+        words, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRound + 4 * i)));
+    cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
+    abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k, 0x0E));
+  }
+  abef = _mm_add_epi32(abef, abef_start);
+  cdgh = _mm_add_epi32(cdgh, cdgh_start);
+
+  __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+  __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), _mm_blend_epi16(feba, dchg, 0xF0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+
+bool CpuHasShaNi() {
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  bool sse41 = (ecx & bit_SSE4_1) != 0 && (ecx & bit_SSSE3) != 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  return sse41 && (ebx & bit_SHA) != 0;
+}
+#endif
+
+using BlockFunction = void (*)(uint32_t*, const uint8_t*);
+
+BlockFunction& Blocks() {
+#if TAME_SHA256_SHA_NI
+  static BlockFunction block = CpuHasShaNi() ? BlockShaNi : BlockPortable;
+#else
+  static BlockFunction block = BlockPortable;
+#endif
+  return block;
+}
+
+}  // namespace
+
+bool Sha256Accelerated(bool use) {
+#if TAME_SHA256_SHA_NI
+  if (!CpuHasShaNi()) use = false;
+  Blocks() = use ? BlockShaNi : BlockPortable;
+  return use;
+#else
+  (void)use;
+  return false;
+#endif
+}
+
+
+Sha256::Sha256()
+    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c,
+             0x1f83d9ab, 0x5be0cd19} {}
+
+void Sha256::Block(const uint8_t* p) { Blocks()(state_, p); }
 
 void Sha256::Update(const void* data, size_t size) {
   const uint8_t* p = static_cast<const uint8_t*>(data);

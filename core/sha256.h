@@ -1,6 +1,6 @@
 // SHA-256 (FIPS 180-4), for content hashes: the pipeline's canonical hash in
-// run reports and the runner's cache keys. Plain code, no I/O, so it builds
-// with em++ as well.
+// run reports and the runner's cache keys. No I/O, so it builds with em++ as
+// well; natively it uses the CPU's SHA instructions when there are any.
 #ifndef TAME_CORE_SHA256_H_
 #define TAME_CORE_SHA256_H_
 
@@ -37,6 +37,11 @@ class Sha256 {
 
 /// The SHA-256 of `text` as 64 lowercase hex digits.
 std::string Sha256Hex(std::string_view text);
+
+/// Whether Sha256 uses the CPU's SHA instructions (x86-64 CPUs that have
+/// them; never in the browser). It does by default where it can; tests call
+/// this with false to check the plain code. Returns what is now in use.
+bool Sha256Accelerated(bool use);
 
 }  // namespace tame
 

@@ -194,6 +194,15 @@ std::string Summary(const RunState& state) {
 // which may hold secrets and so never go into the run folder: on tmpfs
 // (/dev/shm) when there is one, else in $TMPDIR; each file is removed as soon
 // as it was read, the folder at the end.
+// What the cache and partial re-runs compare each step by, computed once.
+void HashDefinitions(RunState* state) {
+  state->definitions.clear();
+  state->definitions.reserve(state->pipeline.steps.size());
+  for (const Step& step : state->pipeline.steps) {
+    state->definitions.push_back(StepDefinitionHash(step));
+  }
+}
+
 bool MakeRunDirs(RunState* state, std::string* error) {
   const char* tmpdir = std::getenv("TMPDIR");
   for (std::string base : {std::string("/dev/shm"), std::string(tmpdir ? tmpdir : "/tmp")}) {
@@ -394,9 +403,8 @@ int CmdRun(const Args& args) {
     return kExitInvalid;
   }
   state.graph = BuildGraph(state.pipeline);
-  std::vector<std::string> definitions;
-  definitions.reserve(state.pipeline.steps.size());
-  for (const Step& step : state.pipeline.steps) definitions.push_back(StepDefinitionHash(step));
+  HashDefinitions(&state);
+  const std::vector<std::string>& definitions = state.definitions;
   PartialRun partial;
   if (!PreparePartialRun(args, &state, definitions, &partial)) return kExitInvalid;
   std::vector<std::string> assignments = partial.params;
@@ -551,10 +559,8 @@ bool ResumeSelection(const std::vector<Json>& events, RunState* state,
     return true;
   }
   RecordedRun source;
-  std::vector<std::string> definitions;
-  for (const Step& step : state->pipeline.steps) definitions.push_back(StepDefinitionHash(step));
   return ReadRecordedRun(state->workspace, state->reuse.run_id, &source, error) &&
-         ReuseSteps(*state, selection, source, definitions, restored, error);
+         ReuseSteps(*state, selection, source, state->definitions, restored, error);
 }
 
 // Cuts a journal back to its last whole line, so appending goes on cleanly.
@@ -621,6 +627,7 @@ int CmdResume(const Args& args) {
                 " started; resume runs the same pipeline: start a new run with 'tame run'");
   }
   state.graph = BuildGraph(state.pipeline);
+  HashDefinitions(&state);
   if (started.contains("params") && started["params"].is_object()) {
     for (auto it = started["params"].begin(); it != started["params"].end(); ++it) {
       state.params[it.key()] = it.value();

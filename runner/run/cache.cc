@@ -367,6 +367,7 @@ bool Cache::HashFile(const std::string& relative, const std::map<std::string, Fi
 }
 
 bool Cache::ComputeKey(const std::string& pipeline, const Step& step,
+                       const std::string& definition,
                        const std::map<std::string, std::string>& refs,
                        const std::map<std::string, std::string>& file_refs, CacheEntry* entry,
                        std::string* error) {
@@ -375,7 +376,7 @@ bool Cache::ComputeKey(const std::string& pipeline, const Step& step,
   entry->step = step.id;
   entry->parts.clear();
   entry->inputs.clear();
-  entry->parts["definition"] = DefinitionHash(step);
+  entry->parts["definition"] = definition;
   // File hashes seen by the step's latest entry are reused when size and
   // mtime still match; that entry is only read for steps with files.
   const CacheEntry* latest = nullptr;

@@ -51,7 +51,8 @@ class Cache {
   /// entry->inputs). `refs` holds "params.x" -> value for every reference
   /// the step holds; `file_refs` the paths of the file outputs among them.
   /// Returns false with `error` set when an input cannot be read.
-  bool ComputeKey(const std::string& pipeline, const Step& step,
+  /// `definition` is StepDefinitionHash(step).
+  bool ComputeKey(const std::string& pipeline, const Step& step, const std::string& definition,
                   const std::map<std::string, std::string>& refs,
                   const std::map<std::string, std::string>& file_refs, CacheEntry* entry,
                   std::string* error);

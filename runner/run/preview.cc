@@ -66,7 +66,8 @@ std::vector<CacheVerdict> PreviewCache(const Pipeline& pipeline, const std::stri
       if (!v.reason.empty()) continue;
       CacheEntry entry;
       std::string error;
-      if (!cache.ComputeKey(pipeline.name, step, refs, file_refs, &entry, &error)) {
+      if (!cache.ComputeKey(pipeline.name, step, StepDefinitionHash(step), refs, file_refs, &entry,
+                            &error)) {
         v.reason = error;
         continue;
       }

@@ -256,7 +256,11 @@ bool Session::TryCache(int step, AttemptEnd* end) {
   }
   CacheEntry entry;
   std::string error;
-  if (!cache_.ComputeKey(state_->pipeline.name, def, refs, file_refs, &entry, &error)) {
+  size_t index = static_cast<size_t>(step);
+  std::string definition = index < state_->definitions.size() ? state_->definitions[index]
+                                                               : StepDefinitionHash(def);
+  if (!cache_.ComputeKey(state_->pipeline.name, def, definition, refs, file_refs, &entry,
+                         &error)) {
     console_->Message(state_->mask->Mask(def.id + ": not using the cache: " + error));
     return false;
   }

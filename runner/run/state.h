@@ -51,6 +51,7 @@ struct RunState {
   Graph graph;
   std::string pipeline_file;  // absolute
   std::string pipeline_hash;  // SHA-256 of the canonical text
+  std::vector<std::string> definitions;  // per step, its StepDefinitionHash()
   std::string run_id;
   std::string workspace;  // absolute; steps run here
   std::string run_dir;    // absolute: <workspace>/.tame/runs/<run_id>
