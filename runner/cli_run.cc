@@ -97,8 +97,11 @@ bool LoadPipelineFile(const std::string& path, const std::string& workspace, Pip
 
 // The value of each declared secret: from the secrets file when it has it,
 // else from the environment when the secret comes from there.
+// Reads the pipeline's secrets. One that is not set is an error, or, when
+// `unset` is given (a dry run, which needs no values), a line in `unset`.
 bool LoadSecrets(const Pipeline& pipeline, const std::string& secrets_file,
-                 std::map<std::string, std::string>* secrets, std::string* error) {
+                 std::map<std::string, std::string>* secrets, std::string* error,
+                 std::vector<std::string>* unset = nullptr) {
   std::map<std::string, std::string> from_file;
   if (!secrets_file.empty()) {
     std::string text;
@@ -125,7 +128,9 @@ bool LoadSecrets(const Pipeline& pipeline, const std::string& secrets_file,
                        " or give " + name + "=VALUE in a --secrets-file"
                  : "secret \"" + name + "\" is not set: give " + name +
                        "=VALUE in a --secrets-file";
-    return false;
+    if (unset == nullptr) return false;
+    unset->push_back(*error);
+    error->clear();
   }
   return true;
 }
@@ -412,7 +417,9 @@ int CmdRun(const Args& args) {
   if (!ResolveParams(state.pipeline, assignments, &state.params, &error)) return Fail(error);
   state.secrets_file = args.Value("--secrets-file");
   if (!state.secrets_file.empty()) state.secrets_file = AbsolutePath(state.secrets_file);
-  if (!LoadSecrets(state.pipeline, state.secrets_file, &state.secrets, &error)) {
+  std::vector<std::string> unset_secrets;
+  if (!LoadSecrets(state.pipeline, state.secrets_file, &state.secrets, &error,
+                   args.Has("--dry-run") ? &unset_secrets : nullptr)) {
     return Fail(error);
   }
   std::vector<std::string> secret_values;
@@ -424,6 +431,8 @@ int CmdRun(const Args& args) {
     PrintDryRun(state.pipeline, state.workspace, state.params, state.secrets, state.use_cache,
                 listing);
     std::cout << state.mask->Mask(listing.str());
+    // A real run would stop at these before starting anything.
+    for (const std::string& why : unset_secrets) std::cerr << "tame: warning: " << why << "\n";
     return kExitOk;
   }
   state.pipeline_file = AbsolutePath(path);

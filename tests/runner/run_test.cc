@@ -272,6 +272,23 @@ TEST_F(RunTest, DryRunStartsNothing) {
             "      TAME_SECRET_S=***\n");
 }
 
+// A dry run needs no secret values: one that is not set is a warning, and
+// the run it previews would stop at it.
+TEST_F(RunTest, DryRunWarnsOfUnsetSecrets) {
+  Write("p.json", Pipeline(Shell("a", "echo ${{ secrets.S }}"), "\"secrets\": {\"S\": {}},"));
+  TameResult r = Tame({"run", "p.json", "--dry-run"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("      TAME_SECRET_S=<not set>\n"), std::string::npos) << r.out;
+  const std::string unset =
+      "secret \"S\" is not set: set the environment variable S or give S=VALUE in a "
+      "--secrets-file\n";
+  EXPECT_EQ(r.err, "tame: warning: " + unset);
+  r = Tame({"run", "p.json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "tame: " + unset);
+  EXPECT_FALSE(Exists(".tame/runs"));
+}
+
 // Kinds other than shell run as `tame __step KIND` under the same process
 // control; exit status 3 means another attempt cannot help.
 TEST_F(RunTest, OtherKindsRunAsStepProcesses) {
