@@ -416,6 +416,7 @@ def main():
     try:
         code = tell(folder, os.path.abspath(args.tame), os.environ, result, cleanup)
     except KeyboardInterrupt:
+        print("demo_k8s.py: interrupted; stopping what it started", file=sys.stderr)
         code = 130
     except (services.Unavailable, Failed, subprocess.TimeoutExpired) as e:
         print("demo_k8s.py: %s" % e, file=sys.stderr)

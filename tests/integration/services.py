@@ -100,6 +100,24 @@ def stop_pid(pid, grace=20.0):
         pass
 
 
+def remove_tree(root):
+    """Removes a daemon's folder, unmounting what it left mounted there first
+    (dockerd leaves exec/netns/default, the host's network namespace, bound
+    once a container with host networking ran)."""
+    if not root:
+        return
+    prefix = os.path.realpath(root) + "/"
+    try:
+        with open("/proc/mounts") as f:
+            points = [line.split()[1] for line in f]
+    except OSError:
+        points = []
+    for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
+        subprocess.run(["umount", point], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    shutil.rmtree(root, ignore_errors=True)
+
+
 def log_tail(path, lines=15):
     try:
         with open(path, errors="replace") as f:
@@ -209,8 +227,7 @@ class Dockerd:
             return
         stop_pid(self.proc.pid)
         self.proc = None
-        if self.root:
-            shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root)
 
 
 def bcrypt_htpasswd(user, password):
@@ -402,15 +419,23 @@ def stop_recorded(folder, quiet=False):
             except OSError:
                 pass  # its engine is gone, and the container with it
             if not quiet:
-                print("services: removed %s (container %s)" % (entry["kind"],
-                                                               entry["container"][:12]))
+                note("services: removed %s (container %s)" % (entry["kind"],
+                                                              entry["container"][:12]))
             continue
         stop_pid(entry["pid"])
-        if entry.get("root"):
-            shutil.rmtree(entry["root"], ignore_errors=True)
+        remove_tree(entry.get("root"))
         if not quiet:
-            print("services: stopped %s (pid %d)" % (entry["kind"], entry["pid"]))
+            note("services: stopped %s (pid %d)" % (entry["kind"], entry["pid"]))
     os.unlink(path)
+
+
+def note(text):
+    """Prints, unless no one reads any more (a pipe to a reader that was
+    interrupted): stopping goes on either way."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        pass
 
 
 def busybox_rootfs_tar():
@@ -533,7 +558,7 @@ def _main(argv):
     except Unavailable as e:
         for entry in started:
             stop_pid(entry["pid"])
-            shutil.rmtree(entry["root"], ignore_errors=True)
+            remove_tree(entry["root"])
         print("services: %s" % e, file=sys.stderr)
         return SKIP_CODE
     with open(pids_file, "w") as f:
