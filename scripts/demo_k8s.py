@@ -347,8 +347,7 @@ def epilogue(folder, ws, tame_bin, env, report, k8s, registry, chat, seconds):
     kubectl = shutil.which("kubectl")
     say("What was deployed, as the real kubectl reads it from the Kubernetes API simulator:")
     if kubectl:
-        columns = ("NAME:.metadata.name,REVISION:.metadata.annotations.deployment\\.kubernetes"
-                   "\\.io/revision,AVAILABLE:.status.availableReplicas,"
+        columns = ("NAME:.metadata.name,AVAILABLE:.status.availableReplicas,"
                    "IMAGE:.spec.template.spec.containers[0].image")
         for args in (["get", "deployment", "-n", NAMESPACE, "-o", "custom-columns=" + columns],
                      ["get", "service", "-n", NAMESPACE, "-o",
