@@ -62,7 +62,7 @@ delivery_demo() {
   local started=0
   "${services[@]}" start "$demo/services" || started=$?
   if [ "$started" -eq 77 ]; then
-    echo "demo: SKIPPED the delivery pipeline: no Docker engine can run here (see above)"
+    echo "demo: SKIPPED the delivery pipelines (examples/demo.json, examples/iris-to-k8s-local.json): no Docker engine can run here (see above)"
     return 0
   elif [ "$started" -ne 0 ]; then
     return "$started"
