@@ -7,8 +7,10 @@
 
 #include "core/catalog.h"
 #include "core/load.h"
+#include "core/params.h"
 #include "core/save.h"
 #include "core/sha256.h"
+#include "core/step_inputs.h"
 #include "core/validate.h"
 #include "runner/cli.h"
 #include "runner/files.h"
@@ -33,6 +35,55 @@ std::string StringOf(const Json& object, const char* key) {
 std::string RunDir(const std::string& run) {
   if (run.find('/') != std::string::npos) return run;
   return ".tame/runs/" + run;
+}
+
+// One of the approval step's params as the waiting step sees it: its
+// references to params and to earlier steps' outputs replaced by the values
+// this run's journal recorded (run_started's params, step_ended's outputs).
+Json ResolvedParam(const Step& step, const char* name, const JournalContents& journal,
+                   std::string* error) {
+  const KindSpec& kind = *FindKind("approval");
+  Json value = ParamValue(step, *FindParam(kind, name));
+  if (value.is_null()) return value;
+  const Json& started = journal.events.front();
+  const Json no_params = Json::object();
+  auto found = started.find("params");
+  const Json& params = found != started.end() && found->is_object() ? *found : no_params;
+  auto text = [&](const Reference& ref) -> std::string {
+    switch (ref.kind) {
+      case RefKind::kParam:
+        return params.contains(ref.name) ? ParamText(params[ref.name]) : "";
+      case RefKind::kRunId:
+        return StringOf(started, "run");
+      case RefKind::kStepOutput: {
+        std::string out;
+        for (const Json& event : journal.events) {
+          if (StringOf(event, "event") != "step_ended" || StringOf(event, "step") != ref.step) {
+            continue;
+          }
+          auto outputs = event.find("outputs");
+          if (outputs != event.end() && outputs->is_object() && outputs->contains(ref.name) &&
+              (*outputs)[ref.name].is_string()) {
+            out = (*outputs)[ref.name].get<std::string>();
+          }
+        }
+        return out;
+      }
+      case RefKind::kSecret:
+        return "";
+    }
+    return "";
+  };
+  auto typed = [&](const Reference& ref) -> Json {
+    return params.contains(ref.name) ? params[ref.name] : Json();
+  };
+  Json resolved;
+  std::string why;
+  if (!SubstituteReferences(value, text, typed, &resolved, &why)) {
+    *error = std::string("with.") + name + ": " + why;
+    return Json();
+  }
+  return resolved;
 }
 
 }  // namespace
@@ -82,8 +133,8 @@ int CmdApprove(const Args& args) {
   if (step.uses != "approval") {
     return UsageError("step \"" + step_id + "\" is a " + step.uses + " step, not an approval");
   }
-  const KindSpec& kind = *FindKind("approval");
-  Json allowed_param = ParamValue(step, *FindParam(kind, "allowed_signers"));
+  Json allowed_param = ResolvedParam(step, "allowed_signers", journal, &error);
+  if (!error.empty()) return UsageError(file + ": step \"" + step_id + "\": " + error);
   std::string allowed = allowed_param.is_string() ? allowed_param.get<std::string>() : "";
   if (allowed.empty() || allowed[0] != '/') allowed = workspace + "/" + allowed;
 
@@ -120,11 +171,11 @@ int CmdApprove(const Args& args) {
   spec.run = run_id;
   spec.step = step_id;
   spec.initiator = StringOf(started, "initiator");
-  Json exclude = ParamValue(step, *FindParam(kind, "exclude_initiator"));
+  Json exclude = ResolvedParam(step, "exclude_initiator", journal, &error);
   spec.exclude_initiator = exclude.is_boolean() && exclude.get<bool>();
-  Json required = ParamValue(step, *FindParam(kind, "required"));
+  Json required = ResolvedParam(step, "required", journal, &error);
   spec.required = required.is_number_integer() ? static_cast<int>(required.get<int64_t>()) : 1;
-  for (const Json& a : ParamValue(step, *FindParam(kind, "approvers"))) {
+  for (const Json& a : ResolvedParam(step, "approvers", journal, &error)) {
     if (a.is_string()) spec.approvers.push_back(a.get<std::string>());
   }
   std::vector<std::string> unreadable;

@@ -3,12 +3,17 @@
 # with the freshly built CLI, shows the plan of each, runs examples/local-ml.json
 # when this build of tame can run pipelines, then the delivery pipeline
 # examples/demo.json for real (a local git repo -> train -> gate -> docker
-# build -> push to a registry on 127.0.0.1), and says how to open the designer.
+# build -> push to a registry on 127.0.0.1), then the whole story,
+# examples/iris-to-k8s-local.json (... -> two of three sign off with SSH keys
+# -> build -> push -> roll out on the Kubernetes API simulator -> smoke test
+# -> a message to a webhook; scripts/demo_k8s.py), and says how to open the
+# designer.
 #
 # The delivery part starts a Docker engine when none runs (as root) and a
-# docker-registry on 127.0.0.1 (tests/integration/services.py), and stops
-# both by process id when it ends, however it ends. With no engine it says
-# so and is skipped.
+# docker-registry on 127.0.0.1 (tests/integration/services.py); the last
+# part also the Kubernetes API simulator, a webhook receiver and the built
+# image, all on 127.0.0.1. Everything is stopped by process id when the demo
+# ends, however it ends. With no engine it says so and is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -41,7 +46,10 @@ fi
 # --- The delivery pipeline, against real services ---------------------------
 demo=build/demo
 services=(/usr/bin/python3 tests/integration/services.py)
-stop_services() { "${services[@]}" stop "$demo/services" || true; }
+stop_services() {
+  "${services[@]}" stop "$demo/k8s" >/dev/null || true  # left by a demo_k8s.py that was killed
+  "${services[@]}" stop "$demo/services" || true
+}
 
 delivery_demo() {
   stop_services  # what an earlier demo that was killed may have left running
@@ -54,7 +62,7 @@ delivery_demo() {
   local started=0
   "${services[@]}" start "$demo/services" || started=$?
   if [ "$started" -eq 77 ]; then
-    echo "demo: SKIPPED the delivery pipeline: no Docker engine can run here (see above)"
+    echo "demo: SKIPPED the delivery pipelines (examples/demo.json, examples/iris-to-k8s-local.json): no Docker engine can run here (see above)"
     return 0
   elif [ "$started" -ne 0 ]; then
     return "$started"
@@ -95,9 +103,16 @@ What the registry says (its HTTP API):
   \$ curl http://$REGISTRY/v2/$name/tags/list
   $(curl -s "http://$REGISTRY/v2/$name/tags/list")
 
-The registry and the engine stop when this demo ends; the run's logs stay in
-$demo/ws/.tame/runs/.
+The run's logs stay in $demo/ws/.tame/runs/.
 TEXT
+
+  if [ -f examples/iris-to-k8s-local.json ]; then
+    echo
+    echo "\$ scripts/demo_k8s.py $demo/k8s"
+    /usr/bin/python3 scripts/demo_k8s.py "$demo/k8s" --tame "$tame"
+  fi
+  echo
+  echo "The registry and the engine stop when the demo ends; the runs' folders stay in $demo/."
 }
 
 if [ -f examples/demo.json ] && command -v git >/dev/null; then

@@ -57,7 +57,9 @@ mkdir -p "$root/usr/share/git-core/templates"
 
 # Each library at the path the loader finds it on this machine, so that the
 # image's loader, which has no cache, finds it in its default folders.
-libcurl=$(/sbin/ldconfig -p | awk '$1 == "libcurl.so.4" && /x86-64/ { print $NF; exit }')
+# awk reads to the end: leaving early would make ldconfig die of SIGPIPE, a
+# failure under pipefail.
+libcurl=$(/sbin/ldconfig -p | awk '$1 == "libcurl.so.4" && /x86-64/ && !found { print $NF; found = 1 }')
 [ -n "$libcurl" ] || { echo "tame-image: libcurl.so.4 is missing (apt-get install libcurl4)" >&2; exit 2; }
 libraries() {
   for file in "${binaries[@]}" "$libcurl"; do

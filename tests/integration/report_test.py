@@ -219,6 +219,34 @@ class ReportTest(unittest.TestCase):
         self.assertRegex(trail[0]["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertEqual(report["steps"][1]["outputs"], {"approved_by": "bob, carol"})
 
+    def test_approve_reads_params_the_run_was_given(self):
+        # tame approve finds allowed_signers and required as the waiting
+        # step does: with the run's params in their references.
+        self.keys()
+        os.makedirs(os.path.join(self.dir, "keys"))
+        os.replace(os.path.join(self.dir, "allowed_signers"),
+                   os.path.join(self.dir, "keys", "signers"))
+        self.pipeline("ap", [
+            {"id": "signoff", "uses": "approval",
+             "with": {"approvers": ["alice", "bob", "carol"], "required": "${{ params.n }}",
+                      "allowed_signers": "${{ params.signers }}", "timeout": "60s"}}],
+            params={"signers": {"type": "string", "default": "nowhere"},
+                    "n": {"type": "integer", "default": 3}})
+        tame = subprocess.Popen([TAME, "run", "p.json", "--param", "signers=keys/signers",
+                                 "--param", "n=1"], cwd=self.dir, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            run = self.wait_report(lambda r: r["steps"][0]["status"] == "waiting")["run"]
+            r = self.tame("approve", run, "signoff", "--key", "carol")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.splitlines()[-1], "signed off by carol: the step goes on")
+            out, err = tame.communicate(timeout=60)
+        finally:
+            if tame.poll() is None:
+                tame.kill()
+                tame.wait()
+        self.assertEqual(tame.returncode, 0, out + err)
+
     def test_a_long_run_shows_running_steps(self):
         self.pipeline("long", [
             {"id": "quick", "uses": "shell", "with": {"run": "true"}},

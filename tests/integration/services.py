@@ -11,8 +11,14 @@ As a library:
     engine = Dockerd.start(tmp)        # raises Unavailable(reason)
     registry = Registry.start(tmp)     # or Registry.start(tmp, user="u", password="p")
     base = import_base_image(engine)   # "tame-test/busybox:local"
+    k8s = K8sSimulator.start(tmp)      # the Kubernetes API simulator, k8s.kubeconfig
     ...
-    registry.stop(); engine.stop()
+    k8s.stop(); registry.stop(); engine.stop()
+
+Whoever starts daemons for a shell script records them with record(DIR, ...)
+in DIR/pids.json, and stop_recorded(DIR) (`services.py stop DIR`) stops
+them by process id, so that a run that was killed leaves nothing behind
+for the next.
 
 As a program, for shell scripts (scripts/demo.sh, bench/docker_bench.sh):
     services.py start DIR    starts what is missing and writes DIR/env,
@@ -92,6 +98,24 @@ def stop_pid(pid, grace=20.0):
         os.waitpid(pid, 0)
     except (ProcessLookupError, ChildProcessError):
         pass
+
+
+def remove_tree(root):
+    """Removes a daemon's folder, unmounting what it left mounted there first
+    (dockerd leaves exec/netns/default, the host's network namespace, bound
+    once a container with host networking ran)."""
+    if not root:
+        return
+    prefix = os.path.realpath(root) + "/"
+    try:
+        with open("/proc/mounts") as f:
+            points = [line.split()[1] for line in f]
+    except OSError:
+        points = []
+    for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
+        subprocess.run(["umount", point], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def log_tail(path, lines=15):
@@ -203,8 +227,7 @@ class Dockerd:
             return
         stop_pid(self.proc.pid)
         self.proc = None
-        if self.root:
-            shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root)
 
 
 def bcrypt_htpasswd(user, password):
@@ -296,6 +319,123 @@ class Registry:
             stop_pid(self.proc.pid)
             self.proc = None
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class K8sSimulator:
+    """The Kubernetes API simulator of tests/k8s_simulator/ (not a Kubernetes
+    API server: it runs no pods), started through its own command line on
+    127.0.0.1 with a CA of its own, one bearer token, and a kubeconfig."""
+
+    SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "k8s_simulator",
+                          "simulator.py")
+
+    def __init__(self, proc, folder, port, token):
+        self.proc = proc
+        self.folder = folder
+        self.port = port
+        self.token = token
+        self.url = "https://127.0.0.1:%d" % port
+        self.kubeconfig = os.path.join(folder, "kubeconfig")
+        self.ca = os.path.join(folder, "pki", "ca.crt")
+
+    @classmethod
+    def start(cls, folder, token="tame-demo-token", user="ci", tick=0.05, wait=30.0):
+        """Starts it with its files in `folder` (made when missing)."""
+        if shutil.which("openssl") is None:
+            raise Unavailable("openssl is not installed; the simulator's certificates need it")
+        os.makedirs(folder, exist_ok=True)
+        port_file = os.path.join(folder, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        proc = spawn([sys.executable, os.path.abspath(cls.SCRIPT),
+                      "--pki", os.path.join(folder, "pki"), "--port-file", port_file,
+                      "--kubeconfig", os.path.join(folder, "kubeconfig"),
+                      "--tick", str(tick), "--token", "%s=%s" % (token, user)],
+                     os.path.join(folder, "simulator.log"))
+        deadline = time.time() + wait
+        while time.time() < deadline and proc.poll() is None:
+            if os.path.exists(port_file):
+                with open(port_file) as f:
+                    return cls(proc, folder, int(f.read()), token)
+            time.sleep(0.05)
+        stop_pid(proc.pid, grace=2)
+        raise Unavailable("the Kubernetes API simulator did not start: " +
+                          (log_tail(os.path.join(folder, "simulator.log"), 5) or "no answer"))
+
+    def _context(self):
+        import ssl
+        return ssl.create_default_context(cafile=self.ca)
+
+    def control(self, path, body):
+        """POSTs to the simulator's control endpoint (not part of the API)."""
+        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(),
+                                         method="POST")
+        with urllib.request.urlopen(request, context=self._context(), timeout=10) as answer:
+            return json.load(answer)
+
+    def get(self, path):
+        """GET of an API path as the kubeconfig's user; None when not found."""
+        request = urllib.request.Request(self.url + path,
+                                         headers={"Authorization": "Bearer " + self.token})
+        try:
+            with urllib.request.urlopen(request, context=self._context(), timeout=10) as answer:
+                return json.load(answer)
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise
+
+    def stop(self):
+        if self.proc is not None:
+            stop_pid(self.proc.pid)
+            self.proc = None
+
+
+def record(folder, kind, pid=None, root=None, container=None, docker_host=None):
+    """Adds to DIR/pids.json, for stop_recorded: a daemon by its process id
+    (and a folder to remove with it), or a container by its id."""
+    path = os.path.join(folder, "pids.json")
+    entries = json.load(open(path)) if os.path.exists(path) else []
+    entry = {"kind": kind, "pid": pid, "root": root}
+    if container:
+        entry.update(container=container, docker_host=docker_host)
+    entries.append(entry)
+    with open(path + ".tmp", "w") as f:
+        json.dump(entries, f)
+    os.replace(path + ".tmp", path)
+
+
+def stop_recorded(folder, quiet=False):
+    """Stops, by process id, what DIR/pids.json lists, and removes their
+    folders; a container entry is removed from its engine."""
+    path = os.path.join(folder, "pids.json")
+    if not os.path.exists(path):
+        return
+    for entry in json.load(open(path)):
+        if entry.get("container"):
+            try:
+                Dockerd(entry["docker_host"]).api(
+                    "DELETE", "/containers/%s?force=1" % entry["container"], timeout=20)
+            except OSError:
+                pass  # its engine is gone, and the container with it
+            if not quiet:
+                note("services: removed %s (container %s)" % (entry["kind"],
+                                                              entry["container"][:12]))
+            continue
+        stop_pid(entry["pid"])
+        remove_tree(entry.get("root"))
+        if not quiet:
+            note("services: stopped %s (pid %d)" % (entry["kind"], entry["pid"]))
+    os.unlink(path)
+
+
+def note(text):
+    """Prints, unless no one reads any more (a pipe to a reader that was
+    interrupted): stopping goes on either way."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        pass
 
 
 def busybox_rootfs_tar():
@@ -403,12 +543,7 @@ def _main(argv):
     folder = os.path.abspath(argv[2])
     pids_file = os.path.join(folder, "pids.json")
     if argv[1] == "stop":
-        if os.path.exists(pids_file):
-            for entry in json.load(open(pids_file)):
-                stop_pid(entry["pid"])
-                shutil.rmtree(entry["root"], ignore_errors=True)
-                print("services: stopped %s (pid %d)" % (entry["kind"], entry["pid"]))
-            os.unlink(pids_file)
+        stop_recorded(folder)
         return 0
     os.makedirs(folder, exist_ok=True)
     started = []
@@ -423,7 +558,7 @@ def _main(argv):
     except Unavailable as e:
         for entry in started:
             stop_pid(entry["pid"])
-            shutil.rmtree(entry["root"], ignore_errors=True)
+            remove_tree(entry["root"])
         print("services: %s" % e, file=sys.stderr)
         return SKIP_CODE
     with open(pids_file, "w") as f:
