@@ -217,7 +217,8 @@ std::vector<KindSpec> MakeCatalog() {
       {P("webhook", T::kSecretRef, true, "",
          "Secret holding the webhook URL."),
        P("message", T::kText, true, "", "The message text.")},
-      {},
+      {{"delivered", "\"true\" when the webhook took the message, \"false\" when it was "
+                     "not delivered (a warning, not a failure)."}},
       false});
 
   return kinds;
