@@ -196,4 +196,18 @@ bool ParseJsonStrict(std::string_view text, const ParseLimits& limits, Json* out
   return ok;
 }
 
+const char* JsonTypeName(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::object: return "an object";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::string: return "a string";
+    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "an integer";
+    case Json::value_t::number_float: return "a number";
+    default: return "an unknown value";
+  }
+}
+
 }  // namespace tame

@@ -22,6 +22,9 @@ struct ParseLimits {
 bool ParseJsonStrict(std::string_view text, const ParseLimits& limits, Json* out,
                      Diagnostic* error);
 
+/// What a value is, for messages: "a string", "an integer", "null", ...
+const char* JsonTypeName(const Json& value);
+
 }  // namespace tame
 
 #endif  // TAME_CORE_JSON_PARSE_H_

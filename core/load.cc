@@ -1,4 +1,5 @@
 #include "core/load.h"
+#include "core/json_parse.h"
 
 #include <algorithm>
 #include <cmath>
@@ -21,20 +22,6 @@ bool IsExtensionKey(const std::string& key) {
   return key.size() > 2 && key[0] == 'x' && key[1] == '-';
 }
 
-const char* TypeOf(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a number";
-    default: return "an unknown value";
-  }
-}
-
 // Reads one document into a Pipeline, collecting every structural problem.
 // JSON objects iterate in key order, so maps are filled with an end hint.
 class Decoder {
@@ -45,7 +32,7 @@ class Decoder {
     Pipeline p;
     const Place root;
     if (!doc.is_object()) {
-      Error(root, std::string("expected a JSON object, found ") + TypeOf(doc));
+      Error(root, std::string("expected a JSON object, found ") + JsonTypeName(doc));
       return p;
     }
     auto& top = doc.get_ref<Json::object_t&>();
@@ -100,7 +87,7 @@ class Decoder {
   bool Expect(const Json& v, bool ok, const char* what, const Place& ptr,
               const std::string& where = "") {
     if (!ok) {
-      Error(ptr, where + "expected " + what + ", found " + TypeOf(v));
+      Error(ptr, where + "expected " + what + ", found " + JsonTypeName(v));
     }
     return ok;
   }

@@ -6,6 +6,7 @@
 #include "core/gate.h"
 #include "core/save.h"
 #include "core/sha256.h"
+#include "core/json_parse.h"
 
 namespace tame {
 namespace {
@@ -17,20 +18,6 @@ constexpr std::pair<StepRunStatus, const char*> kStatusNames[] = {
     {StepRunStatus::kRunning, "running"},     {StepRunStatus::kNotRun, "not run"},
 };
 
-const char* TypeOf(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a number";
-    default: return "an unknown value";
-  }
-}
-
 // Reads the known keys of a report's objects into the model, collecting a
 // problem for each value of the wrong type. Keys it does not know, and
 // known keys holding null, are passed over.
@@ -40,7 +27,7 @@ class Reader {
     RunReport report;
     const Place root;
     if (!doc.is_object()) {
-      Error(root, std::string("expected a run report (a JSON object), found ") + TypeOf(doc));
+      Error(root, std::string("expected a run report (a JSON object), found ") + JsonTypeName(doc));
       return report;
     }
     if (!doc.contains("run") || !doc.contains("steps")) {
@@ -260,7 +247,7 @@ class Reader {
   }
 
   void Expected(const Place& at, const char* what, const Json& found) {
-    Error(at, std::string("expected ") + what + ", found " + TypeOf(found));
+    Error(at, std::string("expected ") + what + ", found " + JsonTypeName(found));
   }
 
   void Error(const Place& at, const std::string& message) {
