@@ -636,7 +636,10 @@ test('a run report on the pipeline: statuses, a log tail, and closing the run',
     const canvasBox = { x: paletteWidth, y: 90, w: viewport.width - paletteWidth - inspectorWidth,
                         h: 500 };
     const [green] = countColors(image, canvasBox, ['#4cb260']);
-    check(green >= 6 * 400, `the canvas shows ${green} pixels of the succeeded colour`);
+    // About 400 pixels a node at zoom 0.75; a node's outline grows with the zoom.
+    const { zoom } = await api(page, 'stats');
+    check(green >= 6 * 400 * (zoom / 0.75),
+          `the canvas shows ${green} pixels of the succeeded colour at zoom ${zoom}`);
 
     await click(page, center(await widget(page, 'run/close')));
     checkEqual(await api(page, 'runInfo'), { open: false }, 'runInfo() after closing');
@@ -752,6 +755,15 @@ test('the plan preview runs from a step or only some, as tame plan --from and --
       return result.stdout;
     };
     await pickFile(page, 'local-ml.json', await example('local-ml.json'));
+    checkEqual((await api(page, 'stats')).modified, false, 'an opened file counts as edited');
+    const ids = (await exportJson(page)).steps.map((step) => step.id);
+    for (const id of ids) {
+      const rect = await api(page, 'nodeRect', id);
+      check(rect.x >= paletteWidth && rect.x + rect.w <= viewport.width - inspectorWidth &&
+            rect.y >= 20 && rect.y + rect.h <= viewport.height - 30,
+            `step ${id} is outside the canvas after opening: ${JSON.stringify(rect)}`);
+    }
+
     // The window's API gives what `tame plan --json` prints.
     const requests = [
       [{ from: 'select' }, ['--from', 'select']],
