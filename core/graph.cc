@@ -242,6 +242,67 @@ Selection SelectSteps(const Graph& graph, const std::vector<int>& from,
   return s;
 }
 
+const char* SelectionWord(const Selection& selection, int step) {
+  return selection.run[step] ? "runs" : selection.reuse[step] ? "reused" : "not run";
+}
+
+std::string DescribeSelection(const Selection& selection, const std::string& flag) {
+  const size_t runs = std::count(selection.run.begin(), selection.run.end(), true);
+  const size_t reused = std::count(selection.reuse.begin(), selection.reuse.end(), true);
+  return std::to_string(runs) + " of " + std::to_string(selection.run.size()) + " run (" + flag +
+         "); " + std::to_string(reused) + " reused from an earlier run";
+}
+
+Json PlanJson(const Pipeline& pipeline, const Plan& plan, const Selection* partial) {
+  Json levels = Json::array();
+  for (const std::vector<int>& level : plan.levels) {
+    Json ids = Json::array();
+    for (int step : level) ids.push_back(pipeline.steps[step].id);
+    levels.push_back(ids);
+  }
+  Json steps = Json::array();
+  for (size_t i = 0; i < pipeline.steps.size(); ++i) {
+    const Step& step = pipeline.steps[i];
+    steps.push_back(Json{{"id", step.id},
+                         {"uses", step.uses},
+                         {"level", plan.level_of[i] + 1},
+                         {"if", step.if_condition.empty() ? "success" : step.if_condition}});
+    if (partial != nullptr) steps.back()["selection"] = SelectionWord(*partial, static_cast<int>(i));
+  }
+  return Json{{"pipeline", pipeline.name}, {"levels", levels}, {"steps", steps}};
+}
+
+std::vector<std::string> PlanText(const Pipeline& pipeline, const Plan& plan,
+                                  const Selection* partial, const std::string& flag,
+                                  const std::vector<std::string>& notes) {
+  auto plural = [](size_t n, const char* word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+  };
+  std::vector<std::string> lines;
+  lines.push_back(pipeline.name + ": " + plural(pipeline.steps.size(), "step") + " in " +
+                  plural(plan.levels.size(), "level"));
+  if (partial != nullptr) lines.push_back(DescribeSelection(*partial, flag));
+  size_t width = 0;
+  for (const Step& step : pipeline.steps) width = std::max(width, step.id.size());
+  for (size_t l = 0; l < plan.levels.size(); ++l) {
+    lines.push_back("level " + std::to_string(l + 1));
+    for (int i : plan.levels[l]) {
+      const Step& step = pipeline.steps[i];
+      std::string line = "  " + step.id + std::string(width - step.id.size() + 2, ' ') + step.uses;
+      if (!step.if_condition.empty() && step.if_condition != "success") {
+        line += "  (if: " + step.if_condition + ")";
+      }
+      if (partial != nullptr && !partial->run[i]) {
+        line += std::string("  (") + SelectionWord(*partial, i) + ")";
+      } else if (static_cast<size_t>(i) < notes.size()) {
+        line += notes[i];
+      }
+      lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
 bool ResolveStepIds(const Pipeline& pipeline, const std::vector<std::string>& ids,
                     std::vector<int>* out, std::string* error) {
   std::vector<std::string> known;

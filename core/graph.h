@@ -67,6 +67,32 @@ struct Selection {
 Selection SelectSteps(const Graph& graph, const std::vector<int>& from,
                       const std::vector<int>& only);
 
+/// A step's part in a partial run, in `tame plan`'s words: "runs",
+/// "reused" or "not run".
+const char* SelectionWord(const Selection& selection, int step);
+
+/// The line `tame plan` prints above the levels of a partial plan: "3 of 7
+/// run (--from); 3 reused from an earlier run". `flag` is "--from" or
+/// "--only".
+std::string DescribeSelection(const Selection& selection, const std::string& flag);
+
+/// The plan as `tame plan --json` prints it, less the cache verdicts (they
+/// depend on a workspace): {"pipeline", "levels": [[id, ...], ...],
+/// "steps": [{"id", "uses", "level", "if", "selection"}]}, "level" counting
+/// from 1 and "selection" (SelectionWord) only when `partial` is given.
+Json PlanJson(const Pipeline& pipeline, const Plan& plan, const Selection* partial);
+
+/// The lines `tame plan` prints: "NAME: 7 steps in 5 levels", for a
+/// partial plan (`partial` given) its DescribeSelection() line, then
+/// "level N" above the steps of each level, one "  ID  USES" line each
+/// with the ids padded to one width, "(if: ...)" for a condition other
+/// than success, and "(reused)" or "(not run)" for a step a partial plan
+/// does not run. `notes[i]`, when there, ends the line of step i when it
+/// runs (`tame plan` puts its cache verdicts there).
+std::vector<std::string> PlanText(const Pipeline& pipeline, const Plan& plan,
+                                  const Selection* partial, const std::string& flag,
+                                  const std::vector<std::string>& notes = {});
+
 /// The indices of the steps named in `ids`, each item of which may be a
 /// comma-separated list ("a,b"). Returns false with `error` set for an
 /// empty or unknown id, suggesting a close one: `unknown step "trian" (did

@@ -150,6 +150,35 @@ TEST(SelectStepsTest, NothingSelectedRunsEverything) {
   EXPECT_EQ(Marked(p, s.reuse), "");
 }
 
+TEST(SelectStepsTest, PlanJsonAndSummaryUseTamePlansWords) {
+  Pipeline p = Chain();
+  Graph g = BuildGraph(p);
+  Plan plan;
+  ASSERT_TRUE(MakePlan(g, &plan));
+  Selection s = SelectSteps(g, {2}, {});
+  EXPECT_EQ(DescribeSelection(s, "--from"), "2 of 6 run (--from); 2 reused from an earlier run");
+  EXPECT_STREQ(SelectionWord(s, 3), "runs");
+  EXPECT_STREQ(SelectionWord(s, 1), "reused");
+  EXPECT_STREQ(SelectionWord(s, 5), "not run");
+  Json json = PlanJson(p, plan, &s);
+  EXPECT_EQ(json["pipeline"], p.name);
+  EXPECT_EQ(json["levels"].dump(), R"([["a","f"],["b","e"],["c"],["d"]])");
+  EXPECT_EQ(json["steps"][4].dump(),
+            R"({"id":"e","if":"success","level":2,"selection":"not run","uses":"shell"})");
+  EXPECT_FALSE(PlanJson(p, plan, nullptr)["steps"][4].contains("selection"));
+  std::vector<std::string> notes(6);
+  notes[3] = "  (cache: runs: first run)";
+  notes[4] = "  (cache: never shown: e does not run)";
+  EXPECT_EQ(PlanText(p, plan, &s, "--from", notes),
+            (std::vector<std::string>{p.name + ": 6 steps in 4 levels",
+                                      "2 of 6 run (--from); 2 reused from an earlier run",
+                                      "level 1", "  a  shell  (reused)", "  f  shell  (not run)",
+                                      "level 2", "  b  shell  (reused)", "  e  shell  (not run)",
+                                      "level 3", "  c  shell", "level 4",
+                                      "  d  shell  (cache: runs: first run)"}));
+  EXPECT_EQ(PlanText(p, plan, nullptr, "").size(), 11u);
+}
+
 TEST(SelectStepsTest, StepIdsMayBeListsAndTyposGetASuggestion) {
   Pipeline p = Chain();
   std::vector<int> ids;

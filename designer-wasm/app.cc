@@ -110,6 +110,12 @@ void App::Frame() {
   fields::BeginFrame();
   editor_.Prune();
   run_.Sync(editor_.doc());
+  // The canvas marks what a partial plan runs while the Plan tab shows it.
+  editor_.plan_marks.reset();
+  if (plan_tab_shown_ && editor_.doc().plan() != nullptr) {
+    ScopedPlan scoped = ScopePlan(editor_);
+    if (!scoped.flag.empty()) editor_.plan_marks = std::move(scoped.selection);
+  }
   HandleShortcuts();
   DrawMenuBar();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
@@ -175,6 +181,7 @@ void App::DrawPanels(float top, float bottom) {
       }
       const bool plan = ImGui::BeginTabItem("Plan");
       fields::Mark("tab/Plan");
+      plan_tab_shown_ = plan;
       if (plan) {
         DrawPlan(editor_);
         ImGui::EndTabItem();

@@ -93,6 +93,7 @@ class App {
   FrameStats stats_;
 
   bool show_problems_ = true;
+  bool plan_tab_shown_ = false;  // in the last frame
   bool show_help_ = false;
   bool open_share_ = false;
   std::string share_url_;

@@ -86,10 +86,12 @@ void Canvas::AddWheel(float dx, float dy, bool zoom) {
   }
 }
 
+// Space kept free around what Fit() shows, in screen pixels.
+constexpr float kMargin = 40.0f;
+
 // Shows the canvas rectangle [lo, hi] as large as fits between the zoom
 // limits; an axis that does not fit starts at its low end when `top_left`.
 void Canvas::Fit(ImVec2 lo, ImVec2 hi, float min_zoom, float max_zoom, bool top_left) {
-  constexpr float kMargin = 40.0f;
   const ImVec2 room(std::max(1.0f, size_.x - 2 * kMargin), std::max(1.0f, size_.y - 2 * kMargin));
   const ImVec2 extent(std::max(1.0f, hi.x - lo.x), std::max(1.0f, hi.y - lo.y));
   zoom_ = std::clamp(std::min(room.x / extent.x, room.y / extent.y), min_zoom, max_zoom);
@@ -121,8 +123,14 @@ void Canvas::HandleViewRequests(Editor& editor) {
                     std::max(hi.y, static_cast<float>(p.y) + kNodeHeight));
       }
     }
-    if (request == ViewRequest::kShowOpened) {
+    // An opened pipeline is shown whole while its steps can still show
+    // their ids; a larger one starts at its top left, readable.
+    const float whole = std::min((size_.x - 2 * kMargin) / std::max(1.0f, hi.x - lo.x),
+                                 (size_.y - 2 * kMargin) / std::max(1.0f, hi.y - lo.y));
+    if (request == ViewRequest::kShowOpened && whole < kDetailZoom) {
       Fit(lo, hi, kTwoLineZoom, 1.0f, /*top_left=*/true);
+    } else if (request == ViewRequest::kShowOpened) {
+      Fit(lo, hi, kDetailZoom, 1.0f, /*top_left=*/false);
     } else {
       Fit(lo, hi, kMinZoom, 1.0f, /*top_left=*/false);
     }

@@ -187,11 +187,18 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
   const bool run_shown = run_ != nullptr && run_->is_open();
   const StepRun* record = run_shown ? run_->StepOf(index) : nullptr;
   const bool absent = run_shown && record == nullptr;
+  // While the Plan tab shows a partial plan, the steps it does not run are
+  // faded: those it reuses less than those it leaves out.
+  const std::optional<Selection>& marks = editor.plan_marks;
+  const bool left_out = marks && static_cast<size_t>(index) < marks->run.size() &&
+                        !marks->run[index];
+  const int fade = !left_out ? 0 : marks->reuse[index] ? 140 : 180;
   if (zoom_ < kDetailZoom) {
     ImU32 fill = problems > 0 ? color::kError : accent;
     if (run_shown) fill = absent ? color::kNodeBorder : StatusColor(record->status);
     draw->AddRectFilled(box.min, box.max, fill);
     if (selected) draw->AddRect(box.min, box.max, color::kText);
+    if (fade > 0) draw->AddRectFilled(box.min, box.max, WithAlpha(color::kCanvas, fade));
     return;
   }
   const float z = zoom_;
@@ -238,6 +245,8 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
     } else if (absent) {
       second = "not in this run";
       second_color = color::kWarning;
+    } else if (left_out) {
+      second = marks->reuse[index] ? "reused from an earlier run" : "not run";
     } else {
       second = kind != nullptr ? kind->title : step.uses + " (unknown kind)";
       if (!step.if_condition.empty() && step.if_condition != "success") {
@@ -277,6 +286,7 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
     draw->AddCircleFilled(p, port, color::kPort);
     draw->AddCircle(p, port, hot ? color::kAccent : color::kNeedsEdge, 0, 1.5f);
   }
+  if (fade > 0) draw->AddRectFilled(box.min, box.max, WithAlpha(color::kCanvas, fade), rounding);
 }
 
 // A node's border while a run is shown: its status's colour, or a dashed

@@ -113,6 +113,7 @@ std::vector<std::string> Editor::Open(const std::string& name, const std::string
     return lines;
   }
   file_name_ = name;
+  doc_.MarkSaved();  // as opened is as on disk; Ctrl+Z still brings back what was there
   ClearSelection();
   view_request = ViewRequest::kShowOpened;
   const size_t steps = doc_.size();

@@ -73,6 +73,16 @@ struct ExportView {
 /// "Argo Workflows", "Tekton" or "GitHub Actions".
 const char* ExportTargetTitle(ExportTarget target);
 
+/// Which steps the plan preview runs: every one, or what `tame plan --from`
+/// or `--only` selects.
+enum class PlanScope { kWhole, kFrom, kOnly };
+
+/// The plan preview's choice. The steps of kOnly are the selected nodes.
+struct PlanChoice {
+  PlanScope scope = PlanScope::kWhole;
+  NodeId from;  // the step of kFrom
+};
+
 /// What the canvas should do with its view at the next frame.
 enum class ViewRequest { kNone, kFitAll, kFitSelection, kShowOpened };
 
@@ -153,6 +163,11 @@ class Editor {
   /// The export shown in the export dialog.
   std::optional<ExportView> export_view;
   bool show_export = false;
+
+  PlanChoice plan_choice;
+  /// While the Plan tab shows a partial plan: which steps it runs, for the
+  /// canvas to mark; set at the start of each frame.
+  std::optional<Selection> plan_marks;
 
   ViewRequest view_request = ViewRequest::kNone;
   std::optional<Position> paste_at;  // where the next clipboard text lands

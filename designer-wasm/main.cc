@@ -265,6 +265,24 @@ Json Strings(const std::vector<std::string>& lines) {
   return out;
 }
 
+// The ids a plan request gives for `key`: a string ("a" or "a,b") or an
+// array of them, as `--from` and `--only` take them. False when it is
+// neither.
+bool RequestIds(const Json& request, const char* key, std::vector<std::string>* ids) {
+  auto it = request.find(key);
+  if (it == request.end()) return true;
+  if (it->is_string()) {
+    ids->push_back(it->get<std::string>());
+    return true;
+  }
+  if (!it->is_array()) return false;
+  for (const Json& id : *it) {
+    if (!id.is_string()) return false;
+    ids->push_back(id.get<std::string>());
+  }
+  return true;
+}
+
 Json Rect(ImVec2 min, ImVec2 max) {
   return Json{{"x", min.x}, {"y", min.y}, {"w", max.x - min.x}, {"h", max.y - min.y}};
 }
@@ -380,6 +398,59 @@ EMSCRIPTEN_KEEPALIVE const char* tame_run_info() {
                   {"pipelineOnly", pipeline_only},
                   {"runOnly", run_only},
                   {"logs", logs}});
+}
+
+/// The plan for {"from": ID} or {"only": [ID, ...]} (or {} for all steps),
+/// as `tame plan FILE --from ID --json` prints it, less the cache verdicts
+/// a workspace gives; {"error": ...} with the message `tame plan` gives
+/// for an unknown id, both flags, or a cycle.
+EMSCRIPTEN_KEEPALIVE const char* tame_plan(const char* request_text) {
+  const tame::Document& doc = globals->app.editor().doc();
+  const Json request = Json::parse(request_text, nullptr, /*allow_exceptions=*/false);
+  std::vector<std::string> from_ids;
+  std::vector<std::string> only_ids;
+  if (!request.is_object() || !RequestIds(request, "from", &from_ids) ||
+      !RequestIds(request, "only", &only_ids)) {
+    return Out(Json{{"error", "expected {from: ID} or {only: [ID, ...]}"}});
+  }
+  if (doc.plan() == nullptr) {
+    return Out(Json{{"error", tame::DescribeCycle(doc.pipeline(), tame::FindCycle(doc.graph()))}});
+  }
+  std::vector<int> from;
+  std::vector<int> only;
+  std::string error;
+  if (!tame::ResolveStepIds(doc.pipeline(), from_ids, &from, &error)) {
+    return Out(Json{{"error", "--from: " + error}});
+  }
+  if (!tame::ResolveStepIds(doc.pipeline(), only_ids, &only, &error)) {
+    return Out(Json{{"error", "--only: " + error}});
+  }
+  if (!from.empty() && !only.empty()) {
+    return Out(Json{{"error", "--from and --only do not go together; give one of them"}});
+  }
+  const tame::Selection selection = tame::SelectSteps(doc.graph(), from, only);
+  const bool partial = !from.empty() || !only.empty();
+  return Out(tame::PlanJson(doc.pipeline(), *doc.plan(), partial ? &selection : nullptr));
+}
+
+/// What the Plan tab shows: {"scope": "whole" | "from" | "only", "steps":
+/// [ID, ...] (the steps its flag names), "command", "lines" (as `tame plan`
+/// prints them)}; "lines" is empty without a plan.
+EMSCRIPTEN_KEEPALIVE const char* tame_plan_view() {
+  const tame::designer::Editor& editor = globals->app.editor();
+  const tame::Document& doc = editor.doc();
+  const tame::designer::ScopedPlan scoped = tame::designer::ScopePlan(editor);
+  Json steps = Json::array();
+  for (int step : scoped.steps) steps.push_back(doc.pipeline().steps[step].id);
+  Json lines = Json::array();
+  if (doc.plan() != nullptr && doc.size() > 0) {
+    lines = Strings(tame::PlanText(doc.pipeline(), *doc.plan(),
+                                   scoped.flag.empty() ? nullptr : &scoped.selection, scoped.flag));
+  }
+  return Out(Json{{"scope", scoped.flag.empty() ? "whole" : scoped.flag.substr(2)},
+                  {"steps", steps},
+                  {"command", tame::designer::RunCommand(editor, scoped)},
+                  {"lines", lines}});
 }
 
 /// Adds a step as the palette does; returns "" or why it was refused.

@@ -1,6 +1,9 @@
 #include "designer-wasm/panels.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstring>
 
 #include "core/catalog.h"
 #include "designer-wasm/fields.h"
@@ -138,6 +141,121 @@ void ProblemsPanel::Draw(Editor& editor) {
   ImGui::EndChild();
 }
 
+ScopedPlan ScopePlan(const Editor& editor) {
+  const Document& doc = editor.doc();
+  ScopedPlan scoped;
+  const PlanChoice& choice = editor.plan_choice;
+  if (choice.scope == PlanScope::kFrom) {
+    int from = doc.IndexOf(choice.from);
+    if (from < 0 && !editor.selection().empty()) from = doc.IndexOf(editor.selection()[0]);
+    if (from >= 0) {
+      scoped.flag = "--from";
+      scoped.steps = {from};
+    }
+  } else if (choice.scope == PlanScope::kOnly && !editor.selection().empty()) {
+    scoped.flag = "--only";
+    for (NodeId node : editor.selection()) scoped.steps.push_back(doc.IndexOf(node));
+    std::sort(scoped.steps.begin(), scoped.steps.end());  // file order, as the CLI lists them
+  }
+  std::vector<int> none;
+  scoped.selection = SelectSteps(doc.graph(), scoped.flag == "--from" ? scoped.steps : none,
+                                 scoped.flag == "--only" ? scoped.steps : none);
+  return scoped;
+}
+
+namespace {
+
+// `word` as a POSIX shell reads it: as it is when it is plain, else in
+// single quotes.
+std::string ShellWord(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._-/,+=:@", c) != nullptr;
+  });
+  if (plain) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The radio buttons of the plan's scope; picking "from a step" starts it at
+// the selected step, or the first step when none is selected.
+void DrawScopeChoice(Editor& editor) {
+  PlanChoice& choice = editor.plan_choice;
+  const Document& doc = editor.doc();
+  struct Option {
+    PlanScope scope;
+    const char* label;
+    const char* mark;
+  };
+  static const Option kOptions[] = {{PlanScope::kWhole, "whole pipeline", "plan/scope/whole"},
+                                    {PlanScope::kFrom, "from a step", "plan/scope/from"},
+                                    {PlanScope::kOnly, "only these steps", "plan/scope/only"}};
+  ImGui::TextDisabled("Preview a run of");
+  for (const Option& option : kOptions) {
+    if (ImGui::RadioButton(option.label, choice.scope == option.scope) &&
+        choice.scope != option.scope) {
+      choice.scope = option.scope;
+      if (option.scope == PlanScope::kFrom) {
+        choice.from = !editor.selection().empty() ? editor.selection()[0] : doc.node(0);
+      }
+    }
+    fields::Mark(option.mark);
+  }
+  if (choice.scope == PlanScope::kFrom) {
+    const int from = doc.IndexOf(choice.from);
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("from");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    const std::string current = from >= 0 ? doc.pipeline().steps[from].id : "";
+    if (ImGui::BeginCombo("##from", current.c_str())) {
+      for (size_t i = 0; i < doc.size(); ++i) {
+        const std::string& id = doc.pipeline().steps[i].id;
+        ImGui::PushID(static_cast<int>(i));
+        if (ImGui::Selectable(id.c_str(), static_cast<int>(i) == from)) choice.from = doc.node(i);
+        ImGui::PopID();
+        fields::Mark("plan/from/" + id);
+      }
+      ImGui::EndCombo();
+    }
+    fields::Mark("plan/from");
+  } else if (choice.scope == PlanScope::kOnly) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%s", editor.selection().empty()
+                                 ? "Select the steps to run on the canvas, or click them below."
+                                 : "The selected steps; click a step below to add or remove it.");
+    ImGui::PopStyleColor();
+  }
+}
+
+// A button that copies the equivalent command, and the command, wrapped
+// beside it: a long --only list stays in view.
+void DrawRunCommand(Editor& editor, const ScopedPlan& scoped) {
+  const std::string command = RunCommand(editor, scoped);
+  if (ImGui::SmallButton("Copy")) {
+    editor.platform().WriteClipboard(command);
+    editor.Post(Severity::kInfo, "Copied: " + command);
+  }
+  fields::Mark("plan/copy");
+  ImGui::SameLine();
+  ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kAccent));
+  ImGui::TextWrapped("%s", command.c_str());
+  ImGui::PopStyleColor();
+  fields::Mark("plan/command");
+}
+
+}  // namespace
+
+std::string RunCommand(const Editor& editor, const ScopedPlan& scoped) {
+  std::string command = "tame run " + ShellWord(editor.file_name());
+  if (scoped.flag.empty()) return command;
+  std::string ids;
+  for (int step : scoped.steps) {
+    ids += (ids.empty() ? "" : ",") + editor.doc().pipeline().steps[step].id;
+  }
+  return command + " " + scoped.flag + " " + ShellWord(ids);
+}
+
 void DrawPlan(Editor& editor) {
   const Document& doc = editor.doc();
   const Plan* plan = doc.plan();
@@ -151,39 +269,57 @@ void DrawPlan(Editor& editor) {
     ImGui::PopStyleColor();
     return;
   }
-  ImGui::TextWrapped("%zu steps in %zu levels, as tame plan shows them. Steps of one level run "
-                     "side by side; each level waits for the one before.",
-                     doc.size(), plan->levels.size());
+  DrawScopeChoice(editor);
+  const ScopedPlan scoped = ScopePlan(editor);
+  const bool partial = !scoped.flag.empty();
+  DrawRunCommand(editor, scoped);
   ImGui::Separator();
-  // Rows: a heading per level, then its steps; clipped, so 10,000 steps
-  // cost what a screenful does.
-  std::vector<std::pair<int, int>> rows;  // (level, step or -1)
-  rows.reserve(doc.size() + plan->levels.size());
-  for (size_t l = 0; l < plan->levels.size(); ++l) {
-    rows.push_back({static_cast<int>(l), -1});
-    for (int step : plan->levels[l]) rows.push_back({static_cast<int>(l), step});
+  // The lines `tame plan` prints, a heading per level and a line per step
+  // in level order; clipped, so 10,000 steps cost what a screenful does.
+  const std::vector<std::string> lines =
+      PlanText(doc.pipeline(), *plan, partial ? &scoped.selection : nullptr, scoped.flag);
+  const size_t head = partial ? 2 : 1;
+  ImGui::TextWrapped("%s", lines[0].c_str());
+  fields::Mark("plan/heading");
+  if (partial) {
+    ImGui::TextWrapped("%s", lines[1].c_str());
+    fields::Mark("plan/summary");
+  } else {
+    ImGui::TextDisabled("Steps of one level run side by side; each level waits for the one "
+                        "before.");
   }
-  ImGui::BeginChild("plan-rows");
+  std::vector<int> row_step;  // by line after the head: the step, or -1 for a level
+  row_step.reserve(lines.size() - head);
+  for (const std::vector<int>& level : plan->levels) {
+    row_step.push_back(-1);
+    row_step.insert(row_step.end(), level.begin(), level.end());
+  }
+  ImGui::BeginChild("plan-rows", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
   ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(rows.size()));
+  clipper.Begin(static_cast<int>(row_step.size()));
   while (clipper.Step()) {
     for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
-      const auto [level, step] = rows[r];
+      const std::string& line = lines[head + r];
+      const int step = row_step[r];
       if (step < 0) {
-        ImGui::TextDisabled("level %d", level + 1);
+        ImGui::TextDisabled("%s", line.c_str());
         continue;
       }
-      const Step& s = doc.pipeline().steps[step];
-      std::string label = "   " + s.id + "  " + s.uses;
-      if (!s.if_condition.empty() && s.if_condition != "success") {
-        label += "  (if: " + s.if_condition + ")";
-      }
+      const bool runs = scoped.selection.run[step];
+      if (!runs) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
       ImGui::PushID(step);
-      if (ImGui::Selectable(label.c_str(), editor.IsSelected(doc.node(step)))) {
-        editor.SetSelection({doc.node(step)});
-        editor.focus_request = doc.node(step);
+      const NodeId node = doc.node(step);
+      if (ImGui::Selectable(line.c_str(), editor.IsSelected(node))) {
+        if (editor.plan_choice.scope == PlanScope::kOnly) {
+          editor.Select(node, /*toggle=*/true);
+        } else {
+          editor.SetSelection({node});
+          editor.focus_request = node;
+        }
       }
       ImGui::PopID();
+      if (!runs) ImGui::PopStyleColor();
+      fields::Mark("plan/step/" + doc.pipeline().steps[step].id);
     }
   }
   ImGui::EndChild();

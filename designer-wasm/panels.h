@@ -34,7 +34,28 @@ class ProblemsPanel {
   std::vector<std::string> lines_;
 };
 
-/// The execution levels core computes: what `tame plan` prints.
+/// What the plan preview's choice selects: `flag` ("--from" or "--only";
+/// empty when the whole pipeline runs), the steps it names, and core's
+/// selection for them, as `tame plan` and `tame run` make it.
+struct ScopedPlan {
+  std::string flag;
+  std::vector<int> steps;
+  Selection selection;
+};
+
+/// The plan preview's choice applied to the document. "From a step" whose
+/// step is gone starts at the first selected step instead; "only" with
+/// nothing selected, or an empty pipeline, runs the whole pipeline.
+ScopedPlan ScopePlan(const Editor& editor);
+
+/// The command that runs what `scoped` shows: "tame run local-ml.json
+/// --from select", words quoted for a POSIX shell where they need it.
+std::string RunCommand(const Editor& editor, const ScopedPlan& scoped);
+
+/// The Plan tab: a choice between the whole pipeline, a run from one step
+/// and a run of only the selected steps; the levels core computes for it,
+/// in `tame plan`'s words; and the command that runs it, with a Copy
+/// button.
 void DrawPlan(Editor& editor);
 
 /// The keyboard shortcuts, mouse gestures and edge legend, in a window

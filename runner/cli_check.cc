@@ -163,57 +163,23 @@ int CmdPlan(const Args& args) {
   }
   const bool partial = !from.empty() || !only.empty();
   Selection selection = SelectSteps(graph, from, only);
-  auto selected = [&](size_t i) {
-    return selection.run[i] ? "runs" : selection.reuse[i] ? "reused" : "not run";
-  };
   if (args.Has("--json")) {
-    Json levels = Json::array();
-    for (const std::vector<int>& level : plan.levels) {
-      Json ids = Json::array();
-      for (int step : level) ids.push_back(pipeline.steps[step].id);
-      levels.push_back(ids);
-    }
-    Json steps = Json::array();
+    Json out = PlanJson(pipeline, plan, partial ? &selection : nullptr);
     for (size_t i = 0; i < pipeline.steps.size(); ++i) {
-      const Step& step = pipeline.steps[i];
-      steps.push_back(Json{{"id", step.id},
-                           {"uses", step.uses},
-                           {"level", plan.level_of[i] + 1},
-                           {"if", step.if_condition.empty() ? "success" : step.if_condition}});
       if (cache[i].cacheable) {
-        steps.back()["cache"] = Json{{"skip", cache[i].skip}, {"reason", cache[i].reason}};
+        out["steps"][i]["cache"] = Json{{"skip", cache[i].skip}, {"reason", cache[i].reason}};
       }
-      if (partial) steps.back()["selection"] = selected(i);
     }
-    Json out{{"pipeline", pipeline.name}, {"levels", levels}, {"steps", steps}};
     std::cout << FormatJsonValue(out) << "\n";
     return kExitOk;
   }
-  std::cout << pipeline.name << ": " << Plural(pipeline.steps.size(), "step") << " in "
-            << Plural(plan.levels.size(), "level") << "\n";
-  if (partial) {
-    size_t runs = std::count(selection.run.begin(), selection.run.end(), true);
-    size_t reused = std::count(selection.reuse.begin(), selection.reuse.end(), true);
-    std::cout << runs << " of " << pipeline.steps.size() << " run (" << (from.empty() ? "--only" : "--from")
-              << "); " << reused << " reused from an earlier run\n";
+  std::vector<std::string> notes(pipeline.steps.size());
+  for (size_t i = 0; i < pipeline.steps.size(); ++i) {
+    if (cache[i].cacheable) notes[i] = "  (cache: " + DescribeVerdict(cache[i]) + ")";
   }
-  size_t width = 0;
-  for (const Step& step : pipeline.steps) width = std::max(width, step.id.size());
-  for (size_t l = 0; l < plan.levels.size(); ++l) {
-    std::cout << "level " << l + 1 << "\n";
-    for (int i : plan.levels[l]) {
-      const Step& step = pipeline.steps[i];
-      std::string line = "  " + step.id + std::string(width - step.id.size() + 2, ' ') + step.uses;
-      if (!step.if_condition.empty() && step.if_condition != "success") {
-        line += "  (if: " + step.if_condition + ")";
-      }
-      if (partial && !selection.run[i]) {
-        line += std::string("  (") + selected(i) + ")";
-      } else if (cache[i].cacheable) {
-        line += "  (cache: " + DescribeVerdict(cache[i]) + ")";
-      }
-      std::cout << line << "\n";
-    }
+  for (const std::string& line : PlanText(pipeline, plan, partial ? &selection : nullptr,
+                                          from.empty() ? "--only" : "--from", notes)) {
+    std::cout << line << "\n";
   }
   return kExitOk;
 }

@@ -361,6 +361,16 @@
     runInfo: () => json('tame_run_info'),
     /** Returns to editing: the run is no longer shown. */
     closeRun: () => Module._tame_close_run(),
+    /**
+     * The plan `tame plan FILE --from ID --json` prints (or --only, or
+     * neither), for {from: 'id'}, {only: ['a', 'b']} or {}: { pipeline,
+     * levels: [[id, ...], ...], steps: [{id, uses, level, if, selection}] },
+     * without the cache verdicts only a workspace has; { error } for an
+     * unknown step, both keys, or a cycle.
+     */
+    plan: (request = {}) => json('tame_plan', JSON.stringify(request)),
+    /** What the Plan tab shows: { scope, steps, command, lines }. */
+    planView: () => json('tame_plan_view'),
     /** The palette's step kinds: [{uses, title, category, color}]. */
     palette: () => json('tame_palette_json'),
     /** Opens pipeline text as the Open menu does; returns `tame validate`'s messages. */
