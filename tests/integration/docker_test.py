@@ -130,7 +130,7 @@ class DockerTest(unittest.TestCase):
         self.assertEqual(code, 0, out)
         return sorted(out.split())
 
-    # The story of the issue: a commit in a bare repo becomes an image in
+    # The delivery story: a commit in a bare repo becomes an image in
     # the registry, tagged with the commit, published by digest.
     def test_checkout_build_push_and_the_registry_has_it(self):
         bare, sha, _ = services.make_bare_repo(
