@@ -6,6 +6,7 @@ approval step read while it waits for sign-off and after.
 Run by ctest: report_test.py TAME SOURCE_DIR. Uses the jsonschema module of
 Debian's /usr/bin/python3 (python3-jsonschema) and the real ssh-keygen.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -46,6 +47,18 @@ class ReportTest(unittest.TestCase):
     def tame(self, *args, timeout=60):
         return subprocess.run([TAME, *args], cwd=self.dir, capture_output=True, text=True,
                               timeout=timeout, env=dict(os.environ, NO_COLOR="1"))
+
+    @contextlib.contextmanager
+    def running(self, *args):
+        """`tame ARGS` in the background; killed on the way out if still running."""
+        proc = subprocess.Popen([TAME, *args], cwd=self.dir, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
     def runs(self):
         return sorted(os.listdir(os.path.join(self.dir, ".tame", "runs")))
@@ -178,9 +191,7 @@ class ReportTest(unittest.TestCase):
              "with": {"approvers": ["alice", "bob", "carol"], "required": 2,
                       "timeout": "60s"}},
             {"id": "ship", "uses": "shell", "needs": ["signoff"], "with": {"run": "true"}}])
-        tame = subprocess.Popen([TAME, "run", "p.json"], cwd=self.dir, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
+        with self.running("run", "p.json") as tame:
             waiting = self.wait_report(lambda r: r["steps"][1]["status"] == "waiting")
             self.assert_valid(waiting)
             self.assertEqual(waiting["status"], "running")
@@ -201,10 +212,6 @@ class ReportTest(unittest.TestCase):
             approve("bob")
             approve("carol")
             out, err = tame.communicate(timeout=60)
-        finally:
-            if tame.poll() is None:
-                tame.kill()
-                tame.wait()
         self.assertEqual(tame.returncode, 0, out + err)
         report = self.report()
         self.assert_valid(report)
@@ -232,19 +239,13 @@ class ReportTest(unittest.TestCase):
                       "allowed_signers": "${{ params.signers }}", "timeout": "60s"}}],
             params={"signers": {"type": "string", "default": "nowhere"},
                     "n": {"type": "integer", "default": 3}})
-        tame = subprocess.Popen([TAME, "run", "p.json", "--param", "signers=keys/signers",
-                                 "--param", "n=1"], cwd=self.dir, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
+        with self.running("run", "p.json", "--param", "signers=keys/signers",
+                          "--param", "n=1") as tame:
             run = self.wait_report(lambda r: r["steps"][0]["status"] == "waiting")["run"]
             r = self.tame("approve", run, "signoff", "--key", "carol")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(r.stdout.splitlines()[-1], "signed off by carol: the step goes on")
             out, err = tame.communicate(timeout=60)
-        finally:
-            if tame.poll() is None:
-                tame.kill()
-                tame.wait()
         self.assertEqual(tame.returncode, 0, out + err)
 
     def test_a_long_run_shows_running_steps(self):
@@ -252,19 +253,13 @@ class ReportTest(unittest.TestCase):
             {"id": "quick", "uses": "shell", "with": {"run": "true"}},
             {"id": "slow", "uses": "shell", "needs": ["quick"],
              "with": {"run": "touch started; while [ ! -f go ]; do sleep 0.05; done"}}])
-        tame = subprocess.Popen([TAME, "run", "p.json"], cwd=self.dir, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
+        with self.running("run", "p.json") as tame:
             mid = self.wait_report(lambda r: r["steps"][1]["status"] == "running")
             self.assert_valid(mid)
             self.assertEqual(mid["status"], "running")
             self.assertEqual(mid["steps"][0]["status"], "succeeded")
             self.write("go", "")
             out, err = tame.communicate(timeout=60)
-        finally:
-            if tame.poll() is None:
-                tame.kill()
-                tame.wait()
         self.assertEqual(tame.returncode, 0, out + err)
         final = self.report()
         self.assert_valid(final)
