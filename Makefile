@@ -2,6 +2,7 @@
 # make test    install what is missing, build, and run every test
 # make build   the CLI in build/bin/tame, the designer's site in build/web/
 # make image   the tame image exported pipelines run their step kinds in
+# make format  apply .clang-format to the C++ sources (make test checks it)
 # make fuzz | bench | clean
 #
 # Builds are incremental: CMake configures a build directory again only when
@@ -17,7 +18,7 @@ WASM := build/wasm
 # default search path of every node.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all setup build native wasm test e2e fuzz fuzz-quick bench demo image clean
+.PHONY: all setup build native wasm test e2e fuzz fuzz-quick bench demo image clean format format-check
 
 all: build
 
@@ -47,10 +48,21 @@ $(WASM)/configured: Makefile | setup
 	@touch $@
 
 test: build
+	@$(MAKE) --no-print-directory format-check
 	ctest --test-dir $(NATIVE) --output-on-failure
 	ctest --test-dir $(WASM) --output-on-failure
 	@$(MAKE) --no-print-directory fuzz-quick
 	@$(MAKE) --no-print-directory e2e
+
+# One style: the C++ sources as Debian's clang-format 14 writes them.
+CXX_SOURCES = git ls-files -z '*.cc' '*.h'
+
+format: setup
+	@$(CXX_SOURCES) | xargs -0 clang-format-14 -i
+
+format-check: setup
+	@$(CXX_SOURCES) | xargs -0 clang-format-14 --dry-run --Werror 2>&1 | head -20 | \
+	  awk '{print} END {if (NR) {print "format-check: run make format"; exit 1}}'
 
 e2e:
 	node tests/e2e/run.mjs

@@ -25,7 +25,8 @@ std::string MakePipeline(int levels, int width) {
       tame::Step s;
       s.id = "s" + std::to_string(l) + "-" + std::to_string(w);
       s.uses = "shell";
-      std::string run = "python3 train.py --level " + std::to_string(l) + " --image ${{ params.image }}";
+      std::string run =
+          "python3 train.py --level " + std::to_string(l) + " --image ${{ params.image }}";
       if (l > 0) {
         std::string a = "s" + std::to_string(l - 1) + "-" + std::to_string(w);
         std::string b = "s" + std::to_string(l - 1) + "-" + std::to_string((w + 1) % width);
@@ -102,8 +103,10 @@ int main(int argc, char** argv) {
   double parse = reporter.ms("BM_NlohmannParse/min_time:2.000");
   double tame = reporter.ms("BM_LoadValidatePlan/min_time:2.000");
   if (parse > 0 && tame > 0) {
-    std::printf("load+validate+plan: %.1f ms; nlohmann parse: %.1f ms; ratio %.2f "
-                "(target <= 2.00, and <= 100 ms)\n", tame, parse, tame / parse);
+    std::printf(
+        "load+validate+plan: %.1f ms; nlohmann parse: %.1f ms; ratio %.2f "
+        "(target <= 2.00, and <= 100 ms)\n",
+        tame, parse, tame / parse);
   }
   return 0;
 }

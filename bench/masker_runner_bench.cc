@@ -29,8 +29,9 @@ std::vector<std::string> Secrets(int n) {
 // 16 MiB of log-like lines; one line in 50 holds a secret or its base64.
 std::string LogText(const std::vector<std::string>& secrets) {
   std::mt19937 rng(11);
-  const char* words[] = {"epoch", "loss", "accuracy", "step", "INFO", "training", "batch",
-                         "0.9731", "validation", "writing", "checkpoint", "model.pt", "ok"};
+  const char* words[] = {"epoch",      "loss",     "accuracy", "step",       "INFO",
+                         "training",   "batch",    "0.9731",   "validation", "writing",
+                         "checkpoint", "model.pt", "ok"};
   std::string text;
   while (text.size() < (16u << 20)) {
     text += "2026-11-24T03:55:01Z ";

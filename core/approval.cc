@@ -16,10 +16,9 @@ std::string StatementText(const ApprovalStatement& s) {
   std::string comment = s.comment;
   std::replace(comment.begin(), comment.end(), '\n', ' ');
   std::replace(comment.begin(), comment.end(), '\r', ' ');
-  return std::string(kHeader) + "\n" + "pipeline: " + s.pipeline + "\n" + "run: " + s.run +
-         "\n" + "step: " + s.step + "\n" + "decision: " + (s.approve ? "approve" : "reject") +
-         "\n" + "signer: " + s.signer + "\n" + "time: " + s.time + "\n" +
-         "comment: " + comment + "\n";
+  return std::string(kHeader) + "\n" + "pipeline: " + s.pipeline + "\n" + "run: " + s.run + "\n" +
+         "step: " + s.step + "\n" + "decision: " + (s.approve ? "approve" : "reject") + "\n" +
+         "signer: " + s.signer + "\n" + "time: " + s.time + "\n" + "comment: " + comment + "\n";
 }
 
 bool ParseStatement(std::string_view text, ApprovalStatement* out, std::string* error) {
@@ -35,8 +34,8 @@ bool ParseStatement(std::string_view text, ApprovalStatement* out, std::string* 
   }
   const size_t expected = 1 + sizeof(kKeys) / sizeof(kKeys[0]);
   if (lines.empty() || lines[0] != kHeader) {
-    *error = "not a tame approval statement (the first line is not \"" +
-             std::string(kHeader) + "\")";
+    *error =
+        "not a tame approval statement (the first line is not \"" + std::string(kHeader) + "\")";
     return false;
   }
   if (lines.size() != expected) {

@@ -45,7 +45,7 @@ struct ApprovalSpec {
   std::string step;
   std::vector<std::string> approvers;
   int required = 1;
-  std::string initiator;         // who started the run
+  std::string initiator;  // who started the run
   bool exclude_initiator = false;
 };
 

@@ -35,10 +35,9 @@ TEST(ApprovalTest, StatementRoundTrip) {
   ApprovalStatement s = Make("bob", false);
   s.comment = "metrics look off\non two lines";
   std::string text = StatementText(s);
-  EXPECT_EQ(text,
-            "tame-approval 1\npipeline: " + std::string(64, 'a') +
-                "\nrun: 20261124T040000Z-abcd\nstep: signoff\ndecision: reject\nsigner: bob\n"
-                "time: 2026-11-24T04:00:00Z\ncomment: metrics look off on two lines\n");
+  EXPECT_EQ(text, "tame-approval 1\npipeline: " + std::string(64, 'a') +
+                      "\nrun: 20261124T040000Z-abcd\nstep: signoff\ndecision: reject\nsigner: bob\n"
+                      "time: 2026-11-24T04:00:00Z\ncomment: metrics look off on two lines\n");
   ApprovalStatement back;
   std::string error;
   ASSERT_TRUE(ParseStatement(text, &back, &error)) << error;
@@ -90,30 +89,30 @@ TEST(ApprovalTest, ForgedReplayedUnlistedAndInitiator) {
   other_step.step = "deploy";
   ApprovalStatement other_pipeline = Make("carol");
   other_pipeline.pipeline = std::string(64, 'b');
-  ApprovalTally t = TallyApprovals(
-      spec, {Signed(Make("carol"), "forged", false), Signed(other_run, "run"),
-             Signed(other_step, "step"), Signed(other_pipeline, "pipeline"),
-             Signed(Make("mallory"), "unlisted"), Signed(Make("alice"), "self")});
+  ApprovalTally t =
+      TallyApprovals(spec, {Signed(Make("carol"), "forged", false), Signed(other_run, "run"),
+                            Signed(other_step, "step"), Signed(other_pipeline, "pipeline"),
+                            Signed(Make("mallory"), "unlisted"), Signed(Make("alice"), "self")});
   EXPECT_EQ(t.state, ApprovalTally::State::kPending);
-  EXPECT_EQ(t.refused,
-            (std::vector<std::string>{
-                "forged: the signature does not verify for \"carol\"",
-                "run: signed for run 20261101T000000Z-0000, not 20261124T040000Z-abcd",
-                "step: signed for step \"deploy\", not \"signoff\"",
-                "pipeline: signed for another pipeline (bbbbbbbbbbbb...)",
-                "unlisted: \"mallory\" is not one of the approvers",
-                "self: \"alice\" started this run and may not approve it"}));
+  EXPECT_EQ(t.refused, (std::vector<std::string>{
+                           "forged: the signature does not verify for \"carol\"",
+                           "run: signed for run 20261101T000000Z-0000, not 20261124T040000Z-abcd",
+                           "step: signed for step \"deploy\", not \"signoff\"",
+                           "pipeline: signed for another pipeline (bbbbbbbbbbbb...)",
+                           "unlisted: \"mallory\" is not one of the approvers",
+                           "self: \"alice\" started this run and may not approve it"}));
   std::vector<std::string> reasons;
   for (const StatementVerdict& v : t.verdicts) reasons.push_back(v.file + " " + v.reason);
-  EXPECT_EQ(reasons, (std::vector<std::string>{"forged forged", "run replayed", "step replayed",
-                                               "pipeline replayed", "unlisted unlisted",
-                                               "self initiator"}));
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{"forged forged", "run replayed", "step replayed",
+                                      "pipeline replayed", "unlisted unlisted", "self initiator"}));
   EXPECT_EQ(t.verdicts[0].message, "the signature does not verify for \"carol\"");
 }
 
 TEST(ApprovalTest, VerdictsSayWhatCountedAndWhatCameTooLate) {
-  ApprovalTally t = TallyApprovals(Spec(), {Signed(Make("bob"), "1"), Signed(Make("bob"), "2"),
-                                            Signed(Make("carol"), "3"), Signed(Make("alice"), "4")});
+  ApprovalTally t =
+      TallyApprovals(Spec(), {Signed(Make("bob"), "1"), Signed(Make("bob"), "2"),
+                              Signed(Make("carol"), "3"), Signed(Make("alice"), "4")});
   EXPECT_EQ(t.state, ApprovalTally::State::kApproved);
   ASSERT_EQ(t.verdicts.size(), 4u);
   EXPECT_TRUE(t.verdicts[0].accepted);
@@ -127,7 +126,8 @@ TEST(ApprovalTest, VerdictsSayWhatCountedAndWhatCameTooLate) {
 
 TEST(ApprovalTest, ARejectionEndsIt) {
   ApprovalTally t = TallyApprovals(
-      Spec(), {Signed(Make("bob"), "1"), Signed(Make("carol", false), "2"), Signed(Make("alice"), "3")});
+      Spec(),
+      {Signed(Make("bob"), "1"), Signed(Make("carol", false), "2"), Signed(Make("alice"), "3")});
   EXPECT_EQ(t.state, ApprovalTally::State::kRejected);
   EXPECT_EQ(t.rejected_by, "carol");
   EXPECT_EQ(t.approved_by, std::vector<std::string>{"bob"});

@@ -5,8 +5,8 @@ namespace {
 
 using T = ParamType;
 
-ParamSpec P(std::string name, ParamType type, bool required,
-            std::string default_json, std::string doc) {
+ParamSpec P(std::string name, ParamType type, bool required, std::string default_json,
+            std::string doc) {
   ParamSpec p;
   p.name = std::move(name);
   p.type = type;
@@ -16,10 +16,9 @@ ParamSpec P(std::string name, ParamType type, bool required,
   return p;
 }
 
-ParamSpec Enum(std::string name, std::vector<std::string> choices,
-               std::string default_json, std::string doc) {
-  ParamSpec p = P(std::move(name), T::kEnum, false, std::move(default_json),
-                  std::move(doc));
+ParamSpec Enum(std::string name, std::vector<std::string> choices, std::string default_json,
+               std::string doc) {
+  ParamSpec p = P(std::move(name), T::kEnum, false, std::move(default_json), std::move(doc));
   p.choices = std::move(choices);
   return p;
 }
@@ -33,7 +32,10 @@ std::vector<KindSpec> MakeCatalog() {
   std::vector<KindSpec> kinds;
 
   kinds.push_back(KindSpec{
-      "git.checkout", "Git checkout", Category::kSource, 0xF05033,
+      "git.checkout",
+      "Git checkout",
+      Category::kSource,
+      0xF05033,
       "Clone a repository, or fetch it when the path already holds a clone, "
       "and check out a branch, tag or commit.",
       {P("repo", T::kString, true, "", "URL or path of the repository."),
@@ -46,14 +48,16 @@ std::vector<KindSpec> MakeCatalog() {
        P("path", T::kString, false, "",
          "Folder in the workspace to check out into; the repository's name "
          "when empty."),
-       P("token", T::kSecretRef, false, "",
-         "Secret holding an access token for HTTPS remotes.")},
+       P("token", T::kSecretRef, false, "", "Secret holding an access token for HTTPS remotes.")},
       {{"sha", "The commit that was checked out."},
        {"path", "The folder it was checked out into."}},
       false});
 
   kinds.push_back(KindSpec{
-      "shell", "Shell command", Category::kBuildAndTest, 0x4E9A06,
+      "shell",
+      "Shell command",
+      Category::kBuildAndTest,
+      0x4E9A06,
       "Run a command. References in `run` reach the shell as environment "
       "variables, never as shell text. Append name=value lines to "
       "$TAME_OUTPUT to publish outputs.",
@@ -61,16 +65,17 @@ std::vector<KindSpec> MakeCatalog() {
        P("shell", T::kString, false, "\"bash\"",
          "The interpreter: bash, sh, or any program that takes a script "
          "file as its last argument."),
-       P("workdir", T::kString, false, "",
-         "Folder to run in, relative to the workspace.")},
+       P("workdir", T::kString, false, "", "Folder to run in, relative to the workspace.")},
       {},
       true});
 
   kinds.push_back(KindSpec{
-      "docker.build", "Docker build", Category::kBuildAndTest, 0x2496ED,
+      "docker.build",
+      "Docker build",
+      Category::kBuildAndTest,
+      0x2496ED,
       "Build an image with the Docker Engine API from a context folder.",
-      {P("context", T::kString, false, "\".\"",
-         "Folder sent to the engine as the build context."),
+      {P("context", T::kString, false, "\".\"", "Folder sent to the engine as the build context."),
        P("dockerfile", T::kString, false, "\"Dockerfile\"",
          "Dockerfile path, relative to the context."),
        P("tags", T::kStringList, false, "",
@@ -82,7 +87,10 @@ std::vector<KindSpec> MakeCatalog() {
       false});
 
   kinds.push_back(KindSpec{
-      "metrics.gate", "Metrics gate", Category::kGates, 0xC4A000,
+      "metrics.gate",
+      "Metrics gate",
+      Category::kGates,
+      0xC4A000,
       "Fail when a metric misses its threshold, or drops below a baseline "
       "by more than the tolerance.",
       {P("file", T::kString, true, "", "Metrics file (JSON or CSV)."),
@@ -96,8 +104,7 @@ std::vector<KindSpec> MakeCatalog() {
          "when empty."),
        P("baseline", T::kString, false, "",
          "Metrics file of the current model to compare against."),
-       Min(P("tolerance", T::kNumber, false, "0",
-             "How far a metric may fall behind its baseline."),
+       Min(P("tolerance", T::kNumber, false, "0", "How far a metric may fall behind its baseline."),
            "0"),
        Enum("tolerance_kind", {"relative", "absolute"}, "\"relative\"",
             "relative: a fraction of the baseline (0.01 is 1%); absolute: "
@@ -106,16 +113,17 @@ std::vector<KindSpec> MakeCatalog() {
       false});
 
   kinds.push_back(KindSpec{
-      "approval", "Approval", Category::kGates, 0x75507B,
+      "approval",
+      "Approval",
+      Category::kGates,
+      0x75507B,
       "Wait until the required number of distinct approvers have signed "
       "off with their SSH keys, one of them rejects, or the timeout passes.",
       {P("approvers", T::kStringList, true, "",
          "People who may sign off, as named in allowed_signers."),
-       Min(P("required", T::kInteger, false, "1",
-             "How many distinct approvers must sign off."),
+       Min(P("required", T::kInteger, false, "1", "How many distinct approvers must sign off."),
            "1"),
-       P("timeout", T::kDuration, false, "\"24h\"",
-         "How long to wait before failing."),
+       P("timeout", T::kDuration, false, "\"24h\"", "How long to wait before failing."),
        P("allowed_signers", T::kString, false, "\"allowed_signers\"",
          "File mapping approvers to SSH public keys (ssh-keygen's "
          "ALLOWED SIGNERS format)."),
@@ -127,31 +135,32 @@ std::vector<KindSpec> MakeCatalog() {
       false});
 
   kinds.push_back(KindSpec{
-      "http.check", "HTTP check", Category::kGates, 0x06989A,
+      "http.check",
+      "HTTP check",
+      Category::kGates,
+      0x06989A,
       "Smoke-test an endpoint: GET it until it answers as expected.",
       {P("url", T::kString, true, "", "The URL to GET."),
-       Min(P("expect_status", T::kInteger, false, "200",
-             "The status code that counts as success."),
+       Min(P("expect_status", T::kInteger, false, "200", "The status code that counts as success."),
            "100"),
-       P("contains", T::kString, false, "",
-         "Text the response body must contain."),
-       Min(P("retries", T::kInteger, false, "5",
-             "Further tries after the first one fails."),
-           "0"),
+       P("contains", T::kString, false, "", "Text the response body must contain."),
+       Min(P("retries", T::kInteger, false, "5", "Further tries after the first one fails."), "0"),
        P("interval", T::kDuration, false, "\"2s\"",
          "Wait between tries; doubles each time, up to 30s."),
-       P("request_timeout", T::kDuration, false, "\"10s\"",
-         "Limit for one request.")},
+       P("request_timeout", T::kDuration, false, "\"10s\"", "Limit for one request.")},
       {{"status", "The last status code received."}},
       false});
 
   kinds.push_back(KindSpec{
-      "docker.push", "Docker push", Category::kShip, 0x0DB7ED,
+      "docker.push",
+      "Docker push",
+      Category::kShip,
+      0x0DB7ED,
       "Push an image to a registry and report its digest.",
-      {P("image", T::kString, true, "", "Image to push, such as "
+      {P("image", T::kString, true, "",
+         "Image to push, such as "
          "127.0.0.1:5000/iris:1.0."),
-       P("registry", T::kString, false, "",
-         "Registry host; taken from the image name when empty."),
+       P("registry", T::kString, false, "", "Registry host; taken from the image name when empty."),
        P("username", T::kString, false, "", "Registry user name."),
        P("password", T::kSecretRef, false, "",
          "Secret holding the registry password or token; "
@@ -161,16 +170,17 @@ std::vector<KindSpec> MakeCatalog() {
       false});
 
   kinds.push_back(KindSpec{
-      "k8s.deploy", "Kubernetes deploy", Category::kShip, 0x326CE5,
+      "k8s.deploy",
+      "Kubernetes deploy",
+      Category::kShip,
+      0x326CE5,
       "Apply a Deployment and a Service, wait for the rollout, and roll "
       "back when it fails.",
       {P("image", T::kString, true, "", "Image to run, best by digest."),
        P("name", T::kString, true, "", "Name of the Deployment and Service."),
-       P("namespace", T::kString, false, "\"default\"",
-         "Namespace to deploy into."),
+       P("namespace", T::kString, false, "\"default\"", "Namespace to deploy into."),
        Min(P("replicas", T::kInteger, false, "1", "Pods to run."), "0"),
-       Min(P("port", T::kInteger, false, "8080",
-             "Container port the Service sends traffic to."),
+       Min(P("port", T::kInteger, false, "8080", "Container port the Service sends traffic to."),
            "1"),
        P("manifest", T::kString, false, "",
          "A manifest file to apply instead of the generated one; its "
@@ -188,8 +198,7 @@ std::vector<KindSpec> MakeCatalog() {
        P("check_url", T::kString, false, "",
          "A URL to GET after the rollout; when it does not answer 2xx, the "
          "rollout is rolled back."),
-       P("check_contains", T::kString, false, "",
-         "Text the check's response body must contain."),
+       P("check_contains", T::kString, false, "", "Text the check's response body must contain."),
        Min(P("check_retries", T::kInteger, false, "5",
              "Further tries of the check after the first one fails."),
            "0")},
@@ -197,7 +206,10 @@ std::vector<KindSpec> MakeCatalog() {
       false});
 
   kinds.push_back(KindSpec{
-      "git.tag", "Git tag", Category::kShip, 0xF05033,
+      "git.tag",
+      "Git tag",
+      Category::kShip,
+      0xF05033,
       "Create an annotated tag at the checked-out commit, and push it when "
       "asked.",
       {P("path", T::kString, false, "\".\"", "The repository's folder."),
@@ -205,21 +217,23 @@ std::vector<KindSpec> MakeCatalog() {
        P("message", T::kString, false, "", "Tag message; the tag when empty."),
        P("push", T::kBoolean, false, "false", "Push the tag."),
        P("remote", T::kString, false, "\"origin\"", "Remote to push to."),
-       P("token", T::kSecretRef, false, "",
-         "Secret holding an access token for HTTPS remotes.")},
+       P("token", T::kSecretRef, false, "", "Secret holding an access token for HTTPS remotes.")},
       {{"tag", "The tag that was created."}},
       false});
 
-  kinds.push_back(KindSpec{
-      "notify", "Notify", Category::kNotify, 0xCE5C00,
-      "POST a JSON message to a webhook. A failed notification is a "
-      "warning, not a failure.",
-      {P("webhook", T::kSecretRef, true, "",
-         "Secret holding the webhook URL."),
-       P("message", T::kText, true, "", "The message text.")},
-      {{"delivered", "\"true\" when the webhook took the message, \"false\" when it was "
-                     "not delivered (a warning, not a failure)."}},
-      false});
+  kinds.push_back(
+      KindSpec{"notify",
+               "Notify",
+               Category::kNotify,
+               0xCE5C00,
+               "POST a JSON message to a webhook. A failed notification is a "
+               "warning, not a failure.",
+               {P("webhook", T::kSecretRef, true, "", "Secret holding the webhook URL."),
+                P("message", T::kText, true, "", "The message text.")},
+               {{"delivered",
+                 "\"true\" when the webhook took the message, \"false\" when it was "
+                 "not delivered (a warning, not a failure)."}},
+               false});
 
   return kinds;
 }
@@ -228,35 +242,50 @@ std::vector<KindSpec> MakeCatalog() {
 
 const char* ParamTypeName(ParamType type) {
   switch (type) {
-    case ParamType::kString: return "string";
-    case ParamType::kText: return "text";
-    case ParamType::kInteger: return "integer";
-    case ParamType::kNumber: return "number";
-    case ParamType::kBoolean: return "boolean";
-    case ParamType::kDuration: return "duration";
-    case ParamType::kEnum: return "enum";
-    case ParamType::kStringList: return "list of strings";
-    case ParamType::kStringMap: return "map of strings";
-    case ParamType::kSecretRef: return "secret reference";
-    case ParamType::kRules: return "rules";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kText:
+      return "text";
+    case ParamType::kInteger:
+      return "integer";
+    case ParamType::kNumber:
+      return "number";
+    case ParamType::kBoolean:
+      return "boolean";
+    case ParamType::kDuration:
+      return "duration";
+    case ParamType::kEnum:
+      return "enum";
+    case ParamType::kStringList:
+      return "list of strings";
+    case ParamType::kStringMap:
+      return "map of strings";
+    case ParamType::kSecretRef:
+      return "secret reference";
+    case ParamType::kRules:
+      return "rules";
   }
   return "unknown";
 }
 
 const char* CategoryName(Category category) {
   switch (category) {
-    case Category::kSource: return "Source";
-    case Category::kBuildAndTest: return "Build and test";
-    case Category::kGates: return "Gates";
-    case Category::kShip: return "Ship";
-    case Category::kNotify: return "Notify";
+    case Category::kSource:
+      return "Source";
+    case Category::kBuildAndTest:
+      return "Build and test";
+    case Category::kGates:
+      return "Gates";
+    case Category::kShip:
+      return "Ship";
+    case Category::kNotify:
+      return "Notify";
   }
   return "Other";
 }
 
 const std::vector<KindSpec>& Catalog() {
-  static const std::vector<KindSpec>* const kinds =
-      new std::vector<KindSpec>(MakeCatalog());
+  static const std::vector<KindSpec>* const kinds = new std::vector<KindSpec>(MakeCatalog());
   return *kinds;
 }
 

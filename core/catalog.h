@@ -12,17 +12,17 @@ namespace tame {
 
 /// How a param's value is typed and edited.
 enum class ParamType {
-  kString,     // one line of text
-  kText,       // multi-line text, such as a script
-  kInteger,    // a whole number
-  kNumber,     // any finite number
-  kBoolean,    // true or false
-  kDuration,   // "500ms", "90s", "20m", "24h", "1h30m"
-  kEnum,       // one of ParamSpec::choices
-  kStringList, // an array of strings
-  kStringMap,  // an object whose values are strings
-  kSecretRef,  // exactly "${{ secrets.NAME }}"
-  kRules,      // metrics.gate rules: [{ "metric", "op", "value" }]
+  kString,      // one line of text
+  kText,        // multi-line text, such as a script
+  kInteger,     // a whole number
+  kNumber,      // any finite number
+  kBoolean,     // true or false
+  kDuration,    // "500ms", "90s", "20m", "24h", "1h30m"
+  kEnum,        // one of ParamSpec::choices
+  kStringList,  // an array of strings
+  kStringMap,   // an object whose values are strings
+  kSecretRef,   // exactly "${{ secrets.NAME }}"
+  kRules,       // metrics.gate rules: [{ "metric", "op", "value" }]
 };
 
 /// The name a param type has in docs, errors and the designer.

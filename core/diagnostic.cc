@@ -5,8 +5,7 @@ namespace tame {
 std::string FormatDiagnostic(const std::string& file, const Diagnostic& d) {
   std::string out = file + ": ";
   if (d.line > 0) {
-    out += "line " + std::to_string(d.line) + ", column " +
-           std::to_string(d.column) + ": ";
+    out += "line " + std::to_string(d.line) + ", column " + std::to_string(d.column) + ": ";
   }
   if (!d.pointer.empty()) out += d.pointer + ": ";
   return out + d.message;

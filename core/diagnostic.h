@@ -16,8 +16,7 @@ struct Diagnostic {
   int column = 0;
 
   bool operator==(const Diagnostic& o) const {
-    return pointer == o.pointer && message == o.message && line == o.line &&
-           column == o.column;
+    return pointer == o.pointer && message == o.message && line == o.line && column == o.column;
   }
 };
 
@@ -36,8 +35,7 @@ class Place {
   Place() = default;  // the document itself
   Place(const Place& parent, std::string_view key)
       : parent_(&parent), key_(key), kind_(Kind::kKey) {}
-  Place(const Place& parent, size_t index)
-      : parent_(&parent), index_(index), kind_(Kind::kIndex) {}
+  Place(const Place& parent, size_t index) : parent_(&parent), index_(index), kind_(Kind::kIndex) {}
 
   /// The JSON pointer of this place: "" for the document, else "/a/0/b".
   std::string Pointer() const;

@@ -68,9 +68,7 @@ bool Finite(Position p) { return std::isfinite(p.x) && std::isfinite(p.y); }
 
 }  // namespace
 
-Document::Document() : caches_(std::make_unique<Caches>()) {
-  pipeline_.name = kUntitledName;
-}
+Document::Document() : caches_(std::make_unique<Caches>()) { pipeline_.name = kUntitledName; }
 
 Document::~Document() = default;
 
@@ -300,8 +298,7 @@ std::string Document::UniqueId(const std::string& base,
                                const std::vector<std::string>& taken) const {
   RebuildIndex();
   auto free = [&](const std::string& id) {
-    return index_by_id_.count(id) == 0 &&
-           std::find(taken.begin(), taken.end(), id) == taken.end();
+    return index_by_id_.count(id) == 0 && std::find(taken.begin(), taken.end(), id) == taken.end();
   };
   if (free(base)) return base;
   // "train-2" taken goes on as "train-3", not "train-2-2".
@@ -347,7 +344,8 @@ EditResult Document::AddStep(const std::string& uses, const std::string& id, Pos
 
 std::string Document::CheckNewId(const std::string& id) const {
   if (!IsValidStepId(id)) {
-    return Quote(id) + " is not a valid step id: start with a lowercase letter, "
+    return Quote(id) +
+           " is not a valid step id: start with a lowercase letter, "
            "then use a-z, 0-9, _ and -, 63 characters at most";
   }
   RebuildIndex();
@@ -404,10 +402,10 @@ EditResult Document::Disconnect(NodeId from, NodeId to) {
   if (need == target.needs.end()) {
     const std::vector<int>& deps = graph().deps[b];
     if (std::binary_search(deps.begin(), deps.end(), a)) {
-      return EditResult::Refused(
-          Quote(target.id) + " uses outputs of " + Quote(from_id) +
-          " (${{ steps." + from_id + ".outputs... }}); remove the reference from its "
-          "params to disconnect them");
+      return EditResult::Refused(Quote(target.id) + " uses outputs of " + Quote(from_id) +
+                                 " (${{ steps." + from_id +
+                                 ".outputs... }}); remove the reference from its "
+                                 "params to disconnect them");
     }
     return EditResult::Refused(Quote(target.id) + " does not need " + Quote(from_id));
   }
@@ -521,8 +519,7 @@ std::string Document::CheckNewDeps(size_t index, const Step& step) const {
     if (path.empty()) continue;
     std::vector<std::string> ids{pipeline_.steps[dep].id};
     for (int s : path) ids.push_back(pipeline_.steps[s].id);
-    return "step " + Quote(step.id) + ": that would make a dependency cycle: " +
-           Join(ids, " -> ");
+    return "step " + Quote(step.id) + ": that would make a dependency cycle: " + Join(ids, " -> ");
   }
   return "";
 }

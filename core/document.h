@@ -210,10 +210,8 @@ class Document {
   void RebuildIndex() const;
   std::string CheckNewDeps(size_t index, const Step& step) const;
   std::string CheckNewId(const std::string& id) const;
-  EditResult Move(const std::vector<std::pair<NodeId, Position>>& moves,
-                  const std::string& label);
-  EditResult PasteAs(std::string_view text, std::optional<Position> at,
-                     const std::string& label);
+  EditResult Move(const std::vector<std::pair<NodeId, Position>>& moves, const std::string& label);
+  EditResult PasteAs(std::string_view text, std::optional<Position> at, const std::string& label);
   std::string UniqueId(const std::string& base, const std::vector<std::string>& taken) const;
   NodeId NewNode() { return NodeId(++last_node_); }
 

@@ -16,8 +16,7 @@ namespace tame {
 namespace {
 
 // The names of the params and secrets `step` refers to.
-void CollectNames(const Step& step, std::set<std::string>* params,
-                  std::set<std::string>* secrets) {
+void CollectNames(const Step& step, std::set<std::string>* params, std::set<std::string>* secrets) {
   auto collect = [&](const Place&, const std::string& text) {
     if (text.find("${{") == std::string::npos) return;
     std::vector<Reference> refs;
@@ -117,8 +116,7 @@ EditResult Document::PasteAs(std::string_view text, std::optional<Position> at,
     std::vector<std::string>& needs = record.step.needs;
     needs.erase(std::remove_if(needs.begin(), needs.end(),
                                [&](const std::string& need) {
-                                 return renames.count(need) == 0 &&
-                                        index_by_id_.count(need) == 0;
+                                 return renames.count(need) == 0 && index_by_id_.count(need) == 0;
                                }),
                 needs.end());
     RenameReferences(&record.step, renames);
@@ -127,8 +125,8 @@ EditResult Document::PasteAs(std::string_view text, std::optional<Position> at,
     if (position != source.layout.end()) {
       record.position = Position{position->second.x + shift.x, position->second.y + shift.y};
     } else {
-      record.position = Position{origin.x + shift.x + kLayoutColumn * unplaced++,
-                                 origin.y + shift.y};
+      record.position =
+          Position{origin.x + shift.x + kLayoutColumn * unplaced++, origin.y + shift.y};
     }
     record.node = NewNode();
     added.push_back(record.node);
@@ -137,16 +135,14 @@ EditResult Document::PasteAs(std::string_view text, std::optional<Position> at,
   }
 
   // Declarations the pasted steps bring along, where this pipeline lacks them.
-  PipelineInfo info{pipeline_.name, pipeline_.description, pipeline_.params,
-                    pipeline_.secrets};
+  PipelineInfo info{pipeline_.name, pipeline_.description, pipeline_.params, pipeline_.secrets};
   bool declared = false;
   for (auto& [name, decl] : source.params) declared |= info.params.emplace(name, decl).second;
   for (auto& [name, decl] : source.secrets) declared |= info.secrets.emplace(name, decl).second;
 
   Edit edit;
   edit.label = label.empty() ? "paste" : label;
-  edit.label += added.size() == 1 ? " " + taken[0]
-                                  : " " + std::to_string(added.size()) + " steps";
+  edit.label += added.size() == 1 ? " " + taken[0] : " " + std::to_string(added.size()) + " steps";
   edit.ops.push_back(std::move(splice));
   if (declared) edit.ops.push_back(SwapInfo{std::move(info)});
   Record(std::move(edit));

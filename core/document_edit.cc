@@ -193,8 +193,7 @@ void PlaceUnplacedSteps(Pipeline* pipeline) {
   }
   const double shift = bottom < 0 ? 0 : bottom + kLayoutRow - kLayoutTop + 40;
   for (size_t i : unplaced) {
-    pipeline->layout.emplace(pipeline->steps[i].id,
-                             Position{placed[i].x, placed[i].y + shift});
+    pipeline->layout.emplace(pipeline->steps[i].id, Position{placed[i].x, placed[i].y + shift});
   }
 }
 

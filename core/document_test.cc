@@ -94,8 +94,7 @@ TEST(DocumentTest, ConnectAddsNeedsAndRefusesCyclesAndRepeats) {
             "connecting c to a would make a dependency cycle: c -> a -> b -> c");
   EXPECT_EQ(doc.Connect(b, a).error,
             "connecting b to a would make a dependency cycle: b -> a -> b");
-  EXPECT_EQ(doc.Connect(a, a).error,
-            "cannot connect \"a\" to itself: a step cannot need itself");
+  EXPECT_EQ(doc.Connect(a, a).error, "cannot connect \"a\" to itself: a step cannot need itself");
   EXPECT_EQ(doc.Connect(a, b).error, "\"b\" already needs \"a\"");
   EXPECT_EQ(doc.CheckConnect(a, c), "");
   ASSERT_TRUE(doc.Connect(a, c).ok());
@@ -278,8 +277,7 @@ TEST(DocumentTest, MoveAndAutoLayout) {
   OpenOrFail(&doc, kChain);
   ASSERT_TRUE(doc.MoveSteps({{doc.Find("a"), {1000, 1000}}, {doc.Find("c"), {5, 5}}}).ok());
   EXPECT_EQ(doc.UndoLabel(), "move 2 steps");
-  EXPECT_EQ(doc.MoveSteps({{doc.Find("a"), {NAN, 0}}}).error,
-            "a step's position must be finite");
+  EXPECT_EQ(doc.MoveSteps({{doc.Find("a"), {NAN, 0}}}).error, "a step's position must be finite");
   ASSERT_TRUE(doc.AutoLayout().ok());
   EXPECT_EQ(doc.UndoLabel(), "auto-layout");
   EXPECT_EQ(doc.positions(), (std::vector<Position>{{40, 80}, {280, 80}, {520, 80}}));
@@ -297,8 +295,7 @@ TEST(DocumentTest, AutoLayoutOrdersColumnsByWhatStepsWaitFor) {
     {"id": "after-y", "uses": "shell", "needs": ["y"], "with": {"run": "y"}},
     {"id": "after-x", "uses": "shell", "needs": ["x"], "with": {"run": "x"}})"));
   ASSERT_TRUE(doc.AutoLayout().ok());
-  EXPECT_EQ(doc.positions(),
-            (std::vector<Position>{{40, 80}, {40, 180}, {280, 180}, {280, 80}}));
+  EXPECT_EQ(doc.positions(), (std::vector<Position>{{40, 80}, {40, 180}, {280, 180}, {280, 80}}));
 }
 
 TEST(DocumentTest, AutoLayoutRefusesCycles) {

@@ -3,8 +3,7 @@
 namespace tame {
 
 bool ParseDuration(const std::string& text, int64_t* ms, std::string* error) {
-  const std::string expected =
-      "expected a duration such as 500ms, 90s, 20m, 24h or 1h30m";
+  const std::string expected = "expected a duration such as 500ms, 90s, 20m, 24h or 1h30m";
   if (text.empty()) {
     *error = "empty duration; " + expected;
     return false;
@@ -40,10 +39,9 @@ bool ParseDuration(const std::string& text, int64_t* ms, std::string* error) {
     } else if (unit == "d") {
       scale = 24 * 60 * 60 * 1000;
     } else {
-      *error = unit.empty()
-                   ? "duration \"" + text + "\" lacks a unit (ms, s, m, h, d)"
-                   : "duration \"" + text + "\" has an unknown unit \"" +
-                         unit + "\"; use ms, s, m, h or d";
+      *error = unit.empty() ? "duration \"" + text + "\" lacks a unit (ms, s, m, h, d)"
+                            : "duration \"" + text + "\" has an unknown unit \"" + unit +
+                                  "\"; use ms, s, m, h or d";
       return false;
     }
     total += value * scale;
@@ -65,8 +63,8 @@ std::string FormatDuration(int64_t ms) {
   static const struct {
     int64_t scale;
     const char* unit;
-  } kUnits[] = {{24LL * 3600 * 1000, "d"}, {3600 * 1000, "h"},
-                {60 * 1000, "m"}, {1000, "s"}, {1, "ms"}};
+  } kUnits[] = {
+      {24LL * 3600 * 1000, "d"}, {3600 * 1000, "h"}, {60 * 1000, "m"}, {1000, "s"}, {1, "ms"}};
   std::string out;
   for (const auto& u : kUnits) {
     if (ms >= u.scale) {

@@ -5,13 +5,9 @@
 namespace tame {
 namespace {
 
-bool IsNameStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 
-bool IsNameChar(char c) {
-  return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-';
-}
+bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-'; }
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -41,8 +37,8 @@ bool ParseExpression(std::string_view expr, Reference* ref) {
     std::string_view step = NextPart(&rest);
     std::string_view outputs = NextPart(&rest);
     std::string_view name = NextPart(&rest);
-    if (!rest.empty() || expr.back() == '.' || outputs != "outputs" ||
-        !IsValidStepId(step) || !IsValidName(name)) {
+    if (!rest.empty() || expr.back() == '.' || outputs != "outputs" || !IsValidStepId(step) ||
+        !IsValidName(name)) {
       return false;
     }
     ref->kind = RefKind::kStepOutput;
@@ -69,16 +65,19 @@ std::string Sanitize(const std::string& s) {
 
 std::string Reference::Text() const {
   switch (kind) {
-    case RefKind::kParam: return "params." + name;
-    case RefKind::kSecret: return "secrets." + name;
-    case RefKind::kStepOutput: return "steps." + step + ".outputs." + name;
-    case RefKind::kRunId: return "run.id";
+    case RefKind::kParam:
+      return "params." + name;
+    case RefKind::kSecret:
+      return "secrets." + name;
+    case RefKind::kStepOutput:
+      return "steps." + step + ".outputs." + name;
+    case RefKind::kRunId:
+      return "run.id";
   }
   return "";
 }
 
-bool ParseReferences(const std::string& text, std::vector<Reference>* refs,
-                     std::string* error) {
+bool ParseReferences(const std::string& text, std::vector<Reference>* refs, std::string* error) {
   size_t pos = 0;
   while ((pos = text.find("${{", pos)) != std::string::npos) {
     size_t close = text.find("}}", pos + 3);
@@ -86,8 +85,7 @@ bool ParseReferences(const std::string& text, std::vector<Reference>* refs,
       *error = "unterminated \"${{\": a reference ends with \"}}\"";
       return false;
     }
-    std::string_view expr =
-        Trim(std::string_view(text).substr(pos + 3, close - pos - 3));
+    std::string_view expr = Trim(std::string_view(text).substr(pos + 3, close - pos - 3));
     Reference ref;
     if (expr.empty() || !ParseExpression(expr, &ref)) {
       *error = "\"${{ " + std::string(expr) +
@@ -103,8 +101,7 @@ bool ParseReferences(const std::string& text, std::vector<Reference>* refs,
   return true;
 }
 
-bool IsWholeReference(const std::string& text,
-                      const std::vector<Reference>& refs) {
+bool IsWholeReference(const std::string& text, const std::vector<Reference>& refs) {
   return refs.size() == 1 && refs[0].begin == 0 && refs[0].end == text.size();
 }
 
@@ -123,11 +120,14 @@ std::string Substitute(const std::string& text, const std::vector<Reference>& re
 
 std::string ReferenceEnvName(const Reference& ref) {
   switch (ref.kind) {
-    case RefKind::kParam: return "TAME_PARAM_" + Sanitize(ref.name);
-    case RefKind::kSecret: return "TAME_SECRET_" + Sanitize(ref.name);
+    case RefKind::kParam:
+      return "TAME_PARAM_" + Sanitize(ref.name);
+    case RefKind::kSecret:
+      return "TAME_SECRET_" + Sanitize(ref.name);
     case RefKind::kStepOutput:
       return "TAME_STEP_" + Sanitize(ref.step) + "_OUT_" + Sanitize(ref.name);
-    case RefKind::kRunId: return "TAME_RUN_ID";
+    case RefKind::kRunId:
+      return "TAME_RUN_ID";
   }
   return "";
 }
@@ -143,8 +143,7 @@ bool IsValidName(std::string_view name) {
 bool IsValidStepId(std::string_view id) {
   if (id.empty() || id.size() > 63 || id[0] < 'a' || id[0] > 'z') return false;
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;

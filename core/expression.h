@@ -6,8 +6,8 @@
 #define TAME_CORE_EXPRESSION_H_
 
 #include <functional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tame {
@@ -27,8 +27,7 @@ struct Reference {
 
 /// Appends every reference in `text` to `refs`, in order. Returns false with
 /// `error` set for an unterminated "${{" or an expression of another form.
-bool ParseReferences(const std::string& text, std::vector<Reference>* refs,
-                     std::string* error);
+bool ParseReferences(const std::string& text, std::vector<Reference>* refs, std::string* error);
 
 /// True when `text` holds nothing but one reference.
 bool IsWholeReference(const std::string& text, const std::vector<Reference>& refs);

@@ -10,7 +10,8 @@ namespace {
 TEST(ExpressionTest, FindsEveryForm) {
   std::vector<Reference> refs;
   std::string error;
-  std::string text = "a ${{params.x}} b ${{  secrets.TOKEN }}${{ steps.s-1.outputs.o_2 }} ${{ run.id }}";
+  std::string text =
+      "a ${{params.x}} b ${{  secrets.TOKEN }}${{ steps.s-1.outputs.o_2 }} ${{ run.id }}";
   ASSERT_TRUE(ParseReferences(text, &refs, &error)) << error;
   ASSERT_EQ(refs.size(), 4u);
   EXPECT_EQ(refs[0].Text(), "params.x");
@@ -64,8 +65,9 @@ TEST(DurationTest, ParsesAndFormats) {
   EXPECT_FALSE(ParseDuration("99999999999999999999h", &ms, &error));
   EXPECT_EQ(error, "duration \"99999999999999999999h\" is longer than 30 days");
   EXPECT_FALSE(ParseDuration("-5s", &ms, &error));
-  EXPECT_EQ(error, "\"-5s\" is not a duration; expected a duration such as 500ms, 90s, 20m, "
-                   "24h or 1h30m");
+  EXPECT_EQ(error,
+            "\"-5s\" is not a duration; expected a duration such as 500ms, 90s, 20m, "
+            "24h or 1h30m");
 }
 
 }  // namespace

@@ -109,8 +109,8 @@ const Json* FollowPath(const Json& root, const std::string& path) {
   size_t start = 0;
   while (start <= path.size()) {
     size_t dot = path.find('.', start);
-    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos
-                                                                   : dot - start);
+    std::string part =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (at->is_object()) {
       auto it = at->find(part);
       if (it == at->end()) return nullptr;
@@ -248,12 +248,12 @@ GateReport EvaluateGate(const MetricSource& metrics, const std::vector<GateRule>
         bool higher_is_better = rule.op[0] == '>';
         double slack = options.relative ? std::fabs(base) * options.tolerance : options.tolerance;
         row.limit = higher_is_better ? base - slack : base + slack;
-        bool behind = row.value && (higher_is_better ? *row.value < *row.limit
-                                                     : *row.value > *row.limit);
+        bool behind =
+            row.value && (higher_is_better ? *row.value < *row.limit : *row.value > *row.limit);
         if (behind && row.reason.empty()) {
-          row.reason = FormatNumber(*row.value) + " is " +
-                       (higher_is_better ? "below" : "above") + " the baseline's limit " +
-                       FormatNumber(*row.limit) + " (baseline " + FormatNumber(base) + ")";
+          row.reason = FormatNumber(*row.value) + " is " + (higher_is_better ? "below" : "above") +
+                       " the baseline's limit " + FormatNumber(*row.limit) + " (baseline " +
+                       FormatNumber(base) + ")";
         }
       }
     }
@@ -265,8 +265,7 @@ GateReport EvaluateGate(const MetricSource& metrics, const std::vector<GateRule>
 }
 
 std::string FormatGateTable(const GateReport& report) {
-  std::vector<std::vector<std::string>> cells = {
-      {"metric", "rule", "value", "baseline", "result"}};
+  std::vector<std::vector<std::string>> cells = {{"metric", "rule", "value", "baseline", "result"}};
   for (const GateRow& row : report.rows) {
     std::string baseline = "-";
     if (row.baseline) {
@@ -291,7 +290,9 @@ std::string FormatGateTable(const GateReport& report) {
 Json GateReportJson(const GateReport& report) {
   Json metrics = Json::array();
   for (const GateRow& row : report.rows) {
-    Json item{{"metric", row.rule.metric}, {"op", row.rule.op}, {"threshold", row.rule.value},
+    Json item{{"metric", row.rule.metric},
+              {"op", row.rule.op},
+              {"threshold", row.rule.value},
               {"passed", row.passed}};
     item["value"] = row.value ? Json(*row.value) : Json();
     if (row.baseline) {

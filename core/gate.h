@@ -19,8 +19,8 @@ namespace tame {
 
 /// Metrics as read from a file: a value, or why there is none usable.
 struct MetricSource {
-  std::string file;  // for messages
-  Json json;         // a JSON file's document
+  std::string file;                            // for messages
+  Json json;                                   // a JSON file's document
   std::map<std::string, std::string> csv_row;  // a CSV file's chosen row
   std::vector<std::string> csv_columns;
   bool is_csv = false;

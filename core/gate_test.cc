@@ -20,10 +20,14 @@ std::vector<std::string> Reasons(const GateReport& report) {
 
 TEST(GateTest, JsonByDotPathAndLiteralKey) {
   MetricSource m = Read(R"({"accuracy": 0.93, "f1": {"macro": 0.88}, "f1.micro": 0.9,
-                           "per_class": [0.7, 0.95]})", "metrics.json");
-  GateReport r = EvaluateGate(m, {{"accuracy", ">=", 0.9}, {"f1.macro", ">=", 0.85},
-                                  {"f1.micro", ">", 0.89}, {"per_class.1", ">=", 0.9},
-                                  {"per_class.0", ">=", 0.9}},
+                           "per_class": [0.7, 0.95]})",
+                        "metrics.json");
+  GateReport r = EvaluateGate(m,
+                              {{"accuracy", ">=", 0.9},
+                               {"f1.macro", ">=", 0.85},
+                               {"f1.micro", ">", 0.89},
+                               {"per_class.1", ">=", 0.9},
+                               {"per_class.0", ">=", 0.9}},
                               nullptr, {});
   EXPECT_FALSE(r.passed);
   EXPECT_EQ(Reasons(r), (std::vector<std::string>{"", "", "", "", "0.7 is not >= 0.9"}));
@@ -31,9 +35,9 @@ TEST(GateTest, JsonByDotPathAndLiteralKey) {
 
 TEST(GateTest, MissingNanAndNonNumbersFailClosed) {
   MetricSource m = Read(R"({"accuracy": "high", "loss": null, "f1": {"x": 1}})", "m.json");
-  GateReport r = EvaluateGate(m, {{"accuracy", ">=", 0.9}, {"loss", "<", 1},
-                                  {"recall", ">=", 0.5}, {"f1", ">", 0}},
-                              nullptr, {});
+  GateReport r = EvaluateGate(
+      m, {{"accuracy", ">=", 0.9}, {"loss", "<", 1}, {"recall", ">=", 0.5}, {"f1", ">", 0}},
+      nullptr, {});
   EXPECT_FALSE(r.passed);
   EXPECT_EQ(Reasons(r),
             (std::vector<std::string>{"metric \"accuracy\" in m.json is \"high\", not a number",
@@ -85,9 +89,9 @@ TEST(GateTest, BaselineWithRelativeAndAbsoluteTolerance) {
   // 1% relative: accuracy may fall to 0.93555, loss may rise to 0.303.
   GateReport r = EvaluateGate(now, rules, &base, {0.01, true});
   EXPECT_FALSE(r.passed);
-  EXPECT_EQ(Reasons(r), (std::vector<std::string>{
-                            "0.93 is below the baseline's limit 0.93555 (baseline 0.945)",
-                            "0.32 is above the baseline's limit 0.303 (baseline 0.3)"}));
+  EXPECT_EQ(Reasons(r),
+            (std::vector<std::string>{"0.93 is below the baseline's limit 0.93555 (baseline 0.945)",
+                                      "0.32 is above the baseline's limit 0.303 (baseline 0.3)"}));
   // 0.02 absolute: accuracy may fall to 0.925, loss may rise to 0.32.
   EXPECT_TRUE(EvaluateGate(now, rules, &base, {0.02, false}).passed);
   MetricSource thin = Read(R"({"loss": 0.3})", "base.json");

@@ -56,9 +56,8 @@ Graph BuildGraph(const Pipeline& pipeline) {
       auto it = index.find(need);
       if (it != index.end()) deps.push_back(it->second);
     }
-    ForEachStepReference(step, index, [&](int source, const std::string&) {
-      deps.push_back(source);
-    });
+    ForEachStepReference(step, index,
+                         [&](int source, const std::string&) { deps.push_back(source); });
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
     deps.erase(std::remove(deps.begin(), deps.end(), static_cast<int>(i)), deps.end());
@@ -130,8 +129,7 @@ std::vector<int> FindCycle(const Graph& graph) {
         std::reverse(cycle.begin(), cycle.end());
         // Start at the step that comes first in the file, so the message
         // does not depend on where the search began.
-        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
-                    cycle.end());
+        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
         cycle.push_back(cycle.front());
         return cycle;
       }
@@ -267,7 +265,8 @@ Json PlanJson(const Pipeline& pipeline, const Plan& plan, const Selection* parti
                          {"uses", step.uses},
                          {"level", plan.level_of[i] + 1},
                          {"if", step.if_condition.empty() ? "success" : step.if_condition}});
-    if (partial != nullptr) steps.back()["selection"] = SelectionWord(*partial, static_cast<int>(i));
+    if (partial != nullptr)
+      steps.back()["selection"] = SelectionWord(*partial, static_cast<int>(i));
   }
   return Json{{"pipeline", pipeline.name}, {"levels", levels}, {"steps", steps}};
 }
@@ -316,9 +315,10 @@ bool ResolveStepIds(const Pipeline& pipeline, const std::vector<std::string>& id
       int index = pipeline.FindStep(id);
       if (index < 0) {
         std::string suggestion = id.empty() ? "" : SuggestSpelling(id, known);
-        *error = id.empty() ? "an empty step id"
-                            : "unknown step \"" + id + "\"" +
-                                  (suggestion.empty() ? "" : " (did you mean \"" + suggestion + "\"?)");
+        *error = id.empty()
+                     ? "an empty step id"
+                     : "unknown step \"" + id + "\"" +
+                           (suggestion.empty() ? "" : " (did you mean \"" + suggestion + "\"?)");
         return false;
       }
       if (std::find(out->begin(), out->end(), index) == out->end()) out->push_back(index);

@@ -169,13 +169,13 @@ TEST(SelectStepsTest, PlanJsonAndSummaryUseTamePlansWords) {
   std::vector<std::string> notes(6);
   notes[3] = "  (cache: runs: first run)";
   notes[4] = "  (cache: never shown: e does not run)";
-  EXPECT_EQ(PlanText(p, plan, &s, "--from", notes),
-            (std::vector<std::string>{p.name + ": 6 steps in 4 levels",
-                                      "2 of 6 run (--from); 2 reused from an earlier run",
-                                      "level 1", "  a  shell  (reused)", "  f  shell  (not run)",
-                                      "level 2", "  b  shell  (reused)", "  e  shell  (not run)",
-                                      "level 3", "  c  shell", "level 4",
-                                      "  d  shell  (cache: runs: first run)"}));
+  EXPECT_EQ(
+      PlanText(p, plan, &s, "--from", notes),
+      (std::vector<std::string>{p.name + ": 6 steps in 4 levels",
+                                "2 of 6 run (--from); 2 reused from an earlier run", "level 1",
+                                "  a  shell  (reused)", "  f  shell  (not run)", "level 2",
+                                "  b  shell  (reused)", "  e  shell  (not run)", "level 3",
+                                "  c  shell", "level 4", "  d  shell  (cache: runs: first run)"}));
   EXPECT_EQ(PlanText(p, plan, nullptr, "").size(), 11u);
 }
 

@@ -126,8 +126,7 @@ class StrictBuilder {
   }
 
   bool TooDeep() {
-    return Fail("nesting is deeper than " + std::to_string(max_depth_) +
-                " levels");
+    return Fail("nesting is deeper than " + std::to_string(max_depth_) + " levels");
   }
 
   bool EndContainer() {
@@ -172,15 +171,13 @@ class StrictBuilder {
 bool ParseJsonStrict(std::string_view text, const ParseLimits& limits, Json* out,
                      Diagnostic* error) {
   if (text.size() > limits.max_bytes) {
-    error->message = "file is " + std::to_string(text.size()) +
-                     " bytes; the limit is " + std::to_string(limits.max_bytes);
+    error->message = "file is " + std::to_string(text.size()) + " bytes; the limit is " +
+                     std::to_string(limits.max_bytes);
     return false;
   }
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
-      static_cast<unsigned char>(text[1]) == 0xBB &&
-      static_cast<unsigned char>(text[2]) == 0xBF) {
-    error->message =
-        "file starts with a byte order mark; save it as UTF-8 without one";
+      static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
+    error->message = "file starts with a byte order mark; save it as UTF-8 without one";
     error->line = 1;
     error->column = 1;
     return false;
@@ -190,23 +187,31 @@ bool ParseJsonStrict(std::string_view text, const ParseLimits& limits, Json* out
     return false;
   }
   StrictBuilder builder(out, limits.max_depth);
-  bool ok = Json::sax_parse(text.begin(), text.end(), &builder,
-                            Json::input_format_t::json, /*strict=*/true);
+  bool ok = Json::sax_parse(text.begin(), text.end(), &builder, Json::input_format_t::json,
+                            /*strict=*/true);
   if (!ok) *error = builder.error();
   return ok;
 }
 
 const char* JsonTypeName(const Json& value) {
   switch (value.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::boolean:
+      return "a boolean";
     case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a number";
-    default: return "an unknown value";
+    case Json::value_t::number_unsigned:
+      return "an integer";
+    case Json::value_t::number_float:
+      return "a number";
+    default:
+      return "an unknown value";
   }
 }
 

@@ -1,22 +1,22 @@
 #include "core/load.h"
-#include "core/json_parse.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "core/json_parse.h"
+
 namespace tame {
 namespace {
 
-const std::vector<std::string> kTopKeys = {
-    "version", "name", "description", "params", "secrets", "steps", "layout"};
-const std::vector<std::string> kStepKeys = {
-    "id",      "name",    "uses",  "needs",   "with",    "env",
-    "if",      "timeout", "retries", "cache", "outputs", "continue_on_error"};
+const std::vector<std::string> kTopKeys = {"version", "name",  "description", "params",
+                                           "secrets", "steps", "layout"};
+const std::vector<std::string> kStepKeys = {"id",      "name",  "uses",    "needs",
+                                            "with",    "env",   "if",      "timeout",
+                                            "retries", "cache", "outputs", "continue_on_error"};
 const std::vector<std::string> kParamKeys = {"type", "default", "description"};
 const std::vector<std::string> kSecretKeys = {"from", "env", "description"};
-const std::vector<std::string> kRetryKeys = {"max", "backoff", "factor",
-                                             "on_exit_codes"};
+const std::vector<std::string> kRetryKeys = {"max", "backoff", "factor", "on_exit_codes"};
 
 bool IsExtensionKey(const std::string& key) {
   return key.size() > 2 && key[0] == 'x' && key[1] == '-';
@@ -40,8 +40,7 @@ class Decoder {
       Place ptr(root, key);
       if (key == "version") {
         if (!value.is_number_integer() || value.get<int64_t>() != 1) {
-          Error(ptr, "unsupported version " + value.dump() +
-                         "; this tame reads version 1");
+          Error(ptr, "unsupported version " + value.dump() + "; this tame reads version 1");
         }
       } else if (key == "name") {
         String(value, ptr, &p.name);
@@ -76,8 +75,8 @@ class Decoder {
     errors_.push_back(Diagnostic{at.Pointer(), message, 0, 0});
   }
 
-  void Unknown(const Place& at, const std::string& key,
-               const std::vector<std::string>& known, const std::string& where) {
+  void Unknown(const Place& at, const std::string& key, const std::vector<std::string>& known,
+               const std::string& where) {
     std::string message = where + "unknown key \"" + key + "\"";
     std::string suggestion = SuggestSpelling(key, known);
     if (!suggestion.empty()) message += " (did you mean \"" + suggestion + "\"?)";
@@ -92,8 +91,7 @@ class Decoder {
     return ok;
   }
 
-  void String(Json& v, const Place& ptr, std::string* out,
-              const std::string& where = "") {
+  void String(Json& v, const Place& ptr, std::string* out, const std::string& where = "") {
     if (Expect(v, v.is_string(), "a string", ptr, where)) {
       *out = std::move(v.get_ref<std::string&>());
     }
@@ -110,8 +108,7 @@ class Decoder {
     }
   }
 
-  void Params(Json& v, const Place& ptr,
-              std::map<std::string, ParamDecl>* out) {
+  void Params(Json& v, const Place& ptr, std::map<std::string, ParamDecl>* out) {
     if (!Expect(v, v.is_object(), "an object", ptr)) return;
     for (auto& [name, decl_json] : v.get_ref<Json::object_t&>()) {
       Place p(ptr, name);
@@ -133,8 +130,7 @@ class Decoder {
     }
   }
 
-  void Secrets(Json& v, const Place& ptr,
-               std::map<std::string, SecretDecl>* out) {
+  void Secrets(Json& v, const Place& ptr, std::map<std::string, SecretDecl>* out) {
     if (!Expect(v, v.is_object(), "an object", ptr)) return;
     for (auto& [name, decl_json] : v.get_ref<Json::object_t&>()) {
       Place p(ptr, name);
@@ -183,8 +179,8 @@ class Decoder {
     if (!Expect(v, v.is_array(), "an array of steps", ptr)) return;
     auto& array = v.get_ref<Json::array_t&>();
     if (array.size() > options_.max_steps) {
-      Error(ptr, "the file has " + std::to_string(array.size()) +
-                     " steps; the limit is " + std::to_string(options_.max_steps));
+      Error(ptr, "the file has " + std::to_string(array.size()) + " steps; the limit is " +
+                     std::to_string(options_.max_steps));
       return;
     }
     out->reserve(array.size());
@@ -293,16 +289,14 @@ class Decoder {
     return r;
   }
 
-  bool Integer(const Json& v, const Place& ptr, const std::string& where,
-               int* out) {
+  bool Integer(const Json& v, const Place& ptr, const std::string& where, int* out) {
     if (!Expect(v, v.is_number_integer(), "an integer", ptr, where)) return false;
     int64_t value = v.get<int64_t>();
-    if (v.is_number_unsigned() && v.get<uint64_t>() >
-        static_cast<uint64_t>(std::numeric_limits<int>::max())) {
+    if (v.is_number_unsigned() &&
+        v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
       value = std::numeric_limits<int64_t>::max();
     }
-    if (value < std::numeric_limits<int>::min() ||
-        value > std::numeric_limits<int>::max()) {
+    if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
       Error(ptr, where + "integer " + v.dump() + " is out of range");
       return false;
     }
@@ -316,8 +310,7 @@ class Decoder {
       c.enabled = v.get<bool>();
       return c;
     }
-    if (!Expect(v, v.is_object(), "true, false or { \"inputs\": [...] }", ptr,
-                where)) {
+    if (!Expect(v, v.is_object(), "true, false or { \"inputs\": [...] }", ptr, where)) {
       return c;
     }
     c.enabled = true;
@@ -339,8 +332,7 @@ class Decoder {
     for (auto& [name, decl] : v.get_ref<Json::object_t&>()) {
       Place p(ptr, name);
       OutputDecl output;
-      if (Expect(decl, decl.is_object(), "an object such as { \"path\": \"file\" }",
-                 p, where)) {
+      if (Expect(decl, decl.is_object(), "an object such as { \"path\": \"file\" }", p, where)) {
         for (auto& [key, value] : decl.get_ref<Json::object_t&>()) {
           Place kp(p, key);
           if (key == "path") {
@@ -366,8 +358,7 @@ size_t EditDistance(const std::string& a, const std::string& b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diagonal = above;
     }
   }
@@ -376,8 +367,7 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::string SuggestSpelling(const std::string& word,
-                            const std::vector<std::string>& candidates) {
+std::string SuggestSpelling(const std::string& word, const std::vector<std::string>& candidates) {
   if (word.size() > 64) return "";
   // Short words allow one edit, longer ones a third of their length.
   std::string best;

@@ -33,8 +33,7 @@ LoadResult LoadPipeline(std::string_view text, const LoadOptions& options = {});
 LoadResult DecodePipeline(Json&& doc, const LoadOptions& options = {});
 
 /// The candidate closest to `word` when it is a likely typo of it, else "".
-std::string SuggestSpelling(const std::string& word,
-                            const std::vector<std::string>& candidates);
+std::string SuggestSpelling(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace tame
 

@@ -75,8 +75,7 @@ TEST(LoadTest, DeepNestingStopsAtTheLimit) {
   std::string deep(100000, '[');
   std::vector<std::string> problems = Problems(deep);
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].find("nesting is deeper than 64 levels"), std::string::npos)
-      << problems[0];
+  EXPECT_NE(problems[0].find("nesting is deeper than 64 levels"), std::string::npos) << problems[0];
 }
 
 TEST(LoadTest, ByteOrderMarkIsRefused) {
@@ -100,8 +99,7 @@ TEST(LoadTest, InvalidUtf8IsRefused) {
   std::vector<std::string> problems =
       Problems("{\"version\": 1, \"name\": \"caf\xC3\x28\", \"steps\": []}");
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0],
-            "p.json: line 1, column 29: /name: invalid string: ill-formed UTF-8 byte");
+  EXPECT_EQ(problems[0], "p.json: line 1, column 29: /name: invalid string: ill-formed UTF-8 byte");
 }
 
 TEST(LoadTest, HugeNumberIsRefused) {

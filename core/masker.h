@@ -71,11 +71,11 @@ class MaskPatterns {
   // of an entry says that a pattern ends in the state it leads to.
   static constexpr uint32_t kEndsPattern = 0x80000000u;
 
-  uint8_t class_of_[256] = {};      // byte -> class; 0 for bytes in no pattern
+  uint8_t class_of_[256] = {};  // byte -> class; 0 for bytes in no pattern
   uint32_t classes_ = 1;
-  std::vector<uint32_t> next_;      // full transition table, state x class, as above
-  std::vector<uint32_t> longest_;   // longest pattern ending in each state
-  std::vector<uint32_t> depth_;     // length of the prefix each state stands for
+  std::vector<uint32_t> next_;     // full transition table, state x class, as above
+  std::vector<uint32_t> longest_;  // longest pattern ending in each state
+  std::vector<uint32_t> depth_;    // length of the prefix each state stands for
   size_t max_length_ = 0;
   size_t pattern_count_ = 0;
 };

@@ -86,8 +86,8 @@ bool ResolveParams(const Pipeline& pipeline, const std::vector<std::string>& ass
     auto it = given.find(name);
     if (it == given.end()) {
       if (!decl.default_value) {
-        *error = "param " + Quote(name) + " has no default; give it with --param " + name +
-                 "=VALUE";
+        *error =
+            "param " + Quote(name) + " has no default; give it with --param " + name + "=VALUE";
         return false;
       }
       (*values)[name] = *decl.default_value;
@@ -107,8 +107,8 @@ bool ResolveParams(const Pipeline& pipeline, const std::vector<std::string>& ass
       value = text;
     }
     if (!ok) {
-      *error = "param " + Quote(name) + " must be " + TypePhrase(decl.type) + ", not " +
-               Quote(text);
+      *error =
+          "param " + Quote(name) + " must be " + TypePhrase(decl.type) + ", not " + Quote(text);
       return false;
     }
     (*values)[name] = value;

@@ -46,14 +46,16 @@ TEST(ParamsTest, ExactErrors) {
             "param \"n\" must be an integer, not \"99999999999999999999\"");
   EXPECT_EQ(Resolve({"image=x", "rate=0x10"}, &v), "param \"rate\" must be a number, not \"0x10\"");
   EXPECT_EQ(Resolve({"image=x", "rate=inf"}, &v), "param \"rate\" must be a number, not \"inf\"");
-  EXPECT_EQ(Resolve({"image=x", "dry=yes"}, &v), "param \"dry\" must be true or false, not \"yes\"");
+  EXPECT_EQ(Resolve({"image=x", "dry=yes"}, &v),
+            "param \"dry\" must be true or false, not \"yes\"");
   EXPECT_EQ(Resolve({"image"}, &v), "--param takes NAME=VALUE, not \"image\"");
 }
 
 TEST(ParamsTest, SecretsFile) {
   std::map<std::string, std::string> s;
   std::string error;
-  ASSERT_TRUE(ParseSecretsText("# comment\n\nA=1\r\nexport B= two = 2 \nC=\n", &s, &error)) << error;
+  ASSERT_TRUE(ParseSecretsText("# comment\n\nA=1\r\nexport B= two = 2 \nC=\n", &s, &error))
+      << error;
   EXPECT_EQ(s["A"], "1");
   EXPECT_EQ(s["B"], " two = 2 ");
   EXPECT_EQ(s["C"], "");

@@ -3,17 +3,15 @@
 namespace tame {
 
 bool Step::operator==(const Step& o) const {
-  return id == o.id && name == o.name && uses == o.uses && needs == o.needs &&
-         with == o.with && env == o.env && if_condition == o.if_condition &&
-         timeout == o.timeout && retries == o.retries && cache == o.cache &&
-         outputs == o.outputs && continue_on_error == o.continue_on_error &&
-         extensions == o.extensions;
+  return id == o.id && name == o.name && uses == o.uses && needs == o.needs && with == o.with &&
+         env == o.env && if_condition == o.if_condition && timeout == o.timeout &&
+         retries == o.retries && cache == o.cache && outputs == o.outputs &&
+         continue_on_error == o.continue_on_error && extensions == o.extensions;
 }
 
 bool Pipeline::operator==(const Pipeline& o) const {
-  return version == o.version && name == o.name &&
-         description == o.description && params == o.params &&
-         secrets == o.secrets && steps == o.steps && layout == o.layout &&
+  return version == o.version && name == o.name && description == o.description &&
+         params == o.params && secrets == o.secrets && steps == o.steps && layout == o.layout &&
          extensions == o.extensions;
 }
 

@@ -10,11 +10,10 @@
 #define TAME_CORE_PIPELINE_H_
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace tame {
 
@@ -27,8 +26,7 @@ struct ParamDecl {
   std::string description;
 
   bool operator==(const ParamDecl& o) const {
-    return type == o.type && default_value == o.default_value &&
-           description == o.description;
+    return type == o.type && default_value == o.default_value && description == o.description;
   }
 };
 
@@ -53,7 +51,7 @@ struct OutputDecl {
 
 struct Retries {
   int max = 0;
-  std::string backoff;             // duration text; empty means the default
+  std::string backoff;  // duration text; empty means the default
   std::optional<double> factor;
   std::vector<int> on_exit_codes;  // empty: retry on any failure
 
@@ -70,8 +68,7 @@ struct CacheSpec {
   std::vector<std::string> inputs;
 
   bool operator==(const CacheSpec& o) const {
-    return enabled == o.enabled && has_inputs == o.has_inputs &&
-           inputs == o.inputs;
+    return enabled == o.enabled && has_inputs == o.has_inputs && inputs == o.inputs;
   }
 };
 

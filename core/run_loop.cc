@@ -9,10 +9,14 @@ namespace tame {
 
 const char* AttemptStatusName(AttemptStatus status) {
   switch (status) {
-    case AttemptStatus::kSucceeded: return "succeeded";
-    case AttemptStatus::kFailed: return "failed";
-    case AttemptStatus::kTimedOut: return "timed out";
-    case AttemptStatus::kCancelled: return "cancelled";
+    case AttemptStatus::kSucceeded:
+      return "succeeded";
+    case AttemptStatus::kFailed:
+      return "failed";
+    case AttemptStatus::kTimedOut:
+      return "timed out";
+    case AttemptStatus::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -46,8 +50,8 @@ bool ShouldRetry(const RetryPolicy& policy, int attempt, const AttemptEnd& end) 
   if (!end.retryable || attempt > policy.max_retries) return false;
   if (policy.on_exit_codes.empty()) return true;
   if (end.status == AttemptStatus::kTimedOut || end.exit_code < 0) return false;
-  return std::find(policy.on_exit_codes.begin(), policy.on_exit_codes.end(),
-                   end.exit_code) != policy.on_exit_codes.end();
+  return std::find(policy.on_exit_codes.begin(), policy.on_exit_codes.end(), end.exit_code) !=
+         policy.on_exit_codes.end();
 }
 
 int64_t TimeoutMsOf(const Step& step) {
@@ -273,8 +277,8 @@ class Loop {
   void ReportEndedSteps() {
     for (size_t i = 0; i < pipeline_.steps.size(); ++i) {
       StepStatus s = scheduler_.status(static_cast<int>(i));
-      bool ended = s != StepStatus::kWaiting && s != StepStatus::kReady &&
-                   s != StepStatus::kRunning;
+      bool ended =
+          s != StepStatus::kWaiting && s != StepStatus::kReady && s != StepStatus::kRunning;
       if (ended) Report(static_cast<int>(i));
     }
   }

@@ -37,9 +37,9 @@ const char* AttemptStatusName(AttemptStatus status);
 struct AttemptEnd {
   int step = -1;
   AttemptStatus status = AttemptStatus::kFailed;
-  int exit_code = -1;      // -1: killed by a signal, or no process ran
-  bool retryable = true;   // false when another attempt cannot help
-  bool reused = false;     // ended without running: a cache hit, or restored on resume
+  int exit_code = -1;     // -1: killed by a signal, or no process ran
+  bool retryable = true;  // false when another attempt cannot help
+  bool reused = false;    // ended without running: a cache hit, or restored on resume
 };
 
 /// Why the loop stops a running attempt.
@@ -126,8 +126,8 @@ struct RunLoopOptions {
 struct RunResult {
   std::vector<StepStatus> status;  // final status of each step
   std::vector<int> attempts;       // attempts each step ran (0: none)
-  bool failed = false;       // a step failed and continue_on_error did not excuse it
-  bool interrupted = false;  // the user interrupted the run
+  bool failed = false;             // a step failed and continue_on_error did not excuse it
+  bool interrupted = false;        // the user interrupted the run
 };
 
 /// Runs the pipeline to its end. Structure: while the scheduler is not

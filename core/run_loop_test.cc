@@ -57,8 +57,7 @@ class FakeExecutor : public StepExecutor {
   }
 
   void Stop(int step, StopReason reason) override {
-    Log(std::string(reason == StopReason::kTimeout ? "timeout " : "cancel ") +
-        p_.steps[step].id);
+    Log(std::string(reason == StopReason::kTimeout ? "timeout " : "cancel ") + p_.steps[step].id);
     running_[step].end = clock_->now + 5;  // the kill takes a moment
     running_[step].exit_code = -1;
   }
@@ -98,7 +97,9 @@ class FakeExecutor : public StepExecutor {
     int64_t end = 0;
     int exit_code = 0;
   };
-  void Log(const std::string& what) { log_.push_back("t=" + std::to_string(clock_->now) + " " + what); }
+  void Log(const std::string& what) {
+    log_.push_back("t=" + std::to_string(clock_->now) + " " + what);
+  }
 
   const Pipeline& p_;
   FakeClock* clock_;
@@ -136,8 +137,10 @@ class Recorder : public RunObserver {
 
 struct Fixture {
   explicit Fixture(const std::string& steps)
-      : pipeline(MustLoad(WithSteps(steps))), graph(BuildGraph(pipeline)),
-        executor(pipeline, &clock), recorder(pipeline) {}
+      : pipeline(MustLoad(WithSteps(steps))),
+        graph(BuildGraph(pipeline)),
+        executor(pipeline, &clock),
+        recorder(pipeline) {}
 
   RunResult Run(int jobs, int64_t grace = 1000) {
     RunLoopOptions options;
@@ -199,8 +202,7 @@ TEST(RunLoopTest, RetriesOnlyListedExitCodes) {
   Fixture f(Shell("a", R"(, "retries": {"max": 5, "backoff": "10ms", "on_exit_codes": [75]})"));
   f.executor.Set("a", {{10, 75}, {10, 3}});
   RunResult r = f.Run(1);
-  EXPECT_EQ(f.recorder.events,
-            (std::vector<std::string>{"a#1 failed retry in 10", "a#2 failed"}));
+  EXPECT_EQ(f.recorder.events, (std::vector<std::string>{"a#1 failed retry in 10", "a#2 failed"}));
   EXPECT_EQ(f.recorder.final_status["a"], "failed/2");
   EXPECT_TRUE(r.failed);
 }
@@ -210,9 +212,8 @@ TEST(RunLoopTest, TimeoutStopsTheAttemptAndMayRetry) {
             Shell("b", R"(, "needs": ["a"])"));
   f.executor.Set("a", {{-1, 0}, {500, 0}});
   RunResult r = f.Run(1);
-  EXPECT_EQ(f.executor.log(),
-            (std::vector<std::string>{"t=0 start a#1", "t=1000 timeout a", "t=1105 start a#2",
-                                      "t=1605 start b#1"}));
+  EXPECT_EQ(f.executor.log(), (std::vector<std::string>{"t=0 start a#1", "t=1000 timeout a",
+                                                        "t=1105 start a#2", "t=1605 start b#1"}));
   EXPECT_EQ(f.recorder.events[0], "a#1 timed out retry in 100");
   EXPECT_FALSE(r.failed);
 }
@@ -243,8 +244,8 @@ TEST(RunLoopTest, InterruptCancelsRunningStepsAndRunsAlwaysSteps) {
 }
 
 TEST(RunLoopTest, AlwaysStepsGetABoundedGrace) {
-  Fixture f(Shell("slow") + "," + Shell("cleanup", R"(, "needs": ["slow"], "if": "always")") +
-            "," + Shell("after", R"(, "needs": ["cleanup"], "if": "always")"));
+  Fixture f(Shell("slow") + "," + Shell("cleanup", R"(, "needs": ["slow"], "if": "always")") + "," +
+            Shell("after", R"(, "needs": ["cleanup"], "if": "always")"));
   f.executor.Set("slow", {{-1, 0}});
   f.executor.Set("cleanup", {{-1, 0}});
   f.executor.InterruptAt(100);
@@ -265,10 +266,9 @@ TEST(RunLoopTest, SecondInterruptStopsEverything) {
   f.executor.InterruptAt(10);
   f.executor.InterruptAt(20);
   f.Run(1, /*grace=*/60000);
-  EXPECT_EQ(f.executor.log(),
-            (std::vector<std::string>{"t=0 start slow#1", "t=10 interrupt", "t=10 cancel slow",
-                                      "t=15 start cleanup#1", "t=20 interrupt",
-                                      "t=20 cancel cleanup"}));
+  EXPECT_EQ(f.executor.log(), (std::vector<std::string>{"t=0 start slow#1", "t=10 interrupt",
+                                                        "t=10 cancel slow", "t=15 start cleanup#1",
+                                                        "t=20 interrupt", "t=20 cancel cleanup"}));
 }
 
 TEST(RunLoopTest, InterruptDropsPendingRetries) {

@@ -4,9 +4,9 @@
 #include <unordered_map>
 
 #include "core/gate.h"
+#include "core/json_parse.h"
 #include "core/save.h"
 #include "core/sha256.h"
-#include "core/json_parse.h"
 
 namespace tame {
 namespace {
@@ -67,8 +67,8 @@ class Reader {
       if (!Step(steps[i], step_at, &step)) continue;
       auto [it, added] = seen.emplace(step.id, i);
       if (!added) {
-        Error(Place(step_at, "id"), "step \"" + step.id + "\" is also /steps/" +
-                                        std::to_string(it->second));
+        Error(Place(step_at, "id"),
+              "step \"" + step.id + "\" is also /steps/" + std::to_string(it->second));
         continue;
       }
       report.steps.push_back(std::move(step));
@@ -118,8 +118,8 @@ class Reader {
       const Place outputs_at(at, "outputs");
       if (outputs->is_object()) {
         for (const auto& [name, value] : outputs->items()) {
-          step->outputs.emplace_back(name, value.is_string() ? value.get<std::string>()
-                                                             : Dump(value));
+          step->outputs.emplace_back(name,
+                                     value.is_string() ? value.get<std::string>() : Dump(value));
         }
       } else {
         Expected(outputs_at, "an object of output values", *outputs);

@@ -74,9 +74,9 @@ TEST(RunReportTest, ReadsEveryField) {
   EXPECT_EQ(train.duration_ms, 4200);
   EXPECT_EQ(train.exit_code, 0);
   EXPECT_EQ(train.log, "logs/train.log");
-  EXPECT_EQ(train.outputs, (std::vector<std::pair<std::string, std::string>>{
-                               {"count", "3"}, {"extra", R"({"a":[1]})"},
-                               {"metrics", "work/m.json"}}));
+  EXPECT_EQ(train.outputs,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"count", "3"}, {"extra", R"({"a":[1]})"}, {"metrics", "work/m.json"}}));
 
   const StepRun& gate = r.steps[1];
   EXPECT_EQ(gate.status, StepRunStatus::kFailed);
@@ -125,8 +125,8 @@ TEST(RunReportTest, ReportWithoutVersionAndWithUnknownKeys) {
 }
 
 TEST(RunReportTest, UnknownStatusIsKeptAsText) {
-  const RunReport r = MustRead(
-      R"({"run": "r", "steps": [{"id": "a", "status": "timed out"}, {"id": "b"}]})");
+  const RunReport r =
+      MustRead(R"({"run": "r", "steps": [{"id": "a", "status": "timed out"}, {"id": "b"}]})");
   EXPECT_EQ(r.steps[0].status, StepRunStatus::kUnknown);
   EXPECT_EQ(r.steps[0].status_text, "timed out");
   EXPECT_EQ(r.steps[1].status, StepRunStatus::kNotRun);
@@ -141,8 +141,9 @@ TEST(RunReportTest, SyntaxErrorsArePlacedByLine) {
 }
 
 TEST(RunReportTest, NotAReport) {
-  EXPECT_EQ(Errors("[1]"), std::vector<std::string>{
-                               "report.json: expected a run report (a JSON object), found an array"});
+  EXPECT_EQ(Errors("[1]"),
+            std::vector<std::string>{
+                "report.json: expected a run report (a JSON object), found an array"});
   EXPECT_EQ(Errors(R"({"version": 1, "name": "p", "steps": []})"),
             std::vector<std::string>{
                 "report.json: not a run report: it has no \"run\"; is it a pipeline file?"});
@@ -154,27 +155,28 @@ TEST(RunReportTest, NotAReport) {
 }
 
 TEST(RunReportTest, WrongTypesArePlacedByPointer) {
-  EXPECT_EQ(Errors(R"({"run": 7, "duration_ms": -1, "steps": [
+  EXPECT_EQ(
+      Errors(R"({"run": 7, "duration_ms": -1, "steps": [
       {"id": "a", "status": 3, "attempts": "two", "exit_code": 1.5, "outputs": [],
        "cached": "yes", "gate": {"file": "m.json", "rows": [{"metric": "x", "value": "high"}, 4]},
        "approvals": {"who": "alice"}},
       "b", {"uses": "shell"}, {"id": "a"}, {"id": ""}]})"),
-            (std::vector<std::string>{
-                "report.json: /run: expected a string, found an integer",
-                "report.json: /duration_ms: expected milliseconds (a number from 0), found an integer",
-                "report.json: /steps/0/status: expected a string, found an integer",
-                "report.json: /steps/0/attempts: expected a count (an integer from 0), found a string",
-                "report.json: /steps/0/exit_code: expected an exit code (an integer), found a number",
-                "report.json: /steps/0/outputs: expected an object of output values, found an array",
-                "report.json: /steps/0/cached: expected true or false, found a string",
-                "report.json: /steps/0/gate/rows/0/value: expected a number, found a string",
-                "report.json: /steps/0/gate/rows/1: expected a gate row (an object), found an integer",
-                "report.json: /steps/0/approvals: expected an array of approvals, found an object",
-                "report.json: /steps/1: expected a step (an object), found a string",
-                "report.json: /steps/2: missing \"id\"",
-                "report.json: /steps/3/id: step \"a\" is also /steps/0",
-                "report.json: /steps/4: a step's \"id\" is empty",
-            }));
+      (std::vector<std::string>{
+          "report.json: /run: expected a string, found an integer",
+          "report.json: /duration_ms: expected milliseconds (a number from 0), found an integer",
+          "report.json: /steps/0/status: expected a string, found an integer",
+          "report.json: /steps/0/attempts: expected a count (an integer from 0), found a string",
+          "report.json: /steps/0/exit_code: expected an exit code (an integer), found a number",
+          "report.json: /steps/0/outputs: expected an object of output values, found an array",
+          "report.json: /steps/0/cached: expected true or false, found a string",
+          "report.json: /steps/0/gate/rows/0/value: expected a number, found a string",
+          "report.json: /steps/0/gate/rows/1: expected a gate row (an object), found an integer",
+          "report.json: /steps/0/approvals: expected an array of approvals, found an object",
+          "report.json: /steps/1: expected a step (an object), found a string",
+          "report.json: /steps/2: missing \"id\"",
+          "report.json: /steps/3/id: step \"a\" is also /steps/0",
+          "report.json: /steps/4: a step's \"id\" is empty",
+      }));
 }
 
 TEST(RunReportTest, NullMeansAbsent) {
@@ -189,8 +191,8 @@ TEST(RunReportTest, MatchesStepsById) {
     {"id": "a", "uses": "shell", "with": {"run": "true"}},
     {"id": "renamed", "uses": "shell", "with": {"run": "true"}},
     {"id": "c", "uses": "shell", "with": {"run": "true"}})"));
-  const RunReport r = MustRead(
-      R"({"run": "r", "steps": [{"id": "c"}, {"id": "b"}, {"id": "a"}, {"id": "d"}]})");
+  const RunReport r =
+      MustRead(R"({"run": "r", "steps": [{"id": "c"}, {"id": "b"}, {"id": "a"}, {"id": "d"}]})");
   const RunMatch match = MatchRun(p, r);
   EXPECT_EQ(match.run_step, (std::vector<int>{2, -1, 0}));
   EXPECT_EQ(match.run_only, (std::vector<int>{1, 3}));

@@ -86,12 +86,18 @@ Ordered ToOrdered(const Json& v) {
   }
   // Scalars convert through their own type, so integers stay integers.
   switch (v.type()) {
-    case Json::value_t::string: return v.get_ref<const std::string&>();
-    case Json::value_t::boolean: return v.get<bool>();
-    case Json::value_t::number_integer: return v.get<int64_t>();
-    case Json::value_t::number_unsigned: return v.get<uint64_t>();
-    case Json::value_t::number_float: return v.get<double>();
-    default: return nullptr;
+    case Json::value_t::string:
+      return v.get_ref<const std::string&>();
+    case Json::value_t::boolean:
+      return v.get<bool>();
+    case Json::value_t::number_integer:
+      return v.get<int64_t>();
+    case Json::value_t::number_unsigned:
+      return v.get<uint64_t>();
+    case Json::value_t::number_float:
+      return v.get<double>();
+    default:
+      return nullptr;
   }
 }
 
@@ -194,7 +200,8 @@ Ordered PipelineDocument(const Pipeline& p) {
   o["steps"] = std::move(steps);
   if (!p.layout.empty()) {
     Ordered layout = Ordered::object();
-    for (const auto& [id, pos] : p.layout) layout[id] = Ordered{{"x", Number(pos.x)}, {"y", Number(pos.y)}};
+    for (const auto& [id, pos] : p.layout)
+      layout[id] = Ordered{{"x", Number(pos.x)}, {"y", Number(pos.y)}};
     o["layout"] = std::move(layout);
   }
   AddExtensions(p.extensions, &o);

@@ -69,11 +69,12 @@ TEST(SaveTest, LongArraysBreakOneItemALine) {
     steps += R"({"id": ")" + id + R"(", "uses": "shell", "with": {"run": "x"}},)";
     needs += (i ? ", \"" : "\"") + id + "\"";
   }
-  Pipeline p = MustLoad(WithSteps(steps + R"({"id": "last", "uses": "shell", "needs": [)" +
-                                  needs + R"(], "with": {"run": "x"}})"));
+  Pipeline p = MustLoad(WithSteps(steps + R"({"id": "last", "uses": "shell", "needs": [)" + needs +
+                                  R"(], "with": {"run": "x"}})"));
   std::string text = SavePipeline(p);
   EXPECT_NE(text.find("\"needs\": [\n        \"step-number-0\",\n"), std::string::npos);
-  for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+  for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos;
+       start = end + 1) {
     EXPECT_LE(end - start, 100u) << text.substr(start, end - start);
   }
 }

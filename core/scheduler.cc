@@ -6,13 +6,20 @@ namespace tame {
 
 const char* StepStatusName(StepStatus status) {
   switch (status) {
-    case StepStatus::kWaiting: return "waiting";
-    case StepStatus::kReady: return "ready";
-    case StepStatus::kRunning: return "running";
-    case StepStatus::kSucceeded: return "succeeded";
-    case StepStatus::kFailed: return "failed";
-    case StepStatus::kSkipped: return "skipped";
-    case StepStatus::kCancelled: return "cancelled";
+    case StepStatus::kWaiting:
+      return "waiting";
+    case StepStatus::kReady:
+      return "ready";
+    case StepStatus::kRunning:
+      return "running";
+    case StepStatus::kSucceeded:
+      return "succeeded";
+    case StepStatus::kFailed:
+      return "failed";
+    case StepStatus::kSkipped:
+      return "skipped";
+    case StepStatus::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }

@@ -22,8 +22,8 @@
 namespace tame {
 
 enum class StepStatus {
-  kWaiting,    // for steps it needs
-  kReady,      // may start
+  kWaiting,  // for steps it needs
+  kReady,    // may start
   kRunning,
   kSucceeded,
   kFailed,
@@ -71,11 +71,11 @@ class Scheduler {
   std::vector<Condition> condition_;
   std::vector<bool> continue_on_error_;
   std::vector<StepStatus> status_;
-  std::vector<int> waiting_for_;        // needs not yet ended
-  std::vector<bool> failure_upstream_;  // a step before this one failed
-  std::vector<int> priority_;           // longest chain of dependents
+  std::vector<int> waiting_for_;                    // needs not yet ended
+  std::vector<bool> failure_upstream_;              // a step before this one failed
+  std::vector<int> priority_;                       // longest chain of dependents
   std::priority_queue<std::pair<int, int>> ready_;  // (priority, -index)
-  std::vector<int> pending_;            // ended steps whose dependents to update
+  std::vector<int> pending_;                        // ended steps whose dependents to update
   bool propagating_ = false;
   size_t ended_ = 0;
   int running_ = 0;

@@ -27,8 +27,7 @@ class FakeRun {
     std::vector<int> running;
     while (!scheduler_.Done()) {
       int next;
-      while (static_cast<int>(running.size()) < jobs_ &&
-             (next = scheduler_.NextReady()) >= 0) {
+      while (static_cast<int>(running.size()) < jobs_ && (next = scheduler_.NextReady()) >= 0) {
         running.push_back(next);
         started_.push_back(pipeline_.steps[next].id);
         max_parallel_ = std::max(max_parallel_, static_cast<int>(running.size()));

@@ -84,9 +84,9 @@ Json StepSchema() {
     for (const ParamSpec& p : kind.params) has_required = has_required || p.required;
     if (has_required) then["required"] = Json::array({"with"});
     if (!kind.declares_outputs) then["properties"]["outputs"] = Json{{"maxProperties", 0}};
-    by_kind.push_back(Json{
-        {"if", {{"properties", {{"uses", {{"const", kind.uses}}}}}, {"required", {"uses"}}}},
-        {"then", then}});
+    by_kind.push_back(
+        Json{{"if", {{"properties", {{"uses", {{"const", kind.uses}}}}}, {"required", {"uses"}}}},
+             {"then", then}});
   }
   Json string_list{{"type", "array"}, {"items", {{"type", "string"}}}};
   Json properties{
@@ -139,65 +139,62 @@ Json Schema() {
   defs["step"] = StepSchema();
   for (const KindSpec& kind : Catalog()) defs["with." + kind.uses] = WithSchema(kind);
   defs["duration"] = Json{{"type", "string"}, {"pattern", "^([0-9]+(ms|s|m|h|d))+$"}};
-  defs["expression"] = Json{
-      {"type", "string"},
-      {"description", "One whole reference: params.NAME, secrets.NAME, "
-                      "steps.ID.outputs.NAME or run.id."},
-      {"pattern", "^\\$\\{\\{ *[A-Za-z0-9_.-]+ *\\}\\}$"}};
-  defs["secretRef"] = Json{
-      {"type", "string"},
-      {"pattern", "^\\$\\{\\{ *secrets\\.[A-Za-z_][A-Za-z0-9_-]* *\\}\\}$"}};
-  defs["rules"] = Json{
-      {"type", "array"},
-      {"minItems", 1},
-      {"items",
-       {{"type", "object"},
-        {"required", {"metric", "op", "value"}},
-        {"properties",
-         {{"metric", {{"type", "string"}, {"minLength", 1}}},
-          {"op", {{"enum", {">=", ">", "<=", "<", "==", "!="}}}},
-          {"value", OrExpression(Json{{"type", "number"}})}}},
-        {"additionalProperties", false}}}};
+  defs["expression"] = Json{{"type", "string"},
+                            {"description",
+                             "One whole reference: params.NAME, secrets.NAME, "
+                             "steps.ID.outputs.NAME or run.id."},
+                            {"pattern", "^\\$\\{\\{ *[A-Za-z0-9_.-]+ *\\}\\}$"}};
+  defs["secretRef"] = Json{{"type", "string"},
+                           {"pattern", "^\\$\\{\\{ *secrets\\.[A-Za-z_][A-Za-z0-9_-]* *\\}\\}$"}};
+  defs["rules"] = Json{{"type", "array"},
+                       {"minItems", 1},
+                       {"items",
+                        {{"type", "object"},
+                         {"required", {"metric", "op", "value"}},
+                         {"properties",
+                          {{"metric", {{"type", "string"}, {"minLength", 1}}},
+                           {"op", {{"enum", {">=", ">", "<=", "<", "==", "!="}}}},
+                           {"value", OrExpression(Json{{"type", "number"}})}}},
+                         {"additionalProperties", false}}}};
   Json named_object{{"type", "object"}, {"propertyNames", {{"pattern", kNamePattern}}}};
   Json params = named_object;
-  params["additionalProperties"] = Json{
-      {"type", "object"},
-      {"properties",
-       {{"type", {{"enum", {"string", "number", "integer", "boolean"}}}},
-        {"default", Json::object()},
-        {"description", {{"type", "string"}}}}},
-      {"additionalProperties", false}};
+  params["additionalProperties"] =
+      Json{{"type", "object"},
+           {"properties",
+            {{"type", {{"enum", {"string", "number", "integer", "boolean"}}}},
+             {"default", Json::object()},
+             {"description", {{"type", "string"}}}}},
+           {"additionalProperties", false}};
   Json secrets = named_object;
-  secrets["additionalProperties"] = Json{
-      {"type", "object"},
-      {"properties",
-       {{"from", {{"enum", {"env", "file"}}}},
-        {"env", {{"type", "string"}, {"pattern", "^[A-Za-z_][A-Za-z0-9_]*$"}}},
-        {"description", {{"type", "string"}}}}},
-      {"additionalProperties", false}};
-  return Json{
-      {"$schema", "https://json-schema.org/draft/2020-12/schema"},
-      {"$id", "urn:tame:pipeline:1"},
-      {"title", "tame pipeline, version 1"},
-      {"type", "object"},
-      {"required", {"version", "name", "steps"}},
-      {"properties",
-       {{"version", {{"const", 1}}},
-        {"name", {{"type", "string"}, {"minLength", 1}}},
-        {"description", {{"type", "string"}}},
-        {"params", params},
-        {"secrets", secrets},
-        {"steps", {{"type", "array"}, {"minItems", 1}, {"items", Ref("step")}}},
-        {"layout",
-         {{"type", "object"},
-          {"additionalProperties",
-           {{"type", "object"},
-            {"required", {"x", "y"}},
-            {"properties", {{"x", {{"type", "number"}}}, {"y", {{"type", "number"}}}}},
-            {"additionalProperties", false}}}}}}},
-      {"patternProperties", {{"^x-", Json::object()}}},
-      {"additionalProperties", false},
-      {"$defs", defs}};
+  secrets["additionalProperties"] =
+      Json{{"type", "object"},
+           {"properties",
+            {{"from", {{"enum", {"env", "file"}}}},
+             {"env", {{"type", "string"}, {"pattern", "^[A-Za-z_][A-Za-z0-9_]*$"}}},
+             {"description", {{"type", "string"}}}}},
+           {"additionalProperties", false}};
+  return Json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+              {"$id", "urn:tame:pipeline:1"},
+              {"title", "tame pipeline, version 1"},
+              {"type", "object"},
+              {"required", {"version", "name", "steps"}},
+              {"properties",
+               {{"version", {{"const", 1}}},
+                {"name", {{"type", "string"}, {"minLength", 1}}},
+                {"description", {{"type", "string"}}},
+                {"params", params},
+                {"secrets", secrets},
+                {"steps", {{"type", "array"}, {"minItems", 1}, {"items", Ref("step")}}},
+                {"layout",
+                 {{"type", "object"},
+                  {"additionalProperties",
+                   {{"type", "object"},
+                    {"required", {"x", "y"}},
+                    {"properties", {{"x", {{"type", "number"}}}, {"y", {{"type", "number"}}}}},
+                    {"additionalProperties", false}}}}}}},
+              {"patternProperties", {{"^x-", Json::object()}}},
+              {"additionalProperties", false},
+              {"$defs", defs}};
 }
 
 }  // namespace

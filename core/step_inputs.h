@@ -23,11 +23,11 @@ using ReferenceValue = std::function<std::string(const Reference&)>;
 
 /// A shell step ready to start.
 struct ShellCommand {
-  std::string shell;               // the interpreter as written: bash, sh, python3, ...
-  std::vector<std::string> flags;  // given before the script file
-  std::string script;              // `run`, references replaced by "${NAME}"
+  std::string shell;                       // the interpreter as written: bash, sh, python3, ...
+  std::vector<std::string> flags;          // given before the script file
+  std::string script;                      // `run`, references replaced by "${NAME}"
   std::map<std::string, std::string> env;  // the step's env, then the references' variables
-  std::string workdir;             // relative to the workspace; "" is the workspace
+  std::string workdir;                     // relative to the workspace; "" is the workspace
 };
 
 /// True for interpreters that are POSIX shells (bash, sh, dash, ash, ksh,

@@ -28,9 +28,9 @@ TEST(StepInputsTest, ReferencesInTheScriptBecomeVariables) {
   ASSERT_TRUE(PrepareShellStep(p.steps[1], Values, &cmd, &error)) << error;
   EXPECT_EQ(cmd.script, "echo \"${TAME_PARAM_msg}\" ${TAME_STEP_a_OUT_o} ${TAME_RUN_ID}");
   EXPECT_EQ(cmd.env, (std::map<std::string, std::string>{{"AUTH", "Bearer hunter2"},
-                                                        {"TAME_PARAM_msg", "\"; rm -rf ~ #"},
-                                                        {"TAME_RUN_ID", "run-1"},
-                                                        {"TAME_STEP_a_OUT_o", "$(touch pwned)"}}));
+                                                         {"TAME_PARAM_msg", "\"; rm -rf ~ #"},
+                                                         {"TAME_RUN_ID", "run-1"},
+                                                         {"TAME_STEP_a_OUT_o", "$(touch pwned)"}}));
   EXPECT_EQ(cmd.shell, "sh");
   EXPECT_EQ(cmd.flags, (std::vector<std::string>{"-e"}));
   EXPECT_EQ(cmd.workdir, "sub/\"; rm -rf ~ #");

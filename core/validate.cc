@@ -39,8 +39,7 @@ std::vector<std::string> KindNames() {
 // Checks one pipeline; each method covers one part of the file.
 class Validator {
  public:
-  explicit Validator(const Pipeline& p)
-      : p_(p), graph_(BuildGraph(p)), index_(graph_.index) {}
+  explicit Validator(const Pipeline& p) : p_(p), graph_(BuildGraph(p)), index_(graph_.index) {}
 
   Diagnostics Run(Graph* graph) {
     if (p_.name.empty()) Error(Place(root_, "name"), "the pipeline needs a name");
@@ -64,15 +63,13 @@ class Validator {
     for (const auto& [name, decl] : p_.params) {
       const Place ptr(params, name);
       if (!IsValidName(name)) {
-        Error(ptr, "param name " + Quote(name) +
-                       " must match [A-Za-z_][A-Za-z0-9_-]*");
+        Error(ptr, "param name " + Quote(name) + " must match [A-Za-z_][A-Za-z0-9_-]*");
       }
       bool known = false;
       for (const char* t : kParamTypes) known = known || decl.type == t;
       if (!known) {
-        Error(Place(ptr, "type"),
-              "unknown param type " + Quote(decl.type) +
-                  "; use string, number, integer or boolean");
+        Error(Place(ptr, "type"), "unknown param type " + Quote(decl.type) +
+                                      "; use string, number, integer or boolean");
       } else if (decl.default_value && !MatchesParamType(*decl.default_value, decl.type)) {
         Error(Place(ptr, "default"),
               "default " + decl.default_value->dump() + " is not of type " + decl.type);
@@ -93,16 +90,13 @@ class Validator {
     for (const auto& [name, decl] : p_.secrets) {
       const Place ptr(secrets, name);
       if (!IsValidName(name)) {
-        Error(ptr, "secret name " + Quote(name) +
-                       " must match [A-Za-z_][A-Za-z0-9_-]*");
+        Error(ptr, "secret name " + Quote(name) + " must match [A-Za-z_][A-Za-z0-9_-]*");
       }
       if (decl.from != "env" && decl.from != "file") {
-        Error(Place(ptr, "from"),
-              "secrets come from \"env\" or \"file\", not " + Quote(decl.from));
+        Error(Place(ptr, "from"), "secrets come from \"env\" or \"file\", not " + Quote(decl.from));
       }
       if (!decl.env.empty() && !IsEnvName(decl.env)) {
-        Error(Place(ptr, "env"),
-              Quote(decl.env) + " is not an environment variable name");
+        Error(Place(ptr, "env"), Quote(decl.env) + " is not an environment variable name");
       }
     }
   }
@@ -113,12 +107,10 @@ class Validator {
     const Place ptr(steps, i);
     const std::string where = "step " + Quote(step.id) + ": ";
     if (!IsValidStepId(step.id)) {
-      Error(Place(ptr, "id"),
-            where + "id must match [a-z][a-z0-9_-]{0,62}");
+      Error(Place(ptr, "id"), where + "id must match [a-z][a-z0-9_-]{0,62}");
     } else if (index_.at(step.id) != static_cast<int>(i)) {
-      Error(Place(ptr, "id"),
-            where + "duplicate id; the first is at " +
-                "/steps/" + std::to_string(index_.at(step.id)));
+      Error(Place(ptr, "id"), where + "duplicate id; the first is at " + "/steps/" +
+                                  std::to_string(index_.at(step.id)));
     }
     const KindSpec* kind = FindKind(step.uses);
     if (kind == nullptr) {
@@ -143,25 +135,22 @@ class Validator {
     }
     if (!step.if_condition.empty() && step.if_condition != "success" &&
         step.if_condition != "failure" && step.if_condition != "always") {
-      Error(Place(ptr, "if"),
-            where + Quote(step.if_condition) +
-                " is not a condition; use success, failure or always");
+      Error(Place(ptr, "if"), where + Quote(step.if_condition) +
+                                  " is not a condition; use success, failure or always");
     }
     CheckDuration(step.timeout, Place(ptr, "timeout"), where);
     if (step.retries) CheckRetries(*step.retries, Place(ptr, "retries"), where);
     if (step.cache && step.cache->has_inputs) {
       for (size_t k = 0; k < step.cache->inputs.size(); ++k) {
         if (step.cache->inputs[k].empty()) {
-          Error(Place(Place(Place(ptr, "cache"), "inputs"), k),
-                where + "empty input pattern");
+          Error(Place(Place(Place(ptr, "cache"), "inputs"), k), where + "empty input pattern");
         }
       }
     }
     CheckOutputs(step, kind, ptr, where);
   }
 
-  void CheckDuration(const std::string& text, const Place& ptr,
-                     const std::string& where) {
+  void CheckDuration(const std::string& text, const Place& ptr, const std::string& where) {
     if (text.empty()) return;
     int64_t ms;
     std::string error;
@@ -190,19 +179,19 @@ class Validator {
     if (step.outputs.empty()) return;
     const Place outputs_ptr(ptr, "outputs");
     if (kind != nullptr && !kind->declares_outputs) {
-      Error(outputs_ptr, where + step.uses + " steps have fixed outputs; only "
-                                 "shell steps declare their own");
+      Error(outputs_ptr, where + step.uses +
+                             " steps have fixed outputs; only "
+                             "shell steps declare their own");
       return;
     }
     for (const auto& [name, decl] : step.outputs) {
       const Place p(outputs_ptr, name);
       if (!IsValidName(name)) {
-        Error(p, where + "output name " + Quote(name) +
-                     " must match [A-Za-z_][A-Za-z0-9_-]*");
+        Error(p, where + "output name " + Quote(name) + " must match [A-Za-z_][A-Za-z0-9_-]*");
       }
       const std::string& path = decl.path;
-      bool escapes = path.rfind("/", 0) == 0 || path == ".." ||
-                     path.rfind("../", 0) == 0 || path.find("/../") != std::string::npos ||
+      bool escapes = path.rfind("/", 0) == 0 || path == ".." || path.rfind("../", 0) == 0 ||
+                     path.find("/../") != std::string::npos ||
                      (path.size() >= 3 && path.compare(path.size() - 3, 3, "/..") == 0);
       if (escapes) {
         Error(Place(p, "path"),
@@ -211,8 +200,7 @@ class Validator {
     }
   }
 
-  void CheckNeeds(const Step& step, size_t i, const Place& ptr,
-                  const std::string& where) {
+  void CheckNeeds(const Step& step, size_t i, const Place& ptr, const std::string& where) {
     // Lists of needs are short: a linear search beats a set, but a long
     // fan-in list gets one so that it stays linear.
     const bool long_list = step.needs.size() > 16;
@@ -228,8 +216,7 @@ class Validator {
       if (repeated) {
         Error(p, where + "needs " + Quote(need) + " twice");
       } else if (it == index_.end()) {
-        Error(p, where + "needs " + Quote(need) + ", which is not a step" +
-                     Suggest(need));
+        Error(p, where + "needs " + Quote(need) + ", which is not a step" + Suggest(need));
       } else if (it->second == static_cast<int>(i)) {
         Error(p, where + "a step cannot need itself");
       }
@@ -247,8 +234,8 @@ class Validator {
 
   // Every string in `value` may hold references; each must name something
   // that exists, and a step output must be one the step publishes.
-  void CheckReferencesIn(const Json& value, const Step& step, size_t i,
-                         const Place& base, const std::string& where) {
+  void CheckReferencesIn(const Json& value, const Step& step, size_t i, const Place& base,
+                         const std::string& where) {
     ForEachString(value, base, [&](const Place& ptr, const std::string& text) {
       if (text.find("${{") == std::string::npos) return;
       std::vector<Reference> refs;
@@ -261,8 +248,8 @@ class Validator {
     });
   }
 
-  void CheckReference(const Reference& ref, const Step& step, size_t i,
-                      const Place& ptr, const std::string& where) {
+  void CheckReference(const Reference& ref, const Step& step, size_t i, const Place& ptr,
+                      const std::string& where) {
     const std::string text = "${{ " + ref.Text() + " }}";
     switch (ref.kind) {
       case RefKind::kParam:
@@ -282,8 +269,8 @@ class Validator {
     }
     auto it = index_.find(ref.step);
     if (it == index_.end()) {
-      Error(ptr, where + text + " names step " + Quote(ref.step) +
-                     ", which does not exist" + Suggest(ref.step));
+      Error(ptr, where + text + " names step " + Quote(ref.step) + ", which does not exist" +
+                     Suggest(ref.step));
       return;
     }
     if (it->second == static_cast<int>(i)) {
@@ -292,8 +279,7 @@ class Validator {
     }
     const Step& source = p_.steps[it->second];
     if (!PublishesOutput(source, ref.name)) {
-      Error(ptr, where + text + ": step " + Quote(source.id) +
-                     " has no output " + Quote(ref.name));
+      Error(ptr, where + text + ": step " + Quote(source.id) + " has no output " + Quote(ref.name));
     }
     (void)step;
   }
@@ -366,8 +352,7 @@ class Validator {
       case ParamType::kInteger:
       case ParamType::kNumber:
         if (IsDeferred(value)) return;
-        if (spec.type == ParamType::kInteger ? !value.is_number_integer()
-                                             : !value.is_number()) {
+        if (spec.type == ParamType::kInteger ? !value.is_number_integer() : !value.is_number()) {
           type_error(spec.type == ParamType::kInteger ? "an integer" : "a number");
         } else if (!spec.min.empty() && value.get<double>() < std::stod(spec.min)) {
           Error(ptr, where + name + " must be at least " + spec.min);
@@ -416,14 +401,14 @@ class Validator {
       if (value.is_string() && value.get_ref<const std::string&>() == c) return;
       list += (list.empty() ? "" : ", ") + c;
     }
-    Error(ptr, where + Quote(spec.name) + " must be one of " + list + ", not " +
-                   value.dump());
+    Error(ptr, where + Quote(spec.name) + " must be one of " + list + ", not " + value.dump());
   }
 
   void CheckRules(const Json& value, const Place& ptr, const std::string& where) {
     if (!value.is_array() || value.empty()) {
-      Error(ptr, where + "\"rules\" must be a non-empty array of "
-                         "{ \"metric\", \"op\", \"value\" }");
+      Error(ptr, where +
+                     "\"rules\" must be a non-empty array of "
+                     "{ \"metric\", \"op\", \"value\" }");
       return;
     }
     static const std::set<std::string> kOps = {">=", ">", "<=", "<", "==", "!="};
@@ -442,16 +427,14 @@ class Validator {
           }
         } else if (key == "op") {
           if (!item.is_string() || kOps.count(item.get<std::string>()) == 0) {
-            Error(kp, where + item.dump() +
-                          " is not an operator; use >=, >, <=, <, == or !=");
+            Error(kp, where + item.dump() + " is not an operator; use >=, >, <=, <, == or !=");
           }
         } else if (key == "value") {
           if (!item.is_number() && !IsDeferred(item)) {
             Error(kp, where + "\"value\" must be a number");
           }
         } else {
-          Error(kp, where + "unknown rule key " + Quote(key) +
-                        "; a rule has metric, op and value");
+          Error(kp, where + "unknown rule key " + Quote(key) + "; a rule has metric, op and value");
         }
       }
       for (const char* key : {"metric", "op", "value"}) {
@@ -476,8 +459,7 @@ class Validator {
   void CheckCycle() {
     std::vector<int> cycle = FindCycle(graph_);
     if (!cycle.empty()) {
-      Error(Place(Place(root_, "steps"), static_cast<size_t>(cycle[0])),
-            DescribeCycle(p_, cycle));
+      Error(Place(Place(root_, "steps"), static_cast<size_t>(cycle[0])), DescribeCycle(p_, cycle));
     }
   }
 

@@ -12,10 +12,10 @@
 namespace tame::designer {
 namespace {
 
-constexpr ImGuiWindowFlags kPanel =
-    ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
-    ImGuiWindowFlags_NoTitleBar;
+constexpr ImGuiWindowFlags kPanel = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
+                                    ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                    ImGuiWindowFlags_NoTitleBar;
 constexpr float kStatusHeight = 26.0f;
 constexpr double kAutosaveDelay = 0.4;  // seconds of quiet before autosaving
 
@@ -132,9 +132,8 @@ void App::DrawPanels(float top, float bottom) {
   const float height = bottom - top;
   const float canvas_w = display.x - kPaletteWidth - kInspectorWidth;
   // The problems panel is one line while there are none.
-  const float full = editor_.doc().problems().empty()
-                         ? ImGui::GetFrameHeightWithSpacing() + 6.0f
-                         : std::min(kProblemsHeight, 0.4f * height);
+  const float full = editor_.doc().problems().empty() ? ImGui::GetFrameHeightWithSpacing() + 6.0f
+                                                      : std::min(kProblemsHeight, 0.4f * height);
   const float problems_h = show_problems_ ? full : 0.0f;
 
   PlacePanel(0, top, kPaletteWidth, height);
@@ -394,8 +393,9 @@ void App::DrawDialogs() {
   ImGui::SetNextWindowPos(center, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(std::min(640.0f, display.x - 40), 0), ImGuiCond_Appearing);
   if (ImGui::BeginPopupModal("Share link", nullptr, ImGuiWindowFlags_NoSavedSettings)) {
-    ImGui::TextWrapped("The link holds the whole pipeline, compressed; nothing is uploaded. "
-                       "Whoever opens it gets a copy to edit. It is on the clipboard.");
+    ImGui::TextWrapped(
+        "The link holds the whole pipeline, compressed; nothing is uploaded. "
+        "Whoever opens it gets a copy to edit. It is on the clipboard.");
     ImGui::SetNextItemWidth(-FLT_MIN);
     ImGui::InputText("##url", share_url_.data(), share_url_.size() + 1,
                      ImGuiInputTextFlags_ReadOnly);
@@ -443,7 +443,8 @@ void App::DrawExportDialog() {
   ImGui::SetNextWindowSize(ImVec2(std::min(760.0f, display.x - 40), 0), ImGuiCond_Appearing);
   if (!editor_.export_view) return;
   const ExportView& view = *editor_.export_view;
-  const std::string title = std::string("Export to ") + ExportTargetTitle(view.target) + "###Export";
+  const std::string title =
+      std::string("Export to ") + ExportTargetTitle(view.target) + "###Export";
   if (!ImGui::BeginPopupModal(title.c_str(), nullptr, ImGuiWindowFlags_NoSavedSettings)) return;
   bool close = ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape));
   if (!view.errors.empty()) {
@@ -466,10 +467,11 @@ void App::DrawExportDialog() {
                          ExportTargetTitle(view.target));
       fields::Mark("export/fidelity");
     } else {
-      ImGui::TextWrapped("Fidelity: %zu %s where %s cannot say what the pipeline says, and how "
-                         "the export approximates it.",
-                         view.notes.size(), view.notes.size() == 1 ? "place" : "places",
-                         ExportTargetTitle(view.target));
+      ImGui::TextWrapped(
+          "Fidelity: %zu %s where %s cannot say what the pipeline says, and how "
+          "the export approximates it.",
+          view.notes.size(), view.notes.size() == 1 ? "place" : "places",
+          ExportTargetTitle(view.target));
       const float height = std::min(360.0f, 0.5f * display.y);
       ImGui::BeginChild("notes", ImVec2(0, height), true);
       for (size_t i = 0; i < view.notes.size(); ++i) {
@@ -519,8 +521,8 @@ void App::AfterFrame() {
   busy_ = io.WantTextInput || ImGui::IsAnyItemActive() || ImGui::IsAnyMouseDown() ||
           ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId) || save_next_frame_ ||
           doc.revision() != autosaved_revision_;
-  std::string title = doc.pipeline().name + (doc.Modified() ? " (edited)" : "") +
-                      " - tame designer";
+  std::string title =
+      doc.pipeline().name + (doc.Modified() ? " (edited)" : "") + " - tame designer";
   if (title != title_) {
     title_ = title;
     editor_.platform().SetTitle(title_);

@@ -118,7 +118,8 @@ void Canvas::HandleViewRequests(Editor& editor) {
       hi = ImVec2(-1e30f, -1e30f);
       for (NodeId node : editor.selection()) {
         const Position p = doc.positions()[doc.IndexOf(node)];
-        lo = ImVec2(std::min(lo.x, static_cast<float>(p.x)), std::min(lo.y, static_cast<float>(p.y)));
+        lo = ImVec2(std::min(lo.x, static_cast<float>(p.x)),
+                    std::min(lo.y, static_cast<float>(p.y)));
         hi = ImVec2(std::max(hi.x, static_cast<float>(p.x) + kNodeWidth),
                     std::max(hi.y, static_cast<float>(p.y) + kNodeHeight));
       }
@@ -260,8 +261,9 @@ void Canvas::HitTest(const Editor& editor) {
     const ImVec2 c1(a.x + bend, a.y), c2(b.x - bend, b.y);
     for (int k = 0; k <= 24; ++k) {
       const float t = k / 24.0f, u = 1 - t;
-      const ImVec2 p(u * u * u * a.x + 3 * u * u * t * c1.x + 3 * u * t * t * c2.x + t * t * t * b.x,
-                     u * u * u * a.y + 3 * u * u * t * c1.y + 3 * u * t * t * c2.y + t * t * t * b.y);
+      const ImVec2 p(
+          u * u * u * a.x + 3 * u * u * t * c1.x + 3 * u * t * t * c2.x + t * t * t * b.x,
+          u * u * u * a.y + 3 * u * u * t * c1.y + 3 * u * t * t * c2.y + t * t * t * b.y);
       if (Distance(mouse, p) <= kReach) {
         hover_edge_ = EdgeRef{doc.node(edge.from), doc.node(edge.to)};
         return;
@@ -419,8 +421,8 @@ void Canvas::AcceptPaletteDrop(Editor& editor) {
     std::memcpy(&kind, payload->Data, sizeof kind);
     if (kind >= 0 && static_cast<size_t>(kind) < Catalog().size()) {
       const Position at = ToCanvas(ImGui::GetIO().MousePos);
-      editor.AddStep(Catalog()[kind].uses, Position{Snap(at.x - 0.5 * kNodeWidth),
-                                                    Snap(at.y - 0.5 * kNodeHeight)});
+      editor.AddStep(Catalog()[kind].uses,
+                     Position{Snap(at.x - 0.5 * kNodeWidth), Snap(at.y - 0.5 * kNodeHeight)});
     }
   }
   ImGui::EndDragDropTarget();
@@ -485,9 +487,9 @@ void Canvas::DrawAddStepMenu(Editor& editor) {
   if (!BeginMenuPopup("add-step")) return;
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(220);
-  const bool enter = ImGui::InputTextWithHint("##filter", "Add a step: type to search",
-                                              add_filter_, sizeof add_filter_,
-                                              ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool enter =
+      ImGui::InputTextWithHint("##filter", "Add a step: type to search", add_filter_,
+                               sizeof add_filter_, ImGuiInputTextFlags_EnterReturnsTrue);
   const KindSpec* chosen = nullptr;
   for (const KindSpec& kind : Catalog()) {
     if (!KindMatches(kind, add_filter_)) continue;

@@ -146,7 +146,7 @@ class Canvas {
   uint64_t bounds_revision_ = UINT64_MAX;
   ImVec2 bounds_min_{0, 0};
   ImVec2 bounds_max_{0, 0};
-  std::vector<ImU32> node_colors_;           // by step, for small pipelines
+  std::vector<ImU32> node_colors_;            // by step, for small pipelines
   std::vector<unsigned char> minimap_cells_;  // occupied cells, for large ones
   // Where the minimap was drawn this frame; scale 0 when it was not.
   ImVec2 minimap_min_{0, 0};

@@ -61,8 +61,8 @@ std::string RunSummary(const StepRun& step) {
     default:
       break;
   }
-  std::string text = std::string(StepRunStatusName(step.status)) + " in " +
-                     FormatDuration(step.duration_ms);
+  std::string text =
+      std::string(StepRunStatusName(step.status)) + " in " + FormatDuration(step.duration_ms);
   if (step.attempts > 1) text += ", " + std::to_string(step.attempts) + " attempts";
   return text;
 }
@@ -190,8 +190,8 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
   // While the Plan tab shows a partial plan, the steps it does not run are
   // faded: those it reuses less than those it leaves out.
   const std::optional<Selection>& marks = editor.plan_marks;
-  const bool left_out = marks && static_cast<size_t>(index) < marks->run.size() &&
-                        !marks->run[index];
+  const bool left_out =
+      marks && static_cast<size_t>(index) < marks->run.size() && !marks->run[index];
   const int fade = !left_out ? 0 : marks->reuse[index] ? 140 : 180;
   if (zoom_ < kDetailZoom) {
     ImU32 fill = problems > 0 ? color::kError : accent;
@@ -254,8 +254,8 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
       }
     }
     const ImVec4 clip_wide(box.min.x, box.min.y, box.max.x - 8.0f * z, box.max.y);
-    draw->AddText(font, font_size, ImVec2(text_x, std::floor(box.min.y + 31.0f * z)),
-                  second_color, second.c_str(), nullptr, 0.0f, &clip_wide);
+    draw->AddText(font, font_size, ImVec2(text_x, std::floor(box.min.y + 31.0f * z)), second_color,
+                  second.c_str(), nullptr, 0.0f, &clip_wide);
   }
 
   // The badge: the run's status icon, else the validation state (a red
@@ -384,10 +384,12 @@ void Canvas::UpdateBounds(const Editor& editor) {
   const float w = std::max(1.0f, bounds_max_.x - bounds_min_.x);
   const float h = std::max(1.0f, bounds_max_.y - bounds_min_.y);
   for (const Position& p : positions) {
-    const int col = std::min(kMinimapCols - 1,
-                             static_cast<int>((static_cast<float>(p.x) - bounds_min_.x) / w * kMinimapCols));
-    const int row = std::min(kMinimapRows - 1,
-                             static_cast<int>((static_cast<float>(p.y) - bounds_min_.y) / h * kMinimapRows));
+    const int col =
+        std::min(kMinimapCols - 1,
+                 static_cast<int>((static_cast<float>(p.x) - bounds_min_.x) / w * kMinimapCols));
+    const int row =
+        std::min(kMinimapRows - 1,
+                 static_cast<int>((static_cast<float>(p.y) - bounds_min_.y) / h * kMinimapRows));
     minimap_cells_[row * kMinimapCols + col] = 1;
   }
 }
@@ -441,7 +443,8 @@ void Canvas::DrawMinimap(const Editor& editor, ImDrawList* draw) {
       for (int col = 0; col < kMinimapCols; ++col) {
         if (!minimap_cells_[row * kMinimapCols + col]) continue;
         const ImVec2 lo(minimap_origin_.x + col * cell_w, minimap_origin_.y + row * cell_h);
-        draw->AddRectFilled(lo, ImVec2(lo.x + std::max(1.0f, cell_w), lo.y + std::max(1.0f, cell_h)),
+        draw->AddRectFilled(lo,
+                            ImVec2(lo.x + std::max(1.0f, cell_w), lo.y + std::max(1.0f, cell_h)),
                             color::kNeedsEdge);
       }
     }

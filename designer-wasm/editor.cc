@@ -28,8 +28,8 @@ std::string Editor::file_name() const {
   if (!file_name_.empty()) return file_name_;
   std::string name;
   for (char c : doc_.pipeline().name) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_' || c == '.';
     name += plain ? c : '-';
   }
   return (name.empty() ? std::string("pipeline") : name) + ".json";
@@ -65,9 +65,7 @@ void Editor::ClearSelection() {
   selected_edge.reset();
 }
 
-NodeId Editor::SingleSelected() const {
-  return selection_.size() == 1 ? selection_[0] : NodeId();
-}
+NodeId Editor::SingleSelected() const { return selection_.size() == 1 ? selection_[0] : NodeId(); }
 
 void Editor::Prune() {
   if (std::any_of(selection_.begin(), selection_.end(),
@@ -117,11 +115,10 @@ std::vector<std::string> Editor::Open(const std::string& name, const std::string
   ClearSelection();
   view_request = ViewRequest::kShowOpened;
   const size_t steps = doc_.size();
-  std::string summary = "Opened " + name + ": " + std::to_string(steps) +
-                        (steps == 1 ? " step" : " steps");
+  std::string summary =
+      "Opened " + name + ": " + std::to_string(steps) + (steps == 1 ? " step" : " steps");
   if (!lines.empty()) {
-    summary += ", " + std::to_string(lines.size()) +
-               (lines.size() == 1 ? " problem" : " problems");
+    summary += ", " + std::to_string(lines.size()) + (lines.size() == 1 ? " problem" : " problems");
   }
   Post(lines.empty() ? Severity::kInfo : Severity::kError, summary);
   return lines;
@@ -212,8 +209,8 @@ void Editor::DuplicateSelection() {
 std::string Editor::CopySelection() {
   if (selection_.empty()) return "";
   const size_t n = selection_.size();
-  Post(Severity::kInfo, "Copied " + std::to_string(n) + (n == 1 ? " step" : " steps") +
-                            " as pipeline JSON");
+  Post(Severity::kInfo,
+       "Copied " + std::to_string(n) + (n == 1 ? " step" : " steps") + " as pipeline JSON");
   return doc_.Copy(selection_);
 }
 
@@ -240,9 +237,12 @@ void Editor::AutoLayout() {
 
 const char* ExportTargetTitle(ExportTarget target) {
   switch (target) {
-    case ExportTarget::kArgo: return "Argo Workflows";
-    case ExportTarget::kTekton: return "Tekton";
-    case ExportTarget::kGitHubActions: return "GitHub Actions";
+    case ExportTarget::kArgo:
+      return "Argo Workflows";
+    case ExportTarget::kTekton:
+      return "Tekton";
+    case ExportTarget::kGitHubActions:
+      return "GitHub Actions";
   }
   return "";
 }
@@ -280,8 +280,8 @@ void Editor::ShowExport(ExportTarget target) {
 void Editor::DownloadExport() {
   if (!export_view || export_view->text.empty()) return;
   platform_->Download(export_view->file, export_view->text);
-  Post(Severity::kInfo, "Exported " + export_view->file + " for " +
-                            ExportTargetTitle(export_view->target));
+  Post(Severity::kInfo,
+       "Exported " + export_view->file + " for " + ExportTargetTitle(export_view->target));
 }
 
 }  // namespace tame::designer

@@ -63,10 +63,10 @@ struct EdgeRef {
 /// for the saved file, and the fidelity report it prints.
 struct ExportView {
   ExportTarget target = ExportTarget::kArgo;
-  std::string file;      // the download's name, as `tame export` suggests
-  std::string text;      // the YAML; empty when there are errors
-  std::string fidelity;  // the report, as `tame export` prints it on stderr
-  Diagnostics notes;     // its notes
+  std::string file;                 // the download's name, as `tame export` suggests
+  std::string text;                 // the YAML; empty when there are errors
+  std::string fidelity;             // the report, as `tame export` prints it on stderr
+  Diagnostics notes;                // its notes
   std::vector<std::string> errors;  // why nothing was exported
 };
 
@@ -171,7 +171,7 @@ class Editor {
 
   ViewRequest view_request = ViewRequest::kNone;
   std::optional<Position> paste_at;  // where the next clipboard text lands
-  NodeId focus_request;  // a node the canvas should bring into view
+  NodeId focus_request;              // a node the canvas should bring into view
 
  private:
   Platform* platform_;

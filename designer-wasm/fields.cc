@@ -51,8 +51,8 @@ bool Text(const char* id, const std::string& value, std::string* out, const char
 
 bool MultilineText(const char* id, const std::string& value, std::string* out, float lines) {
   return Edit(id, value, out, [&](std::string* buffer) {
-    const ImVec2 size(-FLT_MIN, ImGui::GetTextLineHeight() * lines +
-                                    2 * ImGui::GetStyle().FramePadding.y);
+    const ImVec2 size(-FLT_MIN,
+                      ImGui::GetTextLineHeight() * lines + 2 * ImGui::GetStyle().FramePadding.y);
     ImGui::InputTextMultiline(id, buffer, size);
   });
 }

@@ -5,10 +5,9 @@
 #ifndef TAME_DESIGNER_WASM_FIELDS_H_
 #define TAME_DESIGNER_WASM_FIELDS_H_
 
+#include <cfloat>
 #include <map>
 #include <string>
-
-#include <cfloat>
 
 #include "imgui.h"
 

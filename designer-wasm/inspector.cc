@@ -63,8 +63,8 @@ void Heading(const char* text) {
 
 }  // namespace
 
-const std::map<std::string, std::vector<std::string>>& Inspector::ProblemsOf(
-    const Editor& editor, int index) {
+const std::map<std::string, std::vector<std::string>>& Inspector::ProblemsOf(const Editor& editor,
+                                                                             int index) {
   const Document& doc = editor.doc();
   if (problems_revision_ == doc.revision() && problems_index_ == index) return problems_;
   problems_revision_ = doc.revision();
@@ -105,8 +105,8 @@ void Inspector::DrawStep(Editor& editor, int index) {
   // The kind, with its doc as a tooltip.
   const ImVec2 at = ImGui::GetCursorScreenPos();
   const float side = ImGui::GetTextLineHeight();
-  ImGui::GetWindowDrawList()->AddRectFilled(
-      at, ImVec2(at.x + side, at.y + side), kind ? KindColor(*kind) : color::kTextDim, 3.0f);
+  ImGui::GetWindowDrawList()->AddRectFilled(at, ImVec2(at.x + side, at.y + side),
+                                            kind ? KindColor(*kind) : color::kTextDim, 3.0f);
   ImGui::Dummy(ImVec2(side, side));
   ImGui::SameLine();
   ImGui::TextUnformatted(kind ? kind->title.c_str() : "Unknown kind");
@@ -117,8 +117,9 @@ void Inspector::DrawStep(Editor& editor, int index) {
 
   Heading("Step");
   ImGui::TextUnformatted("id");
-  fields::Tooltip("The step's name in the file: needs and ${{ steps.ID.outputs... }} refer to "
-                  "it. Renaming rewrites them.");
+  fields::Tooltip(
+      "The step's name in the file: needs and ${{ steps.ID.outputs... }} refer to "
+      "it. Renaming rewrites them.");
   std::string text;
   if (fields::Text("##id", step.id, &text)) editor.Report(doc.RenameStep(node, text));
   fields::Mark("inspector/id");
@@ -133,8 +134,9 @@ void Inspector::DrawStep(Editor& editor, int index) {
   fields::Mark("inspector/name");
   Errors(problems, "name");
   ImGui::TextUnformatted("kind");
-  fields::Tooltip("What the step does. Params the new kind does not have are kept and marked, "
-                  "to be removed or carried over by hand.");
+  fields::Tooltip(
+      "What the step does. Params the new kind does not have are kept and marked, "
+      "to be removed or carried over by hand.");
   ImGui::SetNextItemWidth(-FLT_MIN);
   if (ImGui::BeginCombo("##uses", step.uses.c_str())) {
     for (const KindSpec& choice : Catalog()) {
@@ -210,8 +212,9 @@ void Inspector::DrawRunSettings(Editor& editor, int index) {
   };
 
   ImGui::TextUnformatted("if");
-  fields::Tooltip("When the step runs: success (all it needs succeeded), failure (one failed) "
-                  "or always.");
+  fields::Tooltip(
+      "When the step runs: success (all it needs succeeded), failure (one failed) "
+      "or always.");
   const std::string condition = step.if_condition.empty() ? "success" : step.if_condition;
   ImGui::SetNextItemWidth(-FLT_MIN);
   if (ImGui::BeginCombo("##if", condition.c_str())) {
@@ -270,8 +273,8 @@ void Inspector::DrawOutputsAndNeeds(Editor& editor, int index) {
     for (const OutputSpec& out : kind->outputs) outputs.push_back({out.name, out.doc});
   }
   for (const auto& [name, decl] : step.outputs) {
-    outputs.push_back({name, decl.path.empty() ? "a value written to $TAME_OUTPUT"
-                                               : "the file " + decl.path});
+    outputs.push_back(
+        {name, decl.path.empty() ? "a value written to $TAME_OUTPUT" : "the file " + decl.path});
   }
   if (!outputs.empty() || (kind != nullptr && kind->declares_outputs)) {
     Heading("Outputs");

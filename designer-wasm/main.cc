@@ -494,7 +494,8 @@ EMSCRIPTEN_KEEPALIVE const char* tame_node_rect(const char* id) {
   App& app = globals->app;
   const tame::NodeId node = app.editor().doc().Find(id);
   if (!node) return Out(Json());
-  const tame::designer::NodeBox box = app.canvas().Box(app.editor(), app.editor().doc().IndexOf(node));
+  const tame::designer::NodeBox box =
+      app.canvas().Box(app.editor(), app.editor().doc().IndexOf(node));
   Json rect = Rect(box.min, box.max);
   rect["in"] = {{"x", box.in_port.x}, {"y", box.in_port.y}};
   rect["out"] = {{"x", box.out_port.x}, {"y", box.out_port.y}};
@@ -532,9 +533,7 @@ EMSCRIPTEN_KEEPALIVE const char* tame_selection() {
 }
 
 /// The status line's text.
-EMSCRIPTEN_KEEPALIVE const char* tame_status() {
-  return Out(globals->app.editor().status().text);
-}
+EMSCRIPTEN_KEEPALIVE const char* tame_status() { return Out(globals->app.editor().status().text); }
 
 /// Shows a message on the status line, as an error when `error` is set.
 EMSCRIPTEN_KEEPALIVE void tame_post(const char* text, int error) {

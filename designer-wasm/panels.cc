@@ -21,8 +21,8 @@ bool KindEntry(const KindSpec& kind, int index) {
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const ImVec2 size(ImGui::GetContentRegionAvail().x, 2.0f * line + style.ItemInnerSpacing.y);
   ImGui::PushID(kind.uses.c_str());
-  const bool clicked = ImGui::Selectable("##kind", false, ImGuiSelectableFlags_AllowDoubleClick,
-                                         size);
+  const bool clicked =
+      ImGui::Selectable("##kind", false, ImGuiSelectableFlags_AllowDoubleClick, size);
   const bool added = clicked && ImGui::IsMouseDoubleClicked(0);
   ImGui::PopID();
   fields::Mark("palette/" + kind.uses);
@@ -265,7 +265,8 @@ void DrawPlan(Editor& editor) {
   }
   if (plan == nullptr) {
     ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
-    ImGui::TextWrapped("No plan: %s", DescribeCycle(doc.pipeline(), FindCycle(doc.graph())).c_str());
+    ImGui::TextWrapped("No plan: %s",
+                       DescribeCycle(doc.pipeline(), FindCycle(doc.graph())).c_str());
     ImGui::PopStyleColor();
     return;
   }
@@ -285,8 +286,9 @@ void DrawPlan(Editor& editor) {
     ImGui::TextWrapped("%s", lines[1].c_str());
     fields::Mark("plan/summary");
   } else {
-    ImGui::TextDisabled("Steps of one level run side by side; each level waits for the one "
-                        "before.");
+    ImGui::TextDisabled(
+        "Steps of one level run side by side; each level waits for the one "
+        "before.");
   }
   std::vector<int> row_step;  // by line after the head: the step, or -1 for a level
   row_step.reserve(lines.size() - head);
@@ -306,7 +308,8 @@ void DrawPlan(Editor& editor) {
         continue;
       }
       const bool runs = scoped.selection.run[step];
-      if (!runs) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      if (!runs)
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
       ImGui::PushID(step);
       const NodeId node = doc.node(step);
       if (ImGui::Selectable(line.c_str(), editor.IsSelected(node))) {

@@ -105,9 +105,9 @@ std::optional<Json> SecretParam(Editor& editor, const Json* value) {
     ImGui::TextUnformatted("A secret's value comes from the environment of `tame run`.");
     ImGui::SetNextItemWidth(200);
     if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
-    const bool enter = ImGui::InputTextWithHint("##name", "NAME", name, sizeof name,
-                                                ImGuiInputTextFlags_EnterReturnsTrue |
-                                                    ImGuiInputTextFlags_CharsUppercase);
+    const bool enter = ImGui::InputTextWithHint(
+        "##name", "NAME", name, sizeof name,
+        ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CharsUppercase);
     ImGui::SameLine();
     if ((ImGui::Button("Declare") || enter) && name[0] != '\0') {
       const Pipeline& p = editor.doc().pipeline();
@@ -284,7 +284,8 @@ std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Jso
       return std::nullopt;
     case ParamType::kText:
       if (value != nullptr && !value->is_string()) return RawJson(value);
-      if (fields::MultilineText("##value", AsText(value), &text, 5)) return FromText(text, spec.type);
+      if (fields::MultilineText("##value", AsText(value), &text, 5))
+        return FromText(text, spec.type);
       return std::nullopt;
     case ParamType::kBoolean:
       return BooleanParam(spec, value);
@@ -420,8 +421,9 @@ bool SecretsEditor(std::map<std::string, SecretDecl>* secrets, char* new_name, s
       }
       ImGui::EndCombo();
     }
-    fields::Tooltip("env: the environment variable of this name; file: the file given to "
-                    "tame run --secrets-file.");
+    fields::Tooltip(
+        "env: the environment variable of this name; file: the file given to "
+        "tame run --secrets-file.");
     ImGui::SameLine();
     if (fields::SmallButton("remove", "x", "Remove this secret")) {
       secrets->erase(name);
@@ -430,9 +432,9 @@ bool SecretsEditor(std::map<std::string, SecretDecl>* secrets, char* new_name, s
     ImGui::PopID();
   }
   ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
-  const bool enter = ImGui::InputTextWithHint("##new-secret", "NEW_SECRET", new_name, size,
-                                              ImGuiInputTextFlags_EnterReturnsTrue |
-                                                  ImGuiInputTextFlags_CharsUppercase);
+  const bool enter = ImGui::InputTextWithHint(
+      "##new-secret", "NEW_SECRET", new_name, size,
+      ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CharsUppercase);
   ImGui::SameLine();
   if ((ImGui::Button("Declare") || enter) && new_name[0] != '\0') {
     changed |= secrets->emplace(new_name, SecretDecl{}).second;

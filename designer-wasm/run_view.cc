@@ -89,8 +89,8 @@ void InlineIcon(StepRunStatus status, float dy = 0) {
   const float size = ImGui::GetTextLineHeight();
   ImVec2 at = ImGui::GetCursorScreenPos();
   at.y += dy;
-  DrawStatusIcon(ImGui::GetWindowDrawList(),
-                 ImVec2(at.x + 0.5f * size, at.y + 0.5f * size), 0.5f * size - 0.5f, status);
+  DrawStatusIcon(ImGui::GetWindowDrawList(), ImVec2(at.x + 0.5f * size, at.y + 0.5f * size),
+                 0.5f * size - 0.5f, status);
   ImGui::Dummy(ImVec2(size, size));
   ImGui::SameLine();
 }
@@ -99,15 +99,24 @@ void InlineIcon(StepRunStatus status, float dy = 0) {
 
 ImU32 StatusColor(StepRunStatus status) {
   switch (status) {
-    case StepRunStatus::kSucceeded: return color::kOk;
-    case StepRunStatus::kFailed: return color::kError;
-    case StepRunStatus::kSkipped: return IM_COL32(128, 134, 150, 255);
-    case StepRunStatus::kCached: return IM_COL32(64, 176, 196, 255);
-    case StepRunStatus::kCancelled: return IM_COL32(222, 128, 62, 255);
-    case StepRunStatus::kWaiting: return color::kWarning;
-    case StepRunStatus::kRunning: return color::kAccent;
-    case StepRunStatus::kNotRun: return IM_COL32(96, 101, 118, 255);
-    case StepRunStatus::kUnknown: return IM_COL32(170, 122, 222, 255);
+    case StepRunStatus::kSucceeded:
+      return color::kOk;
+    case StepRunStatus::kFailed:
+      return color::kError;
+    case StepRunStatus::kSkipped:
+      return IM_COL32(128, 134, 150, 255);
+    case StepRunStatus::kCached:
+      return IM_COL32(64, 176, 196, 255);
+    case StepRunStatus::kCancelled:
+      return IM_COL32(222, 128, 62, 255);
+    case StepRunStatus::kWaiting:
+      return color::kWarning;
+    case StepRunStatus::kRunning:
+      return color::kAccent;
+    case StepRunStatus::kNotRun:
+      return IM_COL32(96, 101, 118, 255);
+    case StepRunStatus::kUnknown:
+      return IM_COL32(170, 122, 222, 255);
   }
   return color::kTextDim;
 }
@@ -245,10 +254,10 @@ void RunView::UpdateNotes(const Document& doc) {
   notes_.clear();
   const RunReport& run = *report_;
   if (!hash_matches_) {
-    notes_.push_back({"run/hash-differs",
-                      "This run is of another version of the pipeline: its pipeline_hash " +
-                          Shorten(run.pipeline_hash) +
-                          " is not the open pipeline's. Steps are matched by id."});
+    notes_.push_back(
+        {"run/hash-differs", "This run is of another version of the pipeline: its pipeline_hash " +
+                                 Shorten(run.pipeline_hash) +
+                                 " is not the open pipeline's. Steps are matched by id."});
   }
   if (pipeline_only_.empty() && RunOnly().empty()) return;
   std::string text;
@@ -319,9 +328,10 @@ void RunView::DrawPanel(Editor& editor) {
   if (!report_) {
     ImGui::TextWrapped("No run is shown.");
     ImGui::Spacing();
-    ImGui::TextDisabled("Open a run's report.json with File > Open run report... (pick its "
-                        "logs/*.log files with it to see their tails), drop it on the page, or "
-                        "link to the page with ?report=path/to/report.json.");
+    ImGui::TextDisabled(
+        "Open a run's report.json with File > Open run report... (pick its "
+        "logs/*.log files with it to see their tails), drop it on the page, or "
+        "link to the page with ?report=path/to/report.json.");
     return;
   }
   const Document& doc = editor.doc();
@@ -363,9 +373,9 @@ void RunView::DrawSummary(Editor& editor) {
                                      [&](const StepRun& s) { return s.status == status; });
     if (count == 0) continue;
     InlineIcon(status);
-    ImGui::Text("%d %s", static_cast<int>(count),
-                status == StepRunStatus::kUnknown ? "of other statuses"
-                                                  : StepRunStatusName(status));
+    ImGui::Text(
+        "%d %s", static_cast<int>(count),
+        status == StepRunStatus::kUnknown ? "of other statuses" : StepRunStatusName(status));
     ImGui::SameLine(0, 14);
   }
   ImGui::NewLine();
@@ -458,9 +468,9 @@ void RunView::DrawStep(const StepRun& step) {
   if (!step.approvals.empty()) {
     Heading("Sign-offs");
     for (const ApprovalRun& a : step.approvals) {
-      InlineIcon(!a.accepted ? StepRunStatus::kSkipped
-                             : a.decision == "reject" ? StepRunStatus::kFailed
-                                                      : StepRunStatus::kSucceeded);
+      InlineIcon(!a.accepted              ? StepRunStatus::kSkipped
+                 : a.decision == "reject" ? StepRunStatus::kFailed
+                                          : StepRunStatus::kSucceeded);
       ImGui::Text("%s: %s", a.who.c_str(), a.decision.c_str());
       ImGui::SameLine();
       ImGui::TextDisabled("%s", a.at.c_str());

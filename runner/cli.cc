@@ -24,14 +24,20 @@ struct Verb {
 
 const std::vector<Verb>& Verbs() {
   static const std::vector<Verb>* const verbs = new std::vector<Verb>{
-      {"validate", "check pipeline files",
+      {"validate",
+       "check pipeline files",
        "tame validate FILE...\n\n"
        "Checks each file: JSON syntax, known keys and kinds, params against the\n"
        "step-kind catalog, references, needs, cycles, durations and conditions.\n"
        "Prints every problem as FILE: /json/pointer: message.\n\n"
        "Exit status: 0 all valid, 2 a file is invalid.\n",
-       {}, {}, CmdValidate, 1, SIZE_MAX},
-      {"fmt", "write a pipeline file in canonical form",
+       {},
+       {},
+       CmdValidate,
+       1,
+       SIZE_MAX},
+      {"fmt",
+       "write a pipeline file in canonical form",
        "tame fmt [--check | -w] FILE...\n\n"
        "Prints each FILE in canonical form: 2-space indent, keys in a fixed\n"
        "order, a trailing newline. The same pipeline always gives the same bytes.\n\n"
@@ -39,8 +45,13 @@ const std::vector<Verb>& Verbs() {
        "  -w        rewrite each FILE in place (atomically) when it is not\n\n"
        "Exit status: 0 done (or already canonical), 1 --check found a\n"
        "difference, 2 a FILE is invalid.\n",
-       {"--check", "-w"}, {}, CmdFmt, 1, SIZE_MAX},
-      {"plan", "show the execution levels",
+       {"--check", "-w"},
+       {},
+       CmdFmt,
+       1,
+       SIZE_MAX},
+      {"plan",
+       "show the execution levels",
        "tame plan FILE [--json] [--from STEP | --only STEP[,STEP]...]\n\n"
        "Shows the levels in which the steps run: level 1 needs nothing, each\n"
        "later level needs only earlier ones, and the steps of one level may run\n"
@@ -50,8 +61,13 @@ const std::vector<Verb>& Verbs() {
        "  --from STEP    show what 'tame run FILE --from STEP' would run, and which\n"
        "                 steps it would reuse from an earlier run\n"
        "  --only STEP    the same for 'tame run FILE --only STEP'; repeatable\n",
-       {"--json"}, {"--from", "--only"}, CmdPlan, 1, 1},
-      {"run", "run a pipeline on this machine",
+       {"--json"},
+       {"--from", "--only"},
+       CmdPlan,
+       1,
+       1},
+      {"run",
+       "run a pipeline on this machine",
        "tame run FILE [-j N] [--param NAME=VALUE]... [--secrets-file PATH]\n"
        "                [--log-format text|json] [--junit PATH] [--no-cache] [--dry-run]\n"
        "                [--from STEP | --only STEP[,STEP]...] [--run ID]\n\n"
@@ -85,10 +101,13 @@ const std::vector<Verb>& Verbs() {
        "Exit status: 0 the pipeline succeeded, 1 it failed, 2 invalid input or\n"
        "usage, 130 interrupted.\n",
        {"--no-cache", "--dry-run"},
-       {"-j", "--jobs", "--param", "--secrets-file", "--log-format", "--junit", "--from",
-        "--only", "--run"},
-       CmdRun, 1, 1},
-      {"resume", "continue an interrupted run",
+       {"-j", "--jobs", "--param", "--secrets-file", "--log-format", "--junit", "--from", "--only",
+        "--run"},
+       CmdRun,
+       1,
+       1},
+      {"resume",
+       "continue an interrupted run",
        "tame resume RUN [-j N] [--secrets-file PATH] [--log-format text|json]\n"
        "                [--junit PATH]\n\n"
        "Continues run RUN (its id, or the path of its folder under .tame/runs)\n"
@@ -97,24 +116,39 @@ const std::vector<Verb>& Verbs() {
        "the others run. The pipeline file must be unchanged; params and the\n"
        "secrets file are those the run started with unless given again.\n\n"
        "Exit status: as for 'tame run'; 2 also when the journal is damaged.\n",
-       {}, {"-j", "--jobs", "--secrets-file", "--log-format", "--junit"}, CmdResume, 1, 1},
-      {"runs", "list the recent runs in this folder",
+       {},
+       {"-j", "--jobs", "--secrets-file", "--log-format", "--junit"},
+       CmdResume,
+       1,
+       1},
+      {"runs",
+       "list the recent runs in this folder",
        "tame runs [--json] [-n N]\n\n"
        "Lists the runs in .tame/runs of this folder, newest first: id, pipeline,\n"
        "start (UTC), duration and result (succeeded, failed, interrupted, or\n"
        "running while a tame still runs it).\n\n"
        "  --json    print the list as JSON\n"
        "  -n N      show the latest N runs (default 20; 0 for all)\n",
-       {"--json"}, {"-n"}, CmdRuns, 0, 0},
-      {"show", "summarise one run",
+       {"--json"},
+       {"-n"},
+       CmdRuns,
+       0,
+       0},
+      {"show",
+       "summarise one run",
        "tame show RUN [--json]\n\n"
        "Prints what run RUN (its id, or latest) did, as 'tame run' sums it up at\n"
        "its end: each step's status, attempts and duration, the count of steps\n"
        "by status, and the last lines of the log of the step that failed.\n\n"
        "  --json    print the run's report.json\n\n"
        "Exit status: 0 shown, 2 no such run.\n",
-       {"--json"}, {}, CmdShow, 1, 1},
-      {"approve", "sign off an approval step a run waits on",
+       {"--json"},
+       {},
+       CmdShow,
+       1,
+       1},
+      {"approve",
+       "sign off an approval step a run waits on",
        "tame approve RUN STEP --key KEY [--reject] [--comment TEXT] [--as NAME]\n\n"
        "Signs a statement naming the run's pipeline, the run, the step and your\n"
        "decision with your SSH key (ssh-keygen -Y sign, namespace tame-approval)\n"
@@ -126,13 +160,23 @@ const std::vector<Verb>& Verbs() {
        "  --comment TEXT  a remark kept in the audit trail\n"
        "  --as NAME       the approver to sign as, when the key is listed for several\n\n"
        "Exit status: 0 signed, 2 the run, step or key is not right.\n",
-       {"--reject"}, {"--key", "--comment", "--as"}, CmdApprove, 2, 2},
-      {"graph", "draw the dependency graph",
+       {"--reject"},
+       {"--key", "--comment", "--as"},
+       CmdApprove,
+       2,
+       2},
+      {"graph",
+       "draw the dependency graph",
        "tame graph FILE --format dot|mermaid\n\n"
        "Prints the graph for Graphviz (dot) or Mermaid. Solid edges are needs;\n"
        "dashed edges carry outputs, labelled with their names.\n",
-       {}, {"--format"}, CmdGraph, 1, 1},
-      {"export", "write the pipeline for Argo, Tekton or GitHub Actions",
+       {},
+       {"--format"},
+       CmdGraph,
+       1,
+       1},
+      {"export",
+       "write the pipeline for Argo, Tekton or GitHub Actions",
        "tame export FILE --to argo|tekton|github-actions [-o PATH]\n"
        "                 [--image IMAGE] [--tame-image IMAGE]\n\n"
        "Writes the pipeline for an engine that runs on many machines: an Argo\n"
@@ -156,18 +200,32 @@ const std::vector<Verb>& Verbs() {
        "\"runs_on\", \"storage\"} and steps \"x-image\"; see docs/export.md.\n\n"
        "Exit status: 0 exported (notes or not), 2 the file is invalid or the\n"
        "usage is wrong.\n",
-       {}, {"--to", "-o", "--image", "--tame-image"}, CmdExport, 1, 1},
-      {"kinds", "list the step kinds and their params",
+       {},
+       {"--to", "-o", "--image", "--tame-image"},
+       CmdExport,
+       1,
+       1},
+      {"kinds",
+       "list the step kinds and their params",
        "tame kinds [KIND] [--json]\n\n"
        "Lists every step kind with its params (type, default, whether required)\n"
        "and outputs, or just KIND's.\n\n"
        "  --json    print the catalog as JSON\n",
-       {"--json"}, {}, CmdKinds, 0, 1},
-      {"schema", "print the pipeline file's JSON Schema",
+       {"--json"},
+       {},
+       CmdKinds,
+       0,
+       1},
+      {"schema",
+       "print the pipeline file's JSON Schema",
        "tame schema\n\n"
        "Prints the JSON Schema (2020-12) of the pipeline file, generated from\n"
        "the step-kind catalog. schemas/pipeline.schema.json holds the same.\n",
-       {}, {}, CmdSchema, 0, 0},
+       {},
+       {},
+       CmdSchema,
+       0,
+       0},
   };
   return *verbs;
 }
@@ -240,8 +298,8 @@ int RunVerb(const Verb& verb, int argc, char** argv) {
       }
       args.values[arg].push_back(value);
     } else {
-      return UsageError("unknown flag " + arg + " for 'tame " + verb.name +
-                        "'; see 'tame " + verb.name + " --help'");
+      return UsageError("unknown flag " + arg + " for 'tame " + verb.name + "'; see 'tame " +
+                        verb.name + " --help'");
     }
   }
   if (args.positional.size() < verb.min_positional ||

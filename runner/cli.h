@@ -10,8 +10,8 @@ namespace tame {
 
 /// Exit codes, as DESIGN.md fixes them.
 constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;      // the pipeline failed (or fmt --check found changes)
-constexpr int kExitInvalid = 2;     // invalid input or usage
+constexpr int kExitFailed = 1;   // the pipeline failed (or fmt --check found changes)
+constexpr int kExitInvalid = 2;  // invalid input or usage
 constexpr int kExitInterrupted = 130;
 
 /// Runs the command line and returns the exit code.

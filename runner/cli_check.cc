@@ -201,7 +201,8 @@ int CmdGraph(const Args& args) {
       out += "  " + DotQuote(step.id) + " [label=" + DotQuote(step.id + "\n" + step.uses) + "];\n";
     }
     for (const Edge& e : edges) {
-      out += "  " + DotQuote(pipeline.steps[e.from].id) + " -> " + DotQuote(pipeline.steps[e.to].id);
+      out +=
+          "  " + DotQuote(pipeline.steps[e.from].id) + " -> " + DotQuote(pipeline.steps[e.to].id);
       if (!e.outputs.empty()) {
         out += " [style=dashed, label=" + DotQuote(Join(e.outputs, ", ")) + "]";
       }
@@ -247,17 +248,23 @@ int CmdKinds(const Args& args) {
     for (const KindSpec* kind : kinds) {
       Json params = Json::array();
       for (const ParamSpec& p : kind->params) {
-        Json param{{"name", p.name}, {"type", ParamTypeName(p.type)}, {"required", p.required},
+        Json param{{"name", p.name},
+                   {"type", ParamTypeName(p.type)},
+                   {"required", p.required},
                    {"doc", p.doc}};
         if (!p.default_json.empty()) param["default"] = Json::parse(p.default_json);
         if (!p.choices.empty()) param["choices"] = p.choices;
         params.push_back(param);
       }
       Json outputs = Json::array();
-      for (const OutputSpec& o : kind->outputs) outputs.push_back({{"name", o.name}, {"doc", o.doc}});
-      out.push_back(Json{{"uses", kind->uses}, {"title", kind->title},
-                         {"category", CategoryName(kind->category)}, {"doc", kind->doc},
-                         {"params", params}, {"outputs", outputs},
+      for (const OutputSpec& o : kind->outputs)
+        outputs.push_back({{"name", o.name}, {"doc", o.doc}});
+      out.push_back(Json{{"uses", kind->uses},
+                         {"title", kind->title},
+                         {"category", CategoryName(kind->category)},
+                         {"doc", kind->doc},
+                         {"params", params},
+                         {"outputs", outputs},
                          {"declares_outputs", kind->declares_outputs}});
     }
     std::cout << FormatJsonValue(out) << "\n";

@@ -24,7 +24,6 @@
 #include "core/sha256.h"
 #include "core/validate.h"
 #include "runner/cli.h"
-#include "runner/steps/approvals.h"
 #include "runner/files.h"
 #include "runner/run/cache.h"
 #include "runner/run/console.h"
@@ -35,6 +34,7 @@
 #include "runner/run/report.h"
 #include "runner/run/session.h"
 #include "runner/run/util.h"
+#include "runner/steps/approvals.h"
 
 namespace tame {
 namespace {
@@ -123,11 +123,11 @@ bool LoadSecrets(const Pipeline& pipeline, const std::string& secrets_file,
       (*secrets)[name] = value;
       continue;
     }
-    *error = decl.from == "env"
-                 ? "secret \"" + name + "\" is not set: set the environment variable " + var +
-                       " or give " + name + "=VALUE in a --secrets-file"
-                 : "secret \"" + name + "\" is not set: give " + name +
-                       "=VALUE in a --secrets-file";
+    *error =
+        decl.from == "env"
+            ? "secret \"" + name + "\" is not set: set the environment variable " + var +
+                  " or give " + name + "=VALUE in a --secrets-file"
+            : "secret \"" + name + "\" is not set: give " + name + "=VALUE in a --secrets-file";
     if (unset == nullptr) return false;
     unset->push_back(*error);
     error->clear();
@@ -277,9 +277,8 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
 
   state->duration_ms = SteadyNowMs() - state->started_ms;
   state->status = result.interrupted ? "interrupted" : result.failed ? "failed" : "succeeded";
-  journal->Append({{"event", "run_ended"},
-                   {"status", state->status},
-                   {"duration_ms", state->duration_ms}});
+  journal->Append(
+      {{"event", "run_ended"}, {"status", state->status}, {"duration_ms", state->duration_ms}});
   journal->Flush();
   if (!WriteReports(*state, junit_path, &error)) console.Message(state->mask->Mask(error));
   session.CompactCache();
@@ -344,8 +343,9 @@ bool PreparePartialRun(const Args& args, RunState* state,
     return false;
   }
   if (args.Has("--dry-run")) {
-    UsageError("--dry-run does not take --from or --only; 'tame plan FILE --from STEP' shows "
-               "what would run");
+    UsageError(
+        "--dry-run does not take --from or --only; 'tame plan FILE --from STEP' shows "
+        "what would run");
     return false;
   }
   std::string source_id = args.Value("--run");
@@ -458,7 +458,8 @@ int CmdRun(const Args& args) {
   }
   Json params = Json::object();
   for (const auto& [name, value] : state.params) params[name] = value;
-  const std::string junit = args.Value("--junit").empty() ? "" : AbsolutePath(args.Value("--junit"));
+  const std::string junit =
+      args.Value("--junit").empty() ? "" : AbsolutePath(args.Value("--junit"));
   journal.Append({{"event", "run_started"},
                   {"run", state.run_id},
                   {"pipeline", state.pipeline.name},
@@ -648,8 +649,11 @@ int CmdResume(const Args& args) {
                   name + "\"");
     }
   }
-  state.jobs = args.Value("-j", args.Value("--jobs")).empty() ? static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(1024, Field(started, "jobs", int64_t{DefaultJobs()}))))
-                                                               : state.jobs;
+  state.jobs =
+      args.Value("-j", args.Value("--jobs")).empty()
+          ? static_cast<int>(std::max<int64_t>(
+                1, std::min<int64_t>(1024, Field(started, "jobs", int64_t{DefaultJobs()}))))
+          : state.jobs;
   state.use_cache = Field(started, "cache", true);
   state.secrets_file = args.Value("--secrets-file").empty()
                            ? started["secrets_file"].get<std::string>()

@@ -91,7 +91,8 @@ int CmdRuns(const Args& args) {
   if (!n.empty()) {
     char* end = nullptr;
     long value = std::strtol(n.c_str(), &end, 10);
-    if (*end != '\0' || value < 0) return UsageError("-n takes a number of runs, not \"" + n + "\"");
+    if (*end != '\0' || value < 0)
+      return UsageError("-n takes a number of runs, not \"" + n + "\"");
     limit = value == 0 ? SIZE_MAX : static_cast<size_t>(value);
   }
   const std::string workspace = CurrentFolder();
@@ -128,8 +129,10 @@ int CmdShow(const Args& args) {
   const std::string shown_dir = ".tame/runs/" + id;
   Json report;
   if (!ReadReport(dir, &report)) {
-    return UsageError("run " + id + " has no readable report.json (it was stopped before it "
-                      "wrote one); 'tame resume " + id + "' continues it");
+    return UsageError("run " + id +
+                      " has no readable report.json (it was stopped before it "
+                      "wrote one); 'tame resume " +
+                      id + "' continues it");
   }
   if (args.Has("--json")) {
     std::string text;

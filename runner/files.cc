@@ -9,8 +9,7 @@
 
 namespace tame {
 
-bool ReadFile(const std::string& path, size_t max_bytes, std::string* text,
-              std::string* error) {
+bool ReadFile(const std::string& path, size_t max_bytes, std::string* text, std::string* error) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = std::string("cannot open: ") + std::strerror(errno);
@@ -50,8 +49,7 @@ bool ReadFile(const std::string& path, size_t max_bytes, std::string* text,
   return true;
 }
 
-bool WriteFileAtomic(const std::string& path, const std::string& text,
-                     std::string* error) {
+bool WriteFileAtomic(const std::string& path, const std::string& text, std::string* error) {
   std::string tmp = path + ".tame-tmp-" + std::to_string(getpid());
   mode_t mode = 0644;
   struct stat st;

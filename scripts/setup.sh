@@ -11,7 +11,7 @@ packages=(
   g++ cmake ninja-build git dpkg-dev xz-utils tmux
   emscripten nodejs npm
   nlohmann-json3-dev libboost-dev libboost-filesystem-dev libcurl4-openssl-dev
-  libyaml-cpp-dev libgtest-dev googletest libbenchmark-dev clang-14 libclang-rt-14-dev
+  libyaml-cpp-dev libgtest-dev googletest libbenchmark-dev clang-14 libclang-rt-14-dev clang-format-14
   docker.io docker-registry busybox-static openssh-client
   chromium python3-jsonschema python3-yaml time bc
 )

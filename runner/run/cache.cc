@@ -366,8 +366,7 @@ bool Cache::HashFile(const std::string& relative, const std::map<std::string, Fi
   return true;
 }
 
-bool Cache::ComputeKey(const std::string& pipeline, const Step& step,
-                       const std::string& definition,
+bool Cache::ComputeKey(const std::string& pipeline, const Step& step, const std::string& definition,
                        const std::map<std::string, std::string>& refs,
                        const std::map<std::string, std::string>& file_refs, CacheEntry* entry,
                        std::string* error) {
@@ -475,8 +474,8 @@ void Cache::Flush() {
   if (unwritten_.empty()) return;
   std::string error;
   if (MakeDirs(dir_, &error)) {
-    int fd = open((dir_ + "/" + kEntriesFile).c_str(),
-                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd =
+        open((dir_ + "/" + kEntriesFile).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
       ssize_t n = write(fd, unwritten_.data(), unwritten_.size());
       (void)n;  // a short write leaves an unfinished line, which Load() drops
@@ -500,15 +499,13 @@ std::string Cache::ExplainMiss(const CacheEntry& entry) {
   for (const auto& [part, hash] : entry.parts) {
     auto it = latest->parts.find(part);
     if (it == latest->parts.end()) {
-      return part.rfind("file:", 0) == 0 ? "input " + part.substr(5) + " is new"
-                                         : describe(part);
+      return part.rfind("file:", 0) == 0 ? "input " + part.substr(5) + " is new" : describe(part);
     }
     if (it->second != hash) return describe(part);
   }
   for (const auto& [part, hash] : latest->parts) {
     if (entry.parts.count(part) == 0) {
-      return part.rfind("file:", 0) == 0 ? "input " + part.substr(5) + " is gone"
-                                         : describe(part);
+      return part.rfind("file:", 0) == 0 ? "input " + part.substr(5) + " is gone" : describe(part);
     }
   }
   return "an earlier input changed";

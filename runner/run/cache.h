@@ -36,10 +36,10 @@ struct CacheEntry {
   std::string key;
   std::string pipeline;  // the pipeline's name
   std::string step;
-  std::map<std::string, std::string> parts;      // what the key was made of, hashed
-  std::map<std::string, std::string> outputs;    // the step's output values
-  std::map<std::string, FileStamp> files;        // declared output files
-  std::map<std::string, FileStamp> inputs;       // input files, to reuse their hashes
+  std::map<std::string, std::string> parts;    // what the key was made of, hashed
+  std::map<std::string, std::string> outputs;  // the step's output values
+  std::map<std::string, FileStamp> files;      // declared output files
+  std::map<std::string, FileStamp> inputs;     // input files, to reuse their hashes
 };
 
 class Cache {
@@ -105,10 +105,10 @@ class Cache {
   std::string workspace_;
   std::string dir_;
   bool loaded_ = false;
-  std::string text_;  // the entries file, and the lines added since
+  std::string text_;       // the entries file, and the lines added since
   std::string unwritten_;  // lines stored but not yet written
   std::vector<Line> lines_;
-  std::unordered_map<std::string, size_t> by_key_;  // latest line with each key
+  std::unordered_map<std::string, size_t> by_key_;                // latest line with each key
   std::map<std::pair<std::string, std::string>, size_t> latest_;  // (pipeline, step)
   std::unordered_map<size_t, CacheEntry> parsed_;
 };

@@ -105,13 +105,16 @@ void Console::RunStarted(const std::string& run_id, const std::string& run_dir, 
                          bool resumed) {
   run_started_ms_ = SteadyNowMs();
   if (mode_ == ConsoleMode::kJson) {
-    Event({{"event", resumed ? "run_resumed" : "run_started"}, {"run", run_id},
-           {"pipeline", pipeline_.name}, {"steps", pipeline_.steps.size()}, {"jobs", jobs},
+    Event({{"event", resumed ? "run_resumed" : "run_started"},
+           {"run", run_id},
+           {"pipeline", pipeline_.name},
+           {"steps", pipeline_.steps.size()},
+           {"jobs", jobs},
            {"run_dir", run_dir}});
     return;
   }
-  Line(Paint(kBold, pipeline_.name) + ": " + (resumed ? "resuming run " : "run ") + run_id +
-       ", " + std::to_string(pipeline_.steps.size()) + " steps, -j " + std::to_string(jobs) +
+  Line(Paint(kBold, pipeline_.name) + ": " + (resumed ? "resuming run " : "run ") + run_id + ", " +
+       std::to_string(pipeline_.steps.size()) + " steps, -j " + std::to_string(jobs) +
        Paint(kDim, "  (" + run_dir + ")"));
 }
 
@@ -140,18 +143,20 @@ void Console::Output(int step, const std::string& line) {
 void Console::AttemptFailed(int step, int attempt, const std::string& why, int64_t retry_in_ms,
                             int max_attempts) {
   if (mode_ == ConsoleMode::kJson) {
-    Event({{"event", "attempt_failed"}, {"step", Id(step)}, {"attempt", attempt},
-           {"error", why}, {"retry_in_ms", retry_in_ms}});
+    Event({{"event", "attempt_failed"},
+           {"step", Id(step)},
+           {"attempt", attempt},
+           {"error", why},
+           {"retry_in_ms", retry_in_ms}});
     return;
   }
-  std::string text = Paint(kCyan, Id(step)) + ": attempt " + std::to_string(attempt) +
-                     " failed (" + why + ")";
+  std::string text =
+      Paint(kCyan, Id(step)) + ": attempt " + std::to_string(attempt) + " failed (" + why + ")";
   if (retry_in_ms >= 0) {
     text += "; retrying in " + ShortDuration(retry_in_ms) + " (attempt " +
             std::to_string(attempt + 1) + " of " + std::to_string(max_attempts) + ")";
   }
-  Line(mode_ == ConsoleMode::kBoard ? Paint(kYellow, utf8_ ? "\xE2\x86\xBB " : "~ ") + text
-                                    : text);
+  Line(mode_ == ConsoleMode::kBoard ? Paint(kYellow, utf8_ ? "\xE2\x86\xBB " : "~ ") + text : text);
 }
 
 void Console::StepEnded(int step, const std::string& status, int64_t duration_ms,
@@ -162,8 +167,11 @@ void Console::StepEnded(int step, const std::string& status, int64_t duration_ms
   if (status == "failed") ++failed_;
   board_dirty_ = true;
   if (mode_ == ConsoleMode::kJson) {
-    Event({{"event", "step_ended"}, {"step", Id(step)}, {"status", status},
-           {"duration_ms", duration_ms}, {"note", note}});
+    Event({{"event", "step_ended"},
+           {"step", Id(step)},
+           {"status", status},
+           {"duration_ms", duration_ms},
+           {"note", note}});
     return;
   }
   bool ran = status == "succeeded" || status == "failed" || duration_ms > 0;
@@ -191,8 +199,7 @@ void Console::Message(const std::string& text) {
   Line(Paint(kYellow, "tame: ") + text);
 }
 
-void Console::RunEnded(const std::string& status, int64_t duration_ms,
-                       const std::string& summary) {
+void Console::RunEnded(const std::string& status, int64_t duration_ms, const std::string& summary) {
   finished_ = true;
   if (mode_ == ConsoleMode::kJson) {
     Event({{"event", "run_ended"}, {"status", status}, {"duration_ms", duration_ms}});
@@ -229,9 +236,9 @@ void Console::DrawBoard() {
   size_t shown = 0;
   for (int step : running_) {
     if (shown++ == kMaxBoardSteps) {
-      board += Paint(kDim, "  ... and " + std::to_string(running_.size() - kMaxBoardSteps) +
-                               " more") +
-               "\n";
+      board +=
+          Paint(kDim, "  ... and " + std::to_string(running_.size() - kMaxBoardSteps) + " more") +
+          "\n";
       ++lines;
       break;
     }
@@ -250,11 +257,10 @@ void Console::DrawBoard() {
     bar += i < filled ? (utf8_ ? "\xE2\x96\x88" : "#") : (utf8_ ? "\xE2\x96\x91" : "-");
   }
   std::string counts = " " + std::to_string(done_) + "/" + std::to_string(total) + " done  " +
-                       std::to_string(failed_) + " failed  " +
-                       std::to_string(running_.size()) + " running  " +
-                       ShortDuration(now - run_started_ms_);
-  board += "  " + Paint(failed_ > 0 ? kRed : kGreen, bar) + Fit(counts, width - bar_width - 2) +
-           "\n";
+                       std::to_string(failed_) + " failed  " + std::to_string(running_.size()) +
+                       " running  " + ShortDuration(now - run_started_ms_);
+  board +=
+      "  " + Paint(failed_ > 0 ? kRed : kGreen, bar) + Fit(counts, width - bar_width - 2) + "\n";
   ++lines;
   out_ += board;
   board_lines_ = lines;

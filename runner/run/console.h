@@ -36,8 +36,7 @@ class Console {
 
   ConsoleMode mode() const { return mode_; }
 
-  void RunStarted(const std::string& run_id, const std::string& run_dir, int jobs,
-                  bool resumed);
+  void RunStarted(const std::string& run_id, const std::string& run_dir, int jobs, bool resumed);
   void StepStarted(int step, int attempt);
   /// One line of a step's output, without its newline.
   void Output(int step, const std::string& line);
@@ -46,8 +45,7 @@ class Console {
                      int max_attempts);
   /// A step reached its final status ("succeeded", "failed", ...); `note`
   /// says more ("cached", "exit code 1").
-  void StepEnded(int step, const std::string& status, int64_t duration_ms,
-                 const std::string& note);
+  void StepEnded(int step, const std::string& status, int64_t duration_ms, const std::string& note);
   /// A notice or warning for the user.
   void Message(const std::string& text);
   /// The run is over: `status` is succeeded, failed or interrupted.

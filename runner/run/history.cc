@@ -98,8 +98,8 @@ StepRecord RecordFromEvent(const Json& e) {
   return r;
 }
 
-bool FindLatestRunOf(const std::string& workspace, const std::string& pipeline,
-                     std::string* run_id, std::string* error) {
+bool FindLatestRunOf(const std::string& workspace, const std::string& pipeline, std::string* run_id,
+                     std::string* error) {
   for (const std::string& id : ListRunIds(workspace)) {
     JournalContents journal;
     std::string ignored;

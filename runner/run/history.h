@@ -45,8 +45,8 @@ StepRecord RecordFromEvent(const Json& event);
 
 /// The latest run in `workspace` of the pipeline named `pipeline`. Returns
 /// false with `error` set when there is none.
-bool FindLatestRunOf(const std::string& workspace, const std::string& pipeline,
-                     std::string* run_id, std::string* error);
+bool FindLatestRunOf(const std::string& workspace, const std::string& pipeline, std::string* run_id,
+                     std::string* error);
 
 /// The records of the steps `selection` reuses, taken from `run`, each
 /// with reused_from set (to the run the step really ran in). Fails, with

@@ -16,8 +16,7 @@ JournalWriter::~JournalWriter() {
   if (fd_ >= 0) close(fd_);
 }
 
-bool JournalWriter::Open(const std::string& path, const MaskPatterns* mask,
-                         std::string* error) {
+bool JournalWriter::Open(const std::string& path, const MaskPatterns* mask, std::string* error) {
   mask_ = mask;
   fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) {

@@ -120,9 +120,12 @@ void PrintDryRun(const Pipeline& pipeline, const std::string& workspace,
         auto it = params.find(ref.name);
         return it == params.end() ? "" : ParamText(it->second);
       }
-      case RefKind::kSecret: return secrets.count(ref.name) > 0 ? "***" : "<not set>";
-      case RefKind::kRunId: return "<the run's id>";
-      case RefKind::kStepOutput: return "<" + ref.Text() + ">";
+      case RefKind::kSecret:
+        return secrets.count(ref.name) > 0 ? "***" : "<not set>";
+      case RefKind::kRunId:
+        return "<the run's id>";
+      case RefKind::kStepOutput:
+        return "<" + ref.Text() + ">";
     }
     return "";
   };

@@ -300,7 +300,8 @@ bool Spawn(const SpawnSpec& spec, pid_t* pid, int* output_fd, std::string* error
       size_t name_end = var.find('=');
       bool replaced = false;
       for (const std::string& own : spec.env) {
-        if (own.size() > name_end && own[name_end] == '=' && own.compare(0, name_end, var, 0, name_end) == 0) {
+        if (own.size() > name_end && own[name_end] == '=' &&
+            own.compare(0, name_end, var, 0, name_end) == 0) {
           replaced = true;
           break;
         }
@@ -335,8 +336,8 @@ bool Spawn(const SpawnSpec& spec, pid_t* pid, int* output_fd, std::string* error
   if (ec || !child.valid()) {
     close(*output_fd);
     *output_fd = -1;
-    *error = "cannot start " + spec.program + ": " +
-             (ec ? ec.message() : std::string("unknown error"));
+    *error =
+        "cannot start " + spec.program + ": " + (ec ? ec.message() : std::string("unknown error"));
     return false;
   }
   *pid = child.id();

@@ -69,7 +69,7 @@ struct SpawnSpec {
   std::vector<std::string> env;   // "NAME=VALUE": with base_env, the whole environment
   const std::vector<std::string>* base_env = nullptr;  // less the names `env` sets
   std::string cwd;
-  int script_fd = -1;             // when set, given to the process as kScriptFd
+  int script_fd = -1;  // when set, given to the process as kScriptFd
 };
 
 /// Starts `spec` through Boost.Process (vfork and exec) in a new process

@@ -158,8 +158,8 @@ std::string CountSteps(const std::vector<StepTally>& steps) {
   }
   std::string text = std::to_string(steps.size()) + " steps:";
   bool first = true;
-  for (const char* status : {"succeeded", "failed", "skipped", "cancelled", "waiting", "running",
-                             "not run"}) {
+  for (const char* status :
+       {"succeeded", "failed", "skipped", "cancelled", "waiting", "running", "not run"}) {
     if (counts[status] == 0) continue;
     text += std::string(first ? " " : ", ") + std::to_string(counts[status]) + " " + status;
     if (std::string(status) == "succeeded" && (cached > 0 || restored > 0 || reused > 0)) {
@@ -233,8 +233,8 @@ std::string BuildJunit(const RunState& state) {
         ++failures;
         std::string log;
         for (const std::string& line : LogTail(state, static_cast<int>(i), 50)) log += line + "\n";
-        cases += "      <failure message=\"" + text(r.error.empty() ? "failed" : r.error) +
-                 "\">" + text(log) + "</failure>\n";
+        cases += "      <failure message=\"" + text(r.error.empty() ? "failed" : r.error) + "\">" +
+                 text(log) + "</failure>\n";
       } else {
         ++skipped;
         cases += "      <skipped message=\"" + text(status) + "\"/>\n";
@@ -247,9 +247,9 @@ std::string BuildJunit(const RunState& state) {
     for (const Json& row : r.gate["rows"]) {
       if (!row.is_object()) continue;
       const Json threshold = row.value("threshold", Json());
-      std::string name = Field(row, "metric", "") + " " + Field(row, "op", "") + " " +
-                         (threshold.is_number() ? FormatNumber(threshold.get<double>())
-                                                : threshold.dump());
+      std::string name =
+          Field(row, "metric", "") + " " + Field(row, "op", "") + " " +
+          (threshold.is_number() ? FormatNumber(threshold.get<double>()) : threshold.dump());
       ++tests;
       cases += "    <testcase classname=\"" + text(state.pipeline.name + "." + step.id) +
                "\" name=\"" + text(name) + "\"";

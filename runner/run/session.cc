@@ -12,16 +12,16 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/catalog.h"
 #include "core/duration.h"
 #include "core/params.h"
-#include "core/catalog.h"
 #include "core/step_inputs.h"
 #include "core/validate.h"
 #include "runner/files.h"
-#include "runner/steps/approvals.h"
-#include "runner/steps/step.h"
 #include "runner/run/report.h"
 #include "runner/run/util.h"
+#include "runner/steps/approvals.h"
+#include "runner/steps/step.h"
 
 extern char** environ;
 
@@ -29,7 +29,7 @@ namespace tame {
 namespace {
 
 constexpr size_t kReadChunk = 1 << 16;
-constexpr size_t kMaxLine = 1 << 16;       // longer output lines are cut for the console
+constexpr size_t kMaxLine = 1 << 16;        // longer output lines are cut for the console
 constexpr size_t kMaxOutputFile = 1 << 20;  // $TAME_OUTPUT
 constexpr int64_t kStopCheckMs = 50;
 constexpr size_t kMaxDetailsFile = 4 << 20;  // $TAME_DETAILS
@@ -38,9 +38,9 @@ constexpr int64_t kReportIntervalMs = 1000;
 
 // Variables tame sets for each step; inherited ones are dropped.
 bool IsTameVariable(const std::string& name) {
-  for (const char* prefix : {"TAME_STEP", "TAME_OUTPUT", "TAME_RUN_ID", "TAME_WORKSPACE",
-                             "TAME_ATTEMPT", "TAME_PARAM_", "TAME_SECRET_", "TAME_RUN_DIR",
-                             "TAME_DETAILS"}) {
+  for (const char* prefix :
+       {"TAME_STEP", "TAME_OUTPUT", "TAME_RUN_ID", "TAME_WORKSPACE", "TAME_ATTEMPT", "TAME_PARAM_",
+        "TAME_SECRET_", "TAME_RUN_DIR", "TAME_DETAILS"}) {
     if (name.rfind(prefix, 0) == 0) return true;
   }
   return false;
@@ -135,7 +135,7 @@ struct Session::Attempt {
   int step = -1;
   int number = 0;
   pid_t pid = -1;
-  int fd = -1;      // output pipe; -1 once closed
+  int fd = -1;  // output pipe; -1 once closed
   int log_fd = -1;
   ProcessTree tree;
   StreamMasker masker;
@@ -143,10 +143,10 @@ struct Session::Attempt {
   std::string output_file;
   bool exited = false;
   int wait_status = 0;
-  bool stopping = false;   // TERM sent; KILL at kill_at
-  bool requested = false;  // Stop() asked for it (else: leftovers of an ended step)
-  bool kind_step = false;  // runs as `tame __step KIND`
-  std::string details_file;  // $TAME_DETAILS of a kind step
+  bool stopping = false;          // TERM sent; KILL at kill_at
+  bool requested = false;         // Stop() asked for it (else: leftovers of an ended step)
+  bool kind_step = false;         // runs as `tame __step KIND`
+  std::string details_file;       // $TAME_DETAILS of a kind step
   int64_t details_mtime_ns = -1;  // of details_file when last read
   StopReason reason = StopReason::kCancel;
   int64_t kill_at = 0;
@@ -257,10 +257,9 @@ bool Session::TryCache(int step, AttemptEnd* end) {
   CacheEntry entry;
   std::string error;
   size_t index = static_cast<size_t>(step);
-  std::string definition = index < state_->definitions.size() ? state_->definitions[index]
-                                                               : StepDefinitionHash(def);
-  if (!cache_.ComputeKey(state_->pipeline.name, def, definition, refs, file_refs, &entry,
-                         &error)) {
+  std::string definition =
+      index < state_->definitions.size() ? state_->definitions[index] : StepDefinitionHash(def);
+  if (!cache_.ComputeKey(state_->pipeline.name, def, definition, refs, file_refs, &entry, &error)) {
     console_->Message(state_->mask->Mask(def.id + ": not using the cache: " + error));
     return false;
   }
@@ -340,8 +339,8 @@ bool Session::StartShell(int step, int attempt, AttemptEnd* end) {
   const Step& def = state_->pipeline.steps[step];
   ShellCommand cmd;
   std::string error;
-  if (!PrepareShellStep(def, [this](const Reference& r) { return ReferenceText(r); }, &cmd,
-                        &error)) {
+  if (!PrepareShellStep(
+          def, [this](const Reference& r) { return ReferenceText(r); }, &cmd, &error)) {
     return FailAtStart(step, error, false, end);
   }
   std::string cwd = state_->workspace;
@@ -800,9 +799,8 @@ StepExecutor::WaitResult Session::Wait(int64_t deadline_ms, AttemptEnd* end) {
 }
 
 void Session::AttemptStarted(int step, int attempt) {
-  journal_->Append({{"event", "step_started"},
-                    {"step", state_->pipeline.steps[step].id},
-                    {"attempt", attempt}});
+  journal_->Append(
+      {{"event", "step_started"}, {"step", state_->pipeline.steps[step].id}, {"attempt", attempt}});
   console_->StepStarted(step, attempt);
   // An approval step waits for people from its start: the report says so
   // at once, for whoever looks at it to sign off.
@@ -824,12 +822,9 @@ void Session::AttemptEnded(int step, int attempt, const AttemptEnd& end, bool wi
   } else if (end.status == AttemptStatus::kCancelled) {
     record.error = "cancelled";
   }
-  Json event{{"event", "attempt_ended"},
-             {"step", def.id},
-             {"attempt", attempt},
-             {"status", AttemptStatusName(end.status)},
-             {"error", record.error},
-             {"retry", will_retry}};
+  Json event{{"event", "attempt_ended"}, {"step", def.id},
+             {"attempt", attempt},       {"status", AttemptStatusName(end.status)},
+             {"error", record.error},    {"retry", will_retry}};
   if (end.exit_code >= 0) event["exit_code"] = end.exit_code;
   if (will_retry) event["delay_ms"] = delay_ms;
   journal_->Append(event);
@@ -867,9 +862,12 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
     note = def.if_condition == "failure" ? "no step before it failed"
                                          : "a step it needs did not succeed";
   }
-  Json event{{"event", "step_ended"},   {"step", def.id},
-             {"status", record.status}, {"attempts", record.attempts},
-             {"duration_ms", record.duration_ms}, {"outputs", record.outputs}};
+  Json event{{"event", "step_ended"},
+             {"step", def.id},
+             {"status", record.status},
+             {"attempts", record.attempts},
+             {"duration_ms", record.duration_ms},
+             {"outputs", record.outputs}};
   if (record.exit_code >= 0) event["exit_code"] = record.exit_code;
   if (record.cached) event["cached"] = true;
   if (record.restored) event["restored"] = true;
@@ -885,7 +883,8 @@ void Session::Interrupted(bool hard) {
   journal_->Append({{"event", "interrupted"}, {"hard", hard}});
   console_->Message(hard ? "stopping every step now"
                          : "interrupted: cancelling running steps; `always` steps may run for "
-                           "up to " + ShortDuration(state_->cancel_grace_ms) +
+                           "up to " +
+                               ShortDuration(state_->cancel_grace_ms) +
                                " (interrupt again to stop them)");
 }
 

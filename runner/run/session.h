@@ -90,7 +90,7 @@ class Session : public StepExecutor, public RunObserver {
   Console* console_;
   std::map<int, StepRecord> restored_;
   Cache cache_;
-  std::vector<std::string> base_env_;  // tame's environment, minus secrets and TAME_*
+  std::vector<std::string> base_env_;                // tame's environment, minus secrets and TAME_*
   std::map<int, std::unique_ptr<Attempt>> running_;  // by step
   std::map<pid_t, int> leaders_;                     // first process -> step
   std::map<int, CacheEntry> pending_cache_;          // keys of steps that will store

@@ -18,19 +18,19 @@ namespace tame {
 
 /// What became of one step.
 struct StepRecord {
-  std::string status;       // a StepStatusName once the step ended, else ""
-  int attempts = 0;         // attempts that ran
-  int exit_code = -1;       // of the last attempt; -1 when none, or killed by a signal
-  std::string started_at;   // UTC time the first attempt started
+  std::string status;           // a StepStatusName once the step ended, else ""
+  int attempts = 0;             // attempts that ran
+  int exit_code = -1;           // of the last attempt; -1 when none, or killed by a signal
+  std::string started_at;       // UTC time the first attempt started
   int64_t first_start_ms = -1;  // steady clock
-  int64_t duration_ms = 0;  // from the first attempt's start to the step's end
+  int64_t duration_ms = 0;      // from the first attempt's start to the step's end
   std::map<std::string, std::string> outputs;  // values; a file output's value is its path
-  bool cached = false;      // skipped: the cache had it
-  bool restored = false;    // skipped: an earlier part of this run (resume) had it
-  bool has_log = false;     // logs/<step>.log was written
-  std::string error;        // why the last attempt failed, one line
-  bool waiting = false;     // an approval step that waits for sign-off
-  std::string reused_from;  // not run: its record comes from this run (--from, --only)
+  bool cached = false;                         // skipped: the cache had it
+  bool restored = false;      // skipped: an earlier part of this run (resume) had it
+  bool has_log = false;       // logs/<step>.log was written
+  std::string error;          // why the last attempt failed, one line
+  bool waiting = false;       // an approval step that waits for sign-off
+  std::string reused_from;    // not run: its record comes from this run (--from, --only)
   bool not_selected = false;  // not run: a partial run left it out
   /// What the step's process reported through $TAME_DETAILS (already
   /// masked): metrics.gate's "gate" table, approval's "approvals" trail;
@@ -49,12 +49,12 @@ struct ReuseSource {
 struct RunState {
   Pipeline pipeline;
   Graph graph;
-  std::string pipeline_file;  // absolute
-  std::string pipeline_hash;  // SHA-256 of the canonical text
+  std::string pipeline_file;             // absolute
+  std::string pipeline_hash;             // SHA-256 of the canonical text
   std::vector<std::string> definitions;  // per step, its StepDefinitionHash()
   std::string run_id;
-  std::string workspace;  // absolute; steps run here
-  std::string run_dir;    // absolute: <workspace>/.tame/runs/<run_id>
+  std::string workspace;        // absolute; steps run here
+  std::string run_dir;          // absolute: <workspace>/.tame/runs/<run_id>
   std::string run_dir_display;  // as shown to people: .tame/runs/<run_id>
   std::string outputs_dir;  // private, outside the run folder: $TAME_OUTPUT files may hold secrets
   std::map<std::string, Json> params;

@@ -1,5 +1,7 @@
 // approval: wait until enough of the named approvers have signed off with
 // their SSH keys (`tame approve`), one of them rejects, or the time is up.
+#include "core/approval.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <set>
 #include <thread>
 
-#include "core/approval.h"
 #include "core/duration.h"
 #include "runner/files.h"
 #include "runner/steps/approvals.h"
@@ -115,8 +116,8 @@ int RunApproval(const StepContext& context) {
   const std::string webhook = context.String("notify");
   if (!webhook.empty()) {
     std::string error;
-    std::string text = "run " + spec.run + " waits for " + std::to_string(spec.required) +
-                       " of " + Join(spec.approvers) + " to sign off step \"" + spec.step +
+    std::string text = "run " + spec.run + " waits for " + std::to_string(spec.required) + " of " +
+                       Join(spec.approvers) + " to sign off step \"" + spec.step +
                        "\": tame approve " + spec.run + " " + spec.step + " --key KEY";
     if (!PostJson(webhook, WebhookMessage(text, spec.step), WebhookOptions(), &error)) {
       std::cout << "warning: the approvers were not notified: " << error << "\n";
@@ -162,8 +163,8 @@ int RunApproval(const StepContext& context) {
           comment = s.statement.comment;
         }
       }
-      std::cout << "rejected by " << tally.rejected_by
-                << (comment.empty() ? "" : ": " + comment) << "\n";
+      std::cout << "rejected by " << tally.rejected_by << (comment.empty() ? "" : ": " + comment)
+                << "\n";
       return kStepFailedFinal;
     }
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(

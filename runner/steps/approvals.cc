@@ -25,7 +25,7 @@ std::string FirstLine(const std::string& text) {
 }
 
 bool MakeDirs(const std::string& path) {
-  for (size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
+  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
     std::string part = path.substr(0, slash);
     if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return false;
     if (slash == std::string::npos) return true;
@@ -128,9 +128,9 @@ std::string StoreSignedStatement(const std::string& dir, const ApprovalStatement
   std::string text = StatementText(statement);
   if (!WriteFileAtomic(scratch, text, error)) return "";
   CommandResult r;
-  bool ran = RunCommand({"ssh-keygen", "-q", "-Y", "sign", "-f", key, "-n", kApprovalNamespace,
-                         scratch},
-                        "", &r, error);
+  bool ran =
+      RunCommand({"ssh-keygen", "-q", "-Y", "sign", "-f", key, "-n", kApprovalNamespace, scratch},
+                 "", &r, error);
   if (!ran || r.exit_code != 0) {
     if (ran) *error = "ssh-keygen could not sign with " + key + ": " + FirstLine(r.err);
     unlink(scratch.c_str());
@@ -148,8 +148,7 @@ std::string StoreSignedStatement(const std::string& dir, const ApprovalStatement
   return final_path;
 }
 
-std::vector<std::string> PrincipalsOfKey(const std::string& key,
-                                         const std::string& allowed_signers,
+std::vector<std::string> PrincipalsOfKey(const std::string& key, const std::string& allowed_signers,
                                          std::string* error) {
   char dir_template[] = "/tmp/tame-probe-XXXXXX";
   char* dir = mkdtemp(dir_template);

@@ -42,8 +42,7 @@ std::string StoreSignedStatement(const std::string& dir, const ApprovalStatement
 
 /// The principals `key` signs for in `allowed_signers` (ssh-keygen -Y
 /// find-principals over a probe signature).
-std::vector<std::string> PrincipalsOfKey(const std::string& key,
-                                         const std::string& allowed_signers,
+std::vector<std::string> PrincipalsOfKey(const std::string& key, const std::string& allowed_signers,
                                          std::string* error);
 
 /// Who starts a run, for `exclude_initiator`: $TAME_INITIATOR, else $USER,

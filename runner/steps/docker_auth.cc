@@ -115,8 +115,8 @@ bool ValidTag(const std::string& tag) {
   if (tag.empty() || tag.size() > 128) return false;
   for (size_t i = 0; i < tag.size(); ++i) {
     char c = tag[i];
-    bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '_';
+    bool word =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!word && (i == 0 || (c != '.' && c != '-'))) return false;
   }
   return true;
@@ -144,7 +144,8 @@ bool ParseImageRef(const std::string& text, ImageRef* ref, std::string* error) {
     ref->tag = rest.substr(colon + 1);
     rest = rest.substr(0, colon);
     if (!ValidTag(ref->tag)) {
-      return bad("the tag \"" + ref->tag + "\" may hold letters, digits, '_', '.' and '-' "
+      return bad("the tag \"" + ref->tag +
+                 "\" may hold letters, digits, '_', '.' and '-' "
                  "(not first), at most 128");
     }
   }
@@ -165,8 +166,9 @@ bool ParseImageRef(const std::string& text, ImageRef* ref, std::string* error) {
     size_t end = ref->path.find('/', start);
     if (end == std::string::npos) end = ref->path.size();
     if (!ValidComponent(ref->path.substr(start, end - start))) {
-      return bad("each part of the name holds lower-case letters and digits, joined by "
-                 "'.', '_' or '-'");
+      return bad(
+          "each part of the name holds lower-case letters and digits, joined by "
+          "'.', '_' or '-'");
     }
     start = end + 1;
   }
@@ -217,8 +219,8 @@ std::string DockerConfigRegistryHeader() {
     auth.server = key;
     std::string why;
     if (!FromEntry(entry, &auth, &why) || auth.empty()) continue;
-    all[key] = Json{{"username", auth.username}, {"password", auth.password},
-                    {"serveraddress", key}};
+    all[key] =
+        Json{{"username", auth.username}, {"password", auth.password}, {"serveraddress", key}};
     if (!auth.identity_token.empty()) all[key]["identitytoken"] = auth.identity_token;
   }
   if (all.empty()) return "";
@@ -247,13 +249,20 @@ bool Base64Decode(const std::string& text, std::string* out) {
   int count = 0;
   for (char c : text) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else if (c == '=' || c == '\n' || c == '\r') continue;
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else if (c == '=' || c == '\n' || c == '\r')
+      continue;
+    else
+      return false;
     bits = (bits << 6) | static_cast<uint32_t>(v);
     count += 6;
     if (count >= 8) {

@@ -30,8 +30,9 @@ TEST(ImageRefTest, ClearErrors) {
   ImageRef ref;
   std::string error;
   EXPECT_FALSE(ParseImageRef("Iris:1", &ref, &error));
-  EXPECT_EQ(error, "\"Iris:1\" is not an image reference: each part of the name holds "
-                   "lower-case letters and digits, joined by '.', '_' or '-'");
+  EXPECT_EQ(error,
+            "\"Iris:1\" is not an image reference: each part of the name holds "
+            "lower-case letters and digits, joined by '.', '_' or '-'");
   EXPECT_FALSE(ParseImageRef("iris:-bad", &ref, &error));
   EXPECT_FALSE(ParseImageRef("iris@sha256", &ref, &error));
   EXPECT_FALSE(ParseImageRef(":1", &ref, &error));

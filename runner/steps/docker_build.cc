@@ -76,10 +76,10 @@ struct BuildLog {
 
   std::ostream* out;
   ProgressPrinter progress;
-  std::string pending;  // stream text after the last line break
-  std::string step;     // "Step 3/4 : RUN make", the instruction running
+  std::string pending;             // stream text after the last line break
+  std::string step;                // "Step 3/4 : RUN make", the instruction running
   std::deque<std::string> output;  // its last lines
-  std::string built;    // the short id of "Successfully built ..."
+  std::string built;               // the short id of "Successfully built ..."
   std::string image_id;
   std::string error;
 };
@@ -155,8 +155,8 @@ bool BuildQuery(const StepContext& context, const std::string& dockerfile,
                 const std::vector<std::string>& tags, std::string* query, std::string* error) {
   *query = "/build?rm=1&dockerfile=" + PercentEncode(dockerfile);
   for (const std::string& tag : tags) *query += "&t=" + PercentEncode(tag);
-  const Json& args = context.params.contains("build_args") ? context.params["build_args"]
-                                                           : Json::object();
+  const Json& args =
+      context.params.contains("build_args") ? context.params["build_args"] : Json::object();
   if (!args.is_null() && !args.is_object()) {
     *error = "build_args must map names to values";
     return false;
@@ -193,8 +193,10 @@ void ReportFailure(const BuildLog& log) {
   }
   std::cout << "docker.build: the build failed at " << log.step << "\n";
   if (!log.output.empty()) {
-    std::cout << "docker.build: its output" << (log.output.size() == kFailureLines ? " (last "
-                                                   + std::to_string(kFailureLines) + " lines)" : "")
+    std::cout << "docker.build: its output"
+              << (log.output.size() == kFailureLines
+                      ? " (last " + std::to_string(kFailureLines) + " lines)"
+                      : "")
               << ":\n";
     for (const std::string& line : log.output) std::cout << "  " << line << "\n";
   }

@@ -50,9 +50,10 @@ TEST(GlobMatchTest, DoubleStarCrossesFolders) {
 TEST(DockerIgnoreTest, FoldersExceptionsAndTheLastPatternWins) {
   DockerIgnore ignore;
   std::string error;
-  ASSERT_TRUE(ignore.Parse("# a comment\n\n  *.log  \n/build/\ndata\n!data/keep.csv\n"
-                           "secrets/**\n!secrets/public\n",
-                           &error))
+  ASSERT_TRUE(
+      ignore.Parse("# a comment\n\n  *.log  \n/build/\ndata\n!data/keep.csv\n"
+                   "secrets/**\n!secrets/public\n",
+                   &error))
       << error;
   EXPECT_TRUE(ignore.Excluded("debug.log"));
   EXPECT_FALSE(ignore.Excluded("logs/debug.log"));
@@ -125,8 +126,10 @@ TEST_F(ListContextTest, RefusesWhatLeavesTheFolder) {
   std::string error;
   ASSERT_EQ(symlink("../../outside", (root_ + "/sub/out").c_str()), 0);
   EXPECT_FALSE(ListContext(root_, "Dockerfile", &listing, &error));
-  EXPECT_EQ(error, "\"sub/out\" is a symbolic link to \"../../outside\", outside the context "
-                   "folder " + root_ + "; a build context may not reach outside its folder");
+  EXPECT_EQ(error,
+            "\"sub/out\" is a symbolic link to \"../../outside\", outside the context "
+            "folder " +
+                root_ + "; a build context may not reach outside its folder");
   unlink((root_ + "/sub/out").c_str());
   // Through another link: "here" is the context itself, so here/.. is out.
   ASSERT_EQ(symlink(".", (root_ + "/here").c_str()), 0);

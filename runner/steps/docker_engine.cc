@@ -169,8 +169,8 @@ bool Engine::Call(const EngineRequest& request, EngineAnswer* answer, std::strin
              "; is dockerd running? (DOCKER_HOST chooses another engine)";
     return false;
   }
-  *error = "the exchange with the Docker engine at " + address_ + " broke off: " +
-           (curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code));
+  *error = "the exchange with the Docker engine at " + address_ +
+           " broke off: " + (curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code));
   return false;
 }
 
@@ -194,8 +194,7 @@ std::string Engine::ErrorMessage(const EngineAnswer& answer) {
   return text.empty() ? "HTTP " + std::to_string(answer.status) : text;
 }
 
-bool Engine::CallForMessages(const EngineRequest& request, EngineAnswer* answer,
-                             std::string* error,
+bool Engine::CallForMessages(const EngineRequest& request, EngineAnswer* answer, std::string* error,
                              const std::function<void(const Json&)>& on_message) const {
   JsonMessageStream messages;
   bool reached = Call(request, answer, error, [&](const char* data, size_t size) {
@@ -223,8 +222,7 @@ void JsonMessageStream::Feed(const char* data, size_t size,
                              const std::function<void(const Json&)>& on_message) {
   partial_.append(data, size);
   size_t start = 0;
-  for (size_t nl = partial_.find('\n'); nl != std::string::npos;
-       nl = partial_.find('\n', start)) {
+  for (size_t nl = partial_.find('\n'); nl != std::string::npos; nl = partial_.find('\n', start)) {
     Emit(partial_.substr(start, nl - start), on_message);
     start = nl + 1;
   }

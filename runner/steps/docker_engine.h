@@ -25,7 +25,7 @@ namespace tame {
 
 struct EngineRequest {
   std::string method = "GET";
-  std::string path;  // after the version, with its query: "/images/x/json"
+  std::string path;                  // after the version, with its query: "/images/x/json"
   std::vector<std::string> headers;  // "Name: value"
   /// The body, streamed: fills the buffer, returns the count, 0 at the
   /// end, -1 to give up (the call then fails with `body_error`).
@@ -75,7 +75,6 @@ class Engine {
   std::string base_url_;  // "http://localhost/v1.41"
   std::string ca_, cert_, key_;
 };
-
 
 class JsonMessageStream {
  public:

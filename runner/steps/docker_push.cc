@@ -61,14 +61,14 @@ bool TagInto(const Engine& engine, const std::string& from, const ImageRef& to,
              const std::string& tag, std::string* error) {
   EngineRequest request;
   request.method = "POST";
-  request.path = "/images/" + from + "/tag?repo=" + PercentEncode(to.repository) + "&tag=" +
-                 PercentEncode(tag);
+  request.path = "/images/" + from + "/tag?repo=" + PercentEncode(to.repository) +
+                 "&tag=" + PercentEncode(tag);
   EngineAnswer answer;
   if (!engine.Call(request, &answer, error)) return false;
   if (answer.status == 201 || answer.status == 200) return true;
-  *error = answer.status == 404 ? "there is no image \"" + from + "\" in the Docker engine at " +
-                                      engine.address()
-                                : "cannot tag \"" + from + "\": " + Engine::ErrorMessage(answer);
+  *error = answer.status == 404
+               ? "there is no image \"" + from + "\" in the Docker engine at " + engine.address()
+               : "cannot tag \"" + from + "\": " + Engine::ErrorMessage(answer);
   return false;
 }
 

@@ -137,8 +137,8 @@ int Fetch(const Git& git, const std::string& dir, const std::string& repo, const
             << "that id in the whole history\n";
   std::vector<std::string> all = {"fetch", "--force"};
   if (Exists(dir + "/.git/shallow")) all.push_back("--unshallow");
-  all.insert(all.end(), {"origin", "+refs/heads/*:refs/remotes/origin/*",
-                         "+refs/tags/*:refs/tags/*"});
+  all.insert(all.end(),
+             {"origin", "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"});
   if (git.Run(all, dir).exit_code != 0) {
     std::cout << kPrefix << ": cannot fetch from " << repo << "\n";
     return kStepFailed;
@@ -204,8 +204,8 @@ int RunGitCheckout(const StepContext& context) {
   }
   context.Output("sha", sha);
   context.Output("path", dir);
-  std::cout << kPrefix << ": " << repo_param << " at "
-            << (ref.empty() ? "its default branch" : ref) << " is " << sha << ", in " << dir
+  std::cout << kPrefix << ": " << repo_param << " at " << (ref.empty() ? "its default branch" : ref)
+            << " is " << sha << ", in " << dir
             << (depth > 0 ? " (shallow, depth " + std::to_string(depth) + ")" : "") << "\n";
   return kStepSucceeded;
 }

@@ -53,8 +53,8 @@ Git::Git(const std::string& token, const std::string& prefix) : prefix_(prefix) 
   unsetenv("GIT_ASKPASS");
   unsetenv("TAME_GIT_TOKEN");
   const char* tmp = std::getenv("TMPDIR");
-  std::string dir = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                    "/tame-askpass-XXXXXX";
+  std::string dir =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/tame-askpass-XXXXXX";
   if (mkdtemp(&dir[0]) == nullptr) {
     error_ = "cannot make a folder for the askpass helper: " + std::string(std::strerror(errno));
     return;
@@ -62,8 +62,8 @@ Git::Git(const std::string& token, const std::string& prefix) : prefix_(prefix) 
   dir_ = dir;
   std::string helper = dir_ + "/askpass";
   int fd = open(helper.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
-  bool ok = fd >= 0 && write(fd, kAskpass, sizeof kAskpass - 1) ==
-                           static_cast<ssize_t>(sizeof kAskpass - 1);
+  bool ok = fd >= 0 &&
+            write(fd, kAskpass, sizeof kAskpass - 1) == static_cast<ssize_t>(sizeof kAskpass - 1);
   if (fd >= 0 && close(fd) != 0) ok = false;
   if (!ok) {
     error_ = "cannot write the askpass helper: " + std::string(std::strerror(errno));

@@ -73,9 +73,8 @@ std::string Expected(const HttpCheckOptions& options) {
 // Why `answer` does not pass, or "" when it does.
 std::string Fault(const HttpCheckOptions& options, const Answer& answer) {
   if (answer.status == 0) return "no answer: " + answer.error;
-  bool status_ok = options.expect_status == 0
-                       ? answer.status >= 200 && answer.status < 300
-                       : answer.status == options.expect_status;
+  bool status_ok = options.expect_status == 0 ? answer.status >= 200 && answer.status < 300
+                                              : answer.status == options.expect_status;
   if (!status_ok) {
     return "answered " + std::to_string(answer.status) + ", expected " + Expected(options) +
            (answer.location.empty() ? "" : " (redirect to " + answer.location + ")");
@@ -126,11 +125,11 @@ HttpCheckResult RunHttpCheckLoop(const HttpCheckOptions& options, std::ostream& 
       result.passed = true;
       return result;
     }
-    log << "GET " << options.url << ": " << fault << " (try " << attempt << " of " << tries
-        << ")";
+    log << "GET " << options.url << ": " << fault << " (try " << attempt << " of " << tries << ")";
     if (attempt < tries) {
-      log << "; trying again in " << (delay % 1000 == 0 ? std::to_string(delay / 1000) + "s"
-                                                          : std::to_string(delay) + "ms");
+      log << "; trying again in "
+          << (delay % 1000 == 0 ? std::to_string(delay / 1000) + "s"
+                                : std::to_string(delay) + "ms");
     }
     log << "\n";
     if (attempt < tries) {

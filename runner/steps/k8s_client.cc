@@ -21,18 +21,30 @@ size_t Collect(char* data, size_t size, size_t count, void* user) {
 
 std::string ReasonPhrase(long status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 409:
+      return "Conflict";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -95,16 +107,15 @@ K8sResponse K8sClient::Send(const std::string& method, const std::string& path,
   if (!config_.ca_pem.empty()) {
     // Only the configured CA: neither the CA bundle nor the CA folder of
     // the system may vouch for the API server.
-    curl_blob ca{const_cast<char*>(config_.ca_pem.data()), config_.ca_pem.size(),
-                 CURL_BLOB_COPY};
+    curl_blob ca{const_cast<char*>(config_.ca_pem.data()), config_.ca_pem.size(), CURL_BLOB_COPY};
     curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca);
     curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
   }
   if (!config_.client_cert_pem.empty()) {
     curl_blob cert{const_cast<char*>(config_.client_cert_pem.data()),
                    config_.client_cert_pem.size(), CURL_BLOB_COPY};
-    curl_blob key{const_cast<char*>(config_.client_key_pem.data()),
-                  config_.client_key_pem.size(), CURL_BLOB_COPY};
+    curl_blob key{const_cast<char*>(config_.client_key_pem.data()), config_.client_key_pem.size(),
+                  CURL_BLOB_COPY};
     curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert);
     curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
     curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key);
@@ -145,10 +156,10 @@ bool K8sClient::Transient(const K8sResponse& response) {
 }
 
 std::string K8sClient::Explain(const K8sResponse& response, const std::string& action) const {
-  const std::string where =
-      config_.cluster.empty() ? "the Kubernetes API at " + config_.server
-                              : "the Kubernetes API at " + config_.server +
-                                    " (kubeconfig cluster \"" + config_.cluster + "\")";
+  const std::string where = config_.cluster.empty()
+                                ? "the Kubernetes API at " + config_.server
+                                : "the Kubernetes API at " + config_.server +
+                                      " (kubeconfig cluster \"" + config_.cluster + "\")";
   if (response.status == 0) {
     switch (response.transport) {
       case CURLE_PEER_FAILED_VERIFICATION:
@@ -180,16 +191,18 @@ std::string K8sClient::Explain(const K8sResponse& response, const std::string& a
                                 : nullptr;
       if (details != nullptr && details->value("kind", "") == "namespaces") {
         const std::string ns = details->value("name", "");
-        return "cannot " + action + ": namespace \"" + ns + "\" does not exist (create it with "
-               "`kubectl create namespace " + ns + "`)";
+        return "cannot " + action + ": namespace \"" + ns +
+               "\" does not exist (create it with "
+               "`kubectl create namespace " +
+               ns + "`)";
       }
       return "cannot " + action + ": 404 Not Found: " + message;
     }
     case 409:
       return "cannot " + action + ": the API refused it (409 Conflict): " + message;
     case 422:
-      return "cannot " + action + ": the API refused it as invalid (422 Unprocessable Entity): " +
-             message;
+      return "cannot " + action +
+             ": the API refused it as invalid (422 Unprocessable Entity): " + message;
     default:
       return "cannot " + action + ": " + where + " answered " + StatusText(response.status) +
              (message.empty() ? "" : ": " + message);

@@ -13,11 +13,11 @@ namespace tame {
 
 /// One answer of the API server.
 struct K8sResponse {
-  long status = 0;        // the HTTP status; 0 when no answer came
-  int transport = 0;      // curl's error code when status is 0
+  long status = 0;    // the HTTP status; 0 when no answer came
+  int transport = 0;  // curl's error code when status is 0
   std::string transport_error;
   std::string body;
-  Json json;              // the body parsed, discarded when not JSON
+  Json json;  // the body parsed, discarded when not JSON
 
   bool ok() const { return status >= 200 && status < 300; }
   /// The API's own explanation: a Status object's `message`, else the
@@ -54,7 +54,6 @@ class K8sClient {
   KubeConfig config_;
   void* curl_ = nullptr;  // CURL*, kept so the connection is reused
 };
-
 
 }  // namespace tame
 

@@ -54,8 +54,8 @@ bool PrepareManifests(const StepContext& context, DeploySpec* spec, Manifests* m
   spec->labels = StringMap(context, "labels");
   spec->resources = StringMap(context, "resources");
   if (!context.run_id.empty()) {
-    spec->change_cause = "tame run " + context.run_id + ", step " + context.step + ": " +
-                         spec->image;
+    spec->change_cause =
+        "tame run " + context.run_id + ", step " + context.step + ": " + spec->image;
   }
   if (spec->name.empty() || spec->image.empty()) {
     std::cout << "k8s.deploy: " << (spec->name.empty() ? "name" : "image") << " is empty\n";
@@ -177,8 +177,8 @@ int RollBack(K8sClient& client, const StepContext& context, const Json& applied,
   }
   const std::string image = FirstImage(pod_template);
   std::cout << "rolling back deployment " << Quoted(name)
-            << (observed ? " from revision " + revision : "") << " to revision "
-            << before.revision << (image.empty() ? "" : " (image " + image + ")") << "\n";
+            << (observed ? " from revision " + revision : "") << " to revision " << before.revision
+            << (image.empty() ? "" : " (image " + image + ")") << "\n";
   Json rollback = applied;
   rollback["spec"]["template"] = pod_template;
   if (!context.run_id.empty()) {  // what `kubectl rollout history` shows
@@ -192,8 +192,8 @@ int RollBack(K8sClient& client, const StepContext& context, const Json& applied,
               << revision << "\n";
     return kStepFailed;
   }
-  WaitResult wait = WaitForRollout(client, ns, name,
-                                   context.DurationMs("rollout_timeout", 300000), std::cout);
+  WaitResult wait =
+      WaitForRollout(client, ns, name, context.DurationMs("rollout_timeout", 300000), std::cout);
   const std::string after = RevisionOf(wait.deployment);
   if (!after.empty()) context.Output("revision", after);
   if (wait.outcome == WaitOutcome::kRolledOut) {
@@ -246,9 +246,9 @@ bool Connect(KubeConfig* config) {
     return false;
   }
   std::cout << "Kubernetes API " << config->server << " ("
-            << (config->context.empty() ? config->source
-                                        : "context " + Quoted(config->context) + " of " +
-                                              config->source)
+            << (config->context.empty()
+                    ? config->source
+                    : "context " + Quoted(config->context) + " of " + config->source)
             << ")\n";
   if (config->server.rfind("http://", 0) == 0) {
     std::cout << "warning: the API server is reached over plain HTTP: what tame sends, its "
@@ -283,8 +283,8 @@ int ApplyAndFollow(K8sClient& client, const StepContext& context, const Manifest
             << "\n";
   if (!context.Boolean("wait", true)) return FinishWithoutWaiting(client, context, deployment);
 
-  WaitResult result = WaitForRollout(client, ns, name,
-                                     context.DurationMs("rollout_timeout", 300000), std::cout);
+  WaitResult result =
+      WaitForRollout(client, ns, name, context.DurationMs("rollout_timeout", 300000), std::cout);
   switch (result.outcome) {
     case WaitOutcome::kRolledOut:
       break;
@@ -327,7 +327,8 @@ int Deploy(const StepContext& context) {
     return kStepSucceeded;
   }
   if (spec.image.find("@sha256:") == std::string::npos) {
-    std::cout << "note: image " << spec.image << " is named by tag; a digest (docker.push's ref "
+    std::cout << "note: image " << spec.image
+              << " is named by tag; a digest (docker.push's ref "
                  "output) pins exactly what was tested\n";
   }
   KubeConfig config;

@@ -193,8 +193,8 @@ bool GenerateManifests(const DeploySpec& spec, Manifests* out, std::string* erro
   Json container = {
       {"name", spec.name},
       {"image", spec.image},
-      {"ports", Json::array({{{"name", "http"}, {"containerPort", spec.port},
-                              {"protocol", "TCP"}}})},
+      {"ports",
+       Json::array({{{"name", "http"}, {"containerPort", spec.port}, {"protocol", "TCP"}}})},
       {"readinessProbe", {{"tcpSocket", {{"port", "http"}}}, {"periodSeconds", 5}}},
   };
   if (!spec.env.empty()) {
@@ -209,7 +209,8 @@ bool GenerateManifests(const DeploySpec& spec, Manifests* out, std::string* erro
       std::string group = key.substr(0, dot);
       if (dot == std::string::npos || dot + 1 == key.size() ||
           (group != "requests" && group != "limits")) {
-        *error = "resources: key \"" + key + "\" must be requests.NAME or limits.NAME, such as "
+        *error = "resources: key \"" + key +
+                 "\" must be requests.NAME or limits.NAME, such as "
                  "requests.cpu or limits.memory";
         return false;
       }
@@ -240,8 +241,10 @@ bool GenerateManifests(const DeploySpec& spec, Manifests* out, std::string* erro
       {"spec",
        {{"type", "ClusterIP"},
         {"selector", {{kNameLabel, spec.name}}},
-        {"ports", Json::array({{{"name", "http"}, {"port", spec.port},
-                                {"targetPort", "http"}, {"protocol", "TCP"}}})}}},
+        {"ports", Json::array({{{"name", "http"},
+                                {"port", spec.port},
+                                {"targetPort", "http"},
+                                {"protocol", "TCP"}}})}}},
   }};
   return true;
 }
@@ -273,9 +276,8 @@ bool ParseManifestText(const std::string& text, const std::string& display,
     return false;
   }
   for (size_t i = 0; i < documents.size(); ++i) {
-    const std::string where = documents.size() == 1
-                                  ? display
-                                  : display + " document " + std::to_string(i + 1);
+    const std::string where =
+        documents.size() == 1 ? display : display + " document " + std::to_string(i + 1);
     Json object;
     std::string why;
     if (!ToJson(documents[i], 0, &object, &why)) {
@@ -347,8 +349,10 @@ bool TakeManifests(const std::vector<Json>& objects, const std::string& display,
     }
     if (target == nullptr) {
       *error = display + ": Deployment " + Quoted(name) + " has several containers (" + names +
-               ") and none is named " + Quoted(spec.name) + ", so which one runs the image is "
-               "unclear; name it " + Quoted(spec.name);
+               ") and none is named " + Quoted(spec.name) +
+               ", so which one runs the image is "
+               "unclear; name it " +
+               Quoted(spec.name);
       return false;
     }
     (*target)["image"] = spec.image;

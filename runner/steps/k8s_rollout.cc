@@ -81,8 +81,8 @@ RolloutVerdict JudgeRollout(const Json& deployment) {
     verdict.line = waiting + std::to_string(updated) + " out of " + std::to_string(wanted) +
                    " new replicas have been updated...";
   } else if (replicas > updated) {
-    verdict.line = waiting + std::to_string(replicas - updated) +
-                   " old replicas are pending termination...";
+    verdict.line =
+        waiting + std::to_string(replicas - updated) + " old replicas are pending termination...";
   } else if (available < updated) {
     verdict.line = waiting + std::to_string(available) + " of " + std::to_string(updated) +
                    " updated replicas are available...";
@@ -103,8 +103,8 @@ WaitResult WaitForRollout(K8sClient& client, const std::string& ns, const std::s
   int64_t delay = kFirstPollMs;
   std::string last_line, last_problem;
   for (;;) {
-    int64_t remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            deadline - Clock::now()).count();
+    int64_t remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (remaining <= 0) {
       result.outcome = WaitOutcome::kTimedOut;
       result.message = last_line.empty() ? "the API did not tell how the rollout went"
@@ -134,8 +134,8 @@ WaitResult WaitForRollout(K8sClient& client, const std::string& ns, const std::s
         return result;
       }
     }
-    remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - Clock::now()).count();
+    remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::max<int64_t>(0, std::min(delay, remaining))));
     delay = std::min(delay * 2, kMaxPollMs);
@@ -185,7 +185,8 @@ bool RevisionTemplate(K8sClient& client, const Json& deployment, const std::stri
     return true;
   }
   *error = "no ReplicaSet of deployment " + Quoted(metadata.value("name", "")) +
-           " carries revision " + revision + " any more (spec.revisionHistoryLimit may have "
+           " carries revision " + revision +
+           " any more (spec.revisionHistoryLimit may have "
            "removed it)";
   return false;
 }

@@ -91,8 +91,7 @@ std::string Text(const YAML::Node& node, const char* key) {
 // Adds the entries of one list (`clusters`, `contexts`, `users`) of a file;
 // the first file to name an entry wins, as in kubectl.
 bool AddEntries(const YAML::Node& root, const char* list, const char* body_key,
-                const std::string& file, std::map<std::string, Entry>* into,
-                std::string* error) {
+                const std::string& file, std::map<std::string, Entry>* into, std::string* error) {
   YAML::Node items = root[list];
   if (!items || items.IsNull()) return true;
   if (!items.IsSequence()) {
@@ -120,8 +119,8 @@ bool ReadKubeConfigFile(const std::string& file, Merged* merged, std::string* er
   try {
     root = YAML::Load(text);
   } catch (const YAML::DeepRecursion& e) {  // its message says only "bad file"
-    *error = "kubeconfig " + file + ": line " + std::to_string(e.mark.line + 1) +
-             ": nested too deeply";
+    *error =
+        "kubeconfig " + file + ": line " + std::to_string(e.mark.line + 1) + ": nested too deeply";
     return false;
   } catch (const YAML::Exception& e) {
     *error = "kubeconfig " + file + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg;
@@ -129,7 +128,8 @@ bool ReadKubeConfigFile(const std::string& file, Merged* merged, std::string* er
   }
   if (root.IsNull()) return true;  // an empty file adds nothing
   if (!root.IsMap()) {
-    *error = "kubeconfig " + file + ": not a kubeconfig (expected a mapping with clusters, "
+    *error = "kubeconfig " + file +
+             ": not a kubeconfig (expected a mapping with clusters, "
              "contexts and users)";
     return false;
   }
@@ -146,8 +146,7 @@ bool ReadMaterial(const Entry& entry, const std::string& what, const char* data_
   std::string data = Text(entry.body, data_key);
   if (!data.empty()) {
     if (!DecodeBase64(data, out)) {
-      *error = "kubeconfig " + entry.file + ": " + what + ": \"" + data_key +
-               "\" is not base64";
+      *error = "kubeconfig " + entry.file + ": " + what + ": \"" + data_key + "\" is not base64";
       return false;
     }
     return true;
@@ -156,8 +155,8 @@ bool ReadMaterial(const Entry& entry, const std::string& what, const char* data_
   if (path.empty()) return true;
   if (path[0] != '/') path = Dirname(entry.file) + "/" + path;
   if (!ReadFile(path, kMaxKubeConfigBytes, out, error)) {
-    *error = "kubeconfig " + entry.file + ": " + what + ": " + file_key + " " + path + ": " +
-             *error;
+    *error =
+        "kubeconfig " + entry.file + ": " + what + ": " + file_key + " " + path + ": " + *error;
     return false;
   }
   return true;
@@ -205,7 +204,8 @@ bool LoadKubeConfigFiles(const std::vector<std::string>& files, const std::strin
   config->source = "kubeconfig " + list;
   config->context = context.empty() ? merged.current_context : context;
   if (config->context.empty()) {
-    *error = "kubeconfig " + list + " has no current-context; set one with "
+    *error = "kubeconfig " + list +
+             " has no current-context; set one with "
              "`kubectl config use-context NAME`";
     return false;
   }
@@ -257,7 +257,8 @@ bool LoadKubeConfigFiles(const std::vector<std::string>& files, const std::strin
     return false;
   }
   if (!Text(u.body, "username").empty() || !Text(u.body, "password").empty()) {
-    *error = "kubeconfig " + u.file + ": " + user_what + " has a username and password; "
+    *error = "kubeconfig " + u.file + ": " + user_what +
+             " has a username and password; "
              "Kubernetes API servers no longer accept them, give it a token or a client "
              "certificate";
     return false;
@@ -267,8 +268,7 @@ bool LoadKubeConfigFiles(const std::vector<std::string>& files, const std::strin
       !ReadMaterial(u, user_what, "", "tokenFile", &config->token, error)) {
     return false;
   }
-  while (!config->token.empty() &&
-         (config->token.back() == '\n' || config->token.back() == '\r')) {
+  while (!config->token.empty() && (config->token.back() == '\n' || config->token.back() == '\r')) {
     config->token.pop_back();
   }
   if (!ReadMaterial(u, user_what, "client-certificate-data", "client-certificate",
@@ -317,8 +317,9 @@ bool LoadKubeConfig(KubeConfig* config, std::string* error) {
   }
   if (!files.empty()) return LoadKubeConfigFiles(files, "", config, error);
   if (!Env("KUBERNETES_SERVICE_HOST").empty()) return LoadInCluster(config, error);
-  *error = "no Kubernetes configuration: KUBECONFIG is not set, ~/.kube/config does not exist, "
-           "and this is not a pod in a cluster (KUBERNETES_SERVICE_HOST is not set)";
+  *error =
+      "no Kubernetes configuration: KUBECONFIG is not set, ~/.kube/config does not exist, "
+      "and this is not a pod in a cluster (KUBERNETES_SERVICE_HOST is not set)";
   return false;
 }
 

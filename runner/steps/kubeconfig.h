@@ -13,8 +13,8 @@ namespace tame {
 /// One way to reach one API server. File paths are absolute; `*_pem` fields
 /// hold PEM text (from a `-data` field or read from the named file).
 struct KubeConfig {
-  std::string server;  // https://host:port, without a trailing slash
-  std::string ca_pem;  // empty: the system's CAs
+  std::string server;     // https://host:port, without a trailing slash
+  std::string ca_pem;     // empty: the system's CAs
   bool insecure = false;  // insecure-skip-tls-verify: true
   std::string token;
   std::string client_cert_pem;

@@ -106,8 +106,8 @@ int RunMetricsGate(const StepContext& context) {
   context.Output("report", report_path);
   int failed = 0;
   for (const GateRow& row : report.rows) failed += row.passed ? 0 : 1;
-  std::cout << (report.passed ? "gate passed: " + std::to_string(report.rows.size()) +
-                                    " of " + std::to_string(report.rows.size()) + " rules hold"
+  std::cout << (report.passed ? "gate passed: " + std::to_string(report.rows.size()) + " of " +
+                                    std::to_string(report.rows.size()) + " rules hold"
                               : "gate failed: " + std::to_string(failed) + " of " +
                                     std::to_string(report.rows.size()) + " rules do not hold")
             << "\n";

@@ -22,14 +22,10 @@ struct KindEntry {
 
 // Every kind with code of its own; shell steps are run by the session.
 const KindEntry kKinds[] = {
-    {"approval", RunApproval},
-    {"docker.build", RunDockerBuild},
-    {"docker.push", RunDockerPush},
-    {"git.checkout", RunGitCheckout},
-    {"git.tag", RunGitTag},
-    {"http.check", RunHttpCheck},
-    {"k8s.deploy", RunK8sDeploy},
-    {"metrics.gate", RunMetricsGate},
+    {"approval", RunApproval},      {"docker.build", RunDockerBuild},
+    {"docker.push", RunDockerPush}, {"git.checkout", RunGitCheckout},
+    {"git.tag", RunGitTag},         {"http.check", RunHttpCheck},
+    {"k8s.deploy", RunK8sDeploy},   {"metrics.gate", RunMetricsGate},
     {"notify", RunNotify},
 };
 
@@ -79,9 +75,8 @@ bool StepContext::Output(const std::string& name, const std::string& value) cons
 bool StepContext::Details(const Json& details) const {
   if (details_file.empty()) return false;
   std::string error;
-  return WriteFileAtomic(details_file,
-                         details.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n",
-                         &error);
+  return WriteFileAtomic(
+      details_file, details.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n", &error);
 }
 
 StepFunction FindStepFunction(const std::string& kind) {

@@ -36,8 +36,8 @@ constexpr int kStepFailedFinal = 3;
 
 /// What a step kind's code is given.
 struct StepContext {
-  std::string kind;       // "docker.build"
-  std::string step;       // the step's id
+  std::string kind;  // "docker.build"
+  std::string step;  // the step's id
   std::string run_id;
   std::string workspace;  // absolute
   std::string run_dir;    // absolute: .tame/runs/<run-id>

@@ -51,8 +51,8 @@ bool SplitUstarName(const std::string& name, std::string* prefix, std::string* r
   return false;
 }
 
-std::string UstarBlock(const std::string& name, const std::string& link, char type,
-                       uint32_t mode, uint64_t size, int64_t mtime) {
+std::string UstarBlock(const std::string& name, const std::string& link, char type, uint32_t mode,
+                       uint64_t size, int64_t mtime) {
   std::string block(kBlock, '\0');
   char* h = &block[0];
   std::string prefix, rest;
@@ -106,8 +106,7 @@ std::string TarHeader(const TarEntry& entry) {
   std::string out;
   if (!pax.empty()) {
     std::string base = entry.name.substr(entry.name.rfind('/') + 1);
-    out = UstarBlock("PaxHeaders.0/" + base.substr(0, 80), "", 'x', 0644, pax.size(),
-                     entry.mtime) +
+    out = UstarBlock("PaxHeaders.0/" + base.substr(0, 80), "", 'x', 0644, pax.size(), entry.mtime) +
           Padded(pax);
   }
   return out + UstarBlock(name, entry.link, type, entry.mode, size, entry.mtime);

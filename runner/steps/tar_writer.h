@@ -24,7 +24,7 @@ struct TarEntry {
   std::string link;    // kSymlink: the link's target, as readlink gives it
   uint64_t size = 0;   // kFile: bytes, as seen when the entry was listed
   uint32_t mode = 0644;
-  int64_t mtime = 0;   // seconds since the epoch
+  int64_t mtime = 0;  // seconds since the epoch
 };
 
 /// The header block(s) of `entry`: one 512-byte ustar block, preceded by a
@@ -53,12 +53,12 @@ class TarStream {
   bool StartEntry();  // false at the end or on error
 
   std::vector<TarEntry> entries_;
-  size_t next_ = 0;           // index of the next entry to start
-  std::string pending_;       // header or trailer bytes not yet handed out
+  size_t next_ = 0;      // index of the next entry to start
+  std::string pending_;  // header or trailer bytes not yet handed out
   size_t pending_at_ = 0;
-  int fd_ = -1;               // content of the current file
+  int fd_ = -1;                // content of the current file
   uint64_t content_left_ = 0;  // of the current file's listed size
-  size_t padding_ = 0;        // zeros after the content up to a block
+  size_t padding_ = 0;         // zeros after the content up to a block
   bool finished_ = false;
   uint64_t bytes_ = 0;
   std::string error_;

@@ -32,7 +32,9 @@ TEST(TarHeaderTest, UstarFields) {
   EXPECT_EQ(h.substr(100, 8), std::string("0000750\0", 8));
   EXPECT_EQ(h.substr(124, 12), std::string("00000002322\0", 12));
   EXPECT_EQ(h[156], '0');
-  EXPECT_EQ(h.substr(257, 8), std::string("ustar\0" "00", 8));
+  EXPECT_EQ(h.substr(257, 8), std::string("ustar\0"
+                                          "00",
+                                          8));
   EXPECT_EQ(std::strtoul(h.substr(148, 7).c_str(), nullptr, 8), Checksum(h));
 }
 
@@ -102,8 +104,8 @@ TEST(TarStreamTest, GnuTarReadsWhatItMakes) {
   for (std::string line; std::getline(lines, line);) {
     names.push_back(line.substr(line.rfind(' ') + 1));
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"folder/", "folder/" + std::string(150, 'f'),
-                                             "shrunk", link.link}));
+  EXPECT_EQ(names, (std::vector<std::string>{"folder/", "folder/" + std::string(150, 'f'), "shrunk",
+                                             link.link}));
   CommandResult extracted;
   ASSERT_TRUE(RunCommand({"tar", "-xOf", root + "/out.tar", f.name}, "", &extracted, &error));
   EXPECT_EQ(extracted.out, content);

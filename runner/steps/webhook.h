@@ -11,7 +11,7 @@ namespace tame {
 
 struct WebhookOptions {
   int attempts = 3;
-  long timeout_ms = 10000;   // per attempt
+  long timeout_ms = 10000;     // per attempt
   long first_delay_ms = 1000;  // doubles after each failed attempt
 };
 

@@ -44,8 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tame::Scheduler scheduler(p, graph);
     size_t finished = 0;
     for (int step; (step = scheduler.NextReady()) >= 0; ++finished) {
-      scheduler.Finish(step, finished % 3 == 1 ? tame::Outcome::kFailed
-                                               : tame::Outcome::kSucceeded);
+      scheduler.Finish(step,
+                       finished % 3 == 1 ? tame::Outcome::kFailed : tame::Outcome::kSucceeded);
     }
     Check(scheduler.Done(), "scheduler did not finish", saved);
   }

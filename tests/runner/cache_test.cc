@@ -1,8 +1,9 @@
 // The step cache: hits, misses, invalidation by inputs and outputs,
 // --no-cache, and what `tame plan` says about it.
+#include "runner/run/cache.h"
+
 #include <gtest/gtest.h>
 
-#include "runner/run/cache.h"
 #include "tests/runner/tame_process.h"
 
 namespace tame {
@@ -14,14 +15,19 @@ using Json = nlohmann::json;
 class CacheTest : public RunnerTest {
  protected:
   void WritePipeline(const std::string& extra_step = "") {
-    Write("p.json", Pipeline(
-        "{\"id\": \"build\", \"uses\": \"shell\", \"cache\": {\"inputs\": [\"src/**/*.txt\"]}, "
-        "\"with\": {\"run\": \"echo x >> build-runs; mkdir -p out; cat src/*.txt src/sub/*.txt > out/all.txt; "
-        "echo \\\"lines=$(wc -l < out/all.txt)\\\" >> \\\"$TAME_OUTPUT\\\"\"}, "
-        "\"outputs\": {\"all\": {\"path\": \"out/all.txt\"}, \"lines\": {}}},"
-        "{\"id\": \"use\", \"uses\": \"shell\", \"cache\": true, \"with\": {\"run\": \"echo x >> use-runs; "
-        "echo ${{ steps.build.outputs.lines }} > use.txt\"}}" + extra_step,
-        ""));
+    Write(
+        "p.json",
+        Pipeline(
+            "{\"id\": \"build\", \"uses\": \"shell\", \"cache\": {\"inputs\": [\"src/**/*.txt\"]}, "
+            "\"with\": {\"run\": \"echo x >> build-runs; mkdir -p out; cat src/*.txt src/sub/*.txt "
+            "> out/all.txt; "
+            "echo \\\"lines=$(wc -l < out/all.txt)\\\" >> \\\"$TAME_OUTPUT\\\"\"}, "
+            "\"outputs\": {\"all\": {\"path\": \"out/all.txt\"}, \"lines\": {}}},"
+            "{\"id\": \"use\", \"uses\": \"shell\", \"cache\": true, \"with\": {\"run\": \"echo x "
+            ">> use-runs; "
+            "echo ${{ steps.build.outputs.lines }} > use.txt\"}}" +
+                extra_step,
+            ""));
   }
   std::string Runs(const std::string& step) {
     std::string text = Read(step + "-runs");
@@ -73,10 +79,11 @@ TEST_F(CacheTest, UnchangedStepsAreSkippedAndChangesRunThemAgain) {
 }
 
 TEST_F(CacheTest, FailuresAndRetriesStoreOnlyTheFinalSuccess) {
-  Write("p.json", Pipeline(
-      "{\"id\": \"flaky\", \"uses\": \"shell\", \"cache\": true, \"retries\": {\"max\": 2, "
-      "\"backoff\": \"10ms\"}, \"with\": {\"run\": \"echo x >> flaky-runs; [ $(wc -l < "
-      "flaky-runs) -ge 2 ]\"}}"));
+  Write("p.json",
+        Pipeline(
+            "{\"id\": \"flaky\", \"uses\": \"shell\", \"cache\": true, \"retries\": {\"max\": 2, "
+            "\"backoff\": \"10ms\"}, \"with\": {\"run\": \"echo x >> flaky-runs; [ $(wc -l < "
+            "flaky-runs) -ge 2 ]\"}}"));
   ASSERT_EQ(Tame({"run", "p.json"}).code, 0);
   EXPECT_EQ(Runs("flaky"), "2");
   ASSERT_EQ(Tame({"run", "p.json"}).code, 0);
@@ -92,7 +99,8 @@ TEST_F(CacheTest, ParallelStepsAndParamsMakeTheirOwnEntries) {
   std::string steps;
   for (int i = 0; i < 8; ++i) {
     steps += std::string(i ? "," : "") + "{\"id\": \"s" + std::to_string(i) +
-             "\", \"uses\": \"shell\", \"cache\": true, \"with\": {\"run\": \"echo x >> runs-$TAME_STEP_ID; "
+             "\", \"uses\": \"shell\", \"cache\": true, \"with\": {\"run\": \"echo x >> "
+             "runs-$TAME_STEP_ID; "
              "echo ${{ params.p }} > out-$TAME_STEP_ID\"}}";
   }
   Write("p.json", Pipeline(steps, "\"params\": {\"p\": {\"default\": \"1\"}},"));
@@ -116,14 +124,17 @@ TEST_F(CacheTest, PlanShowsWhatWouldBeSkippedAndWhy) {
   ASSERT_EQ(Tame({"run", "p.json"}).code, 0);
   TameResult after = Tame({"plan", "p.json"});
   EXPECT_NE(after.out.find("build  shell  (cache: skipped, unchanged since an earlier run)"),
-            std::string::npos) << after.out;
+            std::string::npos)
+      << after.out;
   EXPECT_NE(after.out.find("use    shell  (cache: skipped, unchanged since an earlier run)"),
-            std::string::npos) << after.out;
+            std::string::npos)
+      << after.out;
   Write("src/a.txt", "changed\n");
   TameResult changed = Tame({"plan", "p.json", "--json"});
   Json plan = Json::parse(changed.out, nullptr, false);
   ASSERT_FALSE(plan.is_discarded()) << changed.out;
-  EXPECT_EQ(plan["steps"][0]["cache"], (Json{{"skip", false}, {"reason", "input src/a.txt changed"}}));
+  EXPECT_EQ(plan["steps"][0]["cache"],
+            (Json{{"skip", false}, {"reason", "input src/a.txt changed"}}));
   EXPECT_EQ(plan["steps"][1]["cache"],
             (Json{{"skip", false}, {"reason", "it needs an output of build, which runs"}}));
 }

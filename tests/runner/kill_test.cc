@@ -40,7 +40,8 @@ class KillTest : public RunnerTest {};
 
 TEST_F(KillTest, TimeoutEndsTheWholeTree) {
   Write("p.json", Pipeline("{\"id\": \"tree\", \"uses\": \"shell\", \"timeout\": \"1s\", "
-                           "\"with\": {\"run\": " + Json(kSpawnTree).dump() + "}}"));
+                           "\"with\": {\"run\": " +
+                           Json(kSpawnTree).dump() + "}}"));
   TameResult r = Tame({"run", "p.json"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   ASSERT_TRUE(Exists("tree-ready")) << r.out;
@@ -64,11 +65,15 @@ TEST_F(KillTest, LeftoversOfAFinishedStepEndWithIt) {
 class InterruptTest : public RunnerTest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(InterruptTest, CancelsRunsAlwaysStepsAndExits130) {
-  Write("p.json", Pipeline(
-      "{\"id\": \"slow\", \"uses\": \"shell\", \"with\": {\"run\": " + Json(kSpawnTree).dump() + "}},"
-      "{\"id\": \"next\", \"uses\": \"shell\", \"needs\": [\"slow\"], \"with\": {\"run\": \"touch next-ran\"}},"
-      "{\"id\": \"cleanup\", \"uses\": \"shell\", \"needs\": [\"next\"], \"if\": \"always\", "
-      "\"with\": {\"run\": \"touch cleanup-ran\"}}"));
+  Write(
+      "p.json",
+      Pipeline(
+          "{\"id\": \"slow\", \"uses\": \"shell\", \"with\": {\"run\": " + Json(kSpawnTree).dump() +
+          "}},"
+          "{\"id\": \"next\", \"uses\": \"shell\", \"needs\": [\"slow\"], \"with\": {\"run\": "
+          "\"touch next-ran\"}},"
+          "{\"id\": \"cleanup\", \"uses\": \"shell\", \"needs\": [\"next\"], \"if\": \"always\", "
+          "\"with\": {\"run\": \"touch cleanup-ran\"}}"));
   pid_t tame = Start({"run", "p.json"});
   ASSERT_TRUE(WaitFor("tree-ready"));
   kill(tame, GetParam());
@@ -87,10 +92,13 @@ TEST_P(InterruptTest, CancelsRunsAlwaysStepsAndExits130) {
 INSTANTIATE_TEST_SUITE_P(Signals, InterruptTest, ::testing::Values(SIGINT, SIGTERM));
 
 TEST_F(KillTest, AlwaysStepsGetOnlyABoundedGrace) {
-  Write("p.json", Pipeline(
-      "{\"id\": \"slow\", \"uses\": \"shell\", \"with\": {\"run\": \"touch slow-ready; exec sleep 300\"}},"
-      "{\"id\": \"cleanup\", \"uses\": \"shell\", \"needs\": [\"slow\"], \"if\": \"always\", "
-      "\"with\": {\"run\": \"touch cleanup-started; echo $$ > cleanup-pid; exec sleep 300\"}}"));
+  Write("p.json",
+        Pipeline(
+            "{\"id\": \"slow\", \"uses\": \"shell\", \"with\": {\"run\": \"touch slow-ready; exec "
+            "sleep 300\"}},"
+            "{\"id\": \"cleanup\", \"uses\": \"shell\", \"needs\": [\"slow\"], \"if\": \"always\", "
+            "\"with\": {\"run\": \"touch cleanup-started; echo $$ > cleanup-pid; exec sleep "
+            "300\"}}"));
   pid_t tame = Start({"run", "p.json"}, {{"TAME_CANCEL_GRACE", "500ms"}});
   ASSERT_TRUE(WaitFor("slow-ready"));
   kill(tame, SIGINT);

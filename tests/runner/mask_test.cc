@@ -14,8 +14,9 @@ namespace {
 using Json = nlohmann::json;
 
 const char kSecret[] = "p@ss w/rd\"x-Z9?&";
-const char kKey[] = "-----BEGIN TEST KEY-----\nfirst-line-of-key-1234\nsecond-line-of-key-5678\n"
-                    "-----END TEST KEY-----";
+const char kKey[] =
+    "-----BEGIN TEST KEY-----\nfirst-line-of-key-1234\nsecond-line-of-key-5678\n"
+    "-----END TEST KEY-----";
 const char kFileSecret[] = "from-the-secrets-file-42";
 
 class MaskTest : public RunnerTest {};
@@ -36,22 +37,26 @@ echo "file secret: ${{ secrets.T }}"
 echo "leak=$S" >> "$TAME_OUTPUT"
 )";
   Write("secrets.env", std::string("# for the test\nT=") + kFileSecret + "\n");
-  Write("p.json", Pipeline(
-      "{\"id\": \"talk\", \"uses\": \"shell\", \"with\": {\"run\": " + Json(script).dump() + "},"
-      " \"env\": {\"S\": \"${{ secrets.S }}\", \"KEY\": \"${{ secrets.KEY }}\"},"
-      " \"outputs\": {\"leak\": {}}},"
-      "{\"id\": \"fail\", \"uses\": \"shell\", \"needs\": [\"talk\"], \"with\": {\"run\": "
-      "\"echo \\\"dying with ${{ secrets.S }}\\\"; exit 1\"}},"
-      "{\"id\": \"where\", \"uses\": \"shell\", \"if\": \"always\", \"needs\": [\"fail\"], "
-      "\"with\": {\"run\": \"true\", \"workdir\": \"${{ secrets.S }}\"}}",
-      "\"secrets\": {\"S\": {}, \"KEY\": {}, \"T\": {\"from\": \"file\"}},"));
+  Write(
+      "p.json",
+      Pipeline(
+          "{\"id\": \"talk\", \"uses\": \"shell\", \"with\": {\"run\": " + Json(script).dump() +
+              "},"
+              " \"env\": {\"S\": \"${{ secrets.S }}\", \"KEY\": \"${{ secrets.KEY }}\"},"
+              " \"outputs\": {\"leak\": {}}},"
+              "{\"id\": \"fail\", \"uses\": \"shell\", \"needs\": [\"talk\"], \"with\": {\"run\": "
+              "\"echo \\\"dying with ${{ secrets.S }}\\\"; exit 1\"}},"
+              "{\"id\": \"where\", \"uses\": \"shell\", \"if\": \"always\", \"needs\": [\"fail\"], "
+              "\"with\": {\"run\": \"true\", \"workdir\": \"${{ secrets.S }}\"}}",
+          "\"secrets\": {\"S\": {}, \"KEY\": {}, \"T\": {\"from\": \"file\"}},"));
   TameResult r = Tame({"run", "p.json", "--secrets-file", "secrets.env", "--junit", "junit.xml"},
                       {{"S", kSecret}, {"KEY", kKey}});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   const std::string all = EverythingWritten(r);
 
-  std::vector<std::string> forbidden{kSecret, kFileSecret, "p%40ss%20w%2Frd%22x-Z9%3F%26"  // kSecret, URL-escaped
-,
+  std::vector<std::string> forbidden{kSecret, kFileSecret,
+                                     "p%40ss%20w%2Frd%22x-Z9%3F%26"  // kSecret, URL-escaped
+                                     ,
                                      Json(kSecret).dump().substr(1, 17)};
   for (const char* prefix : {"", "a", "ab", "abc"}) {
     std::string encoded = Base64Encode(prefix + std::string(kSecret));
@@ -62,8 +67,8 @@ echo "leak=$S" >> "$TAME_OUTPUT"
     for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
     return s;
   }();
-  for (const char* line : {"first-line-of-key-1234", "second-line-of-key-5678",
-                           "-----BEGIN TEST KEY-----"}) {
+  for (const char* line :
+       {"first-line-of-key-1234", "second-line-of-key-5678", "-----BEGIN TEST KEY-----"}) {
     forbidden.push_back(line);
   }
   for (const std::string& f : forbidden) {

@@ -19,17 +19,21 @@ class RerunTest : public RunnerTest {
   // file; c copies b's file; d stands apart. Each step counts its runs in
   // ran-<id>. a fails until the file `a-ok` exists when `flaky` is set.
   void WritePipeline(const std::string& a_extra = "") {
-    Write("p.json", Pipeline(
-        "{\"id\": \"a\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> ran-a; " + a_extra +
-        "echo data > a.txt; echo \\\"word=hello\\\" >> \\\"$TAME_OUTPUT\\\"\"}, "
-        "\"outputs\": {\"word\": {}, \"file\": {\"path\": \"a.txt\"}}},"
-        "{\"id\": \"b\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> ran-b; echo "
-        "\\\"${{ steps.a.outputs.word }} $(cat ${{ steps.a.outputs.file }}) ${{ params.who }}\\\" "
-        "> b.txt\"}, \"outputs\": {\"file\": {\"path\": \"b.txt\"}}},"
-        "{\"id\": \"c\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> ran-c; cat "
-        "${{ steps.b.outputs.file }} > c.txt\"}},"
-        "{\"id\": \"d\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> ran-d\"}}",
-        "\"params\": {\"who\": {\"default\": \"nobody\"}},"));
+    Write(
+        "p.json",
+        Pipeline(
+            "{\"id\": \"a\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> ran-a; " +
+                a_extra +
+                "echo data > a.txt; echo \\\"word=hello\\\" >> \\\"$TAME_OUTPUT\\\"\"}, "
+                "\"outputs\": {\"word\": {}, \"file\": {\"path\": \"a.txt\"}}},"
+                "{\"id\": \"b\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> ran-b; echo "
+                "\\\"${{ steps.a.outputs.word }} $(cat ${{ steps.a.outputs.file }}) ${{ params.who "
+                "}}\\\" "
+                "> b.txt\"}, \"outputs\": {\"file\": {\"path\": \"b.txt\"}}},"
+                "{\"id\": \"c\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> ran-c; cat "
+                "${{ steps.b.outputs.file }} > c.txt\"}},"
+                "{\"id\": \"d\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> ran-d\"}}",
+            "\"params\": {\"who\": {\"default\": \"nobody\"}},"));
   }
 
   std::string Id(const std::string& run_dir) const {
@@ -67,8 +71,7 @@ TEST_F(RerunTest, FromRunsTheStepAndWhatFollowsAndReusesWhatItNeeds) {
   EXPECT_EQ(report["reuse"], (Json{{"run", first}, {"from", {"b"}}}));
   EXPECT_EQ(StepReport("a", runs[1])["status"], "succeeded");
   EXPECT_EQ(StepReport("a", runs[1])["reused_from"], first);
-  EXPECT_EQ(StepReport("a", runs[1])["outputs"],
-            (Json{{"word", "hello"}, {"file", "a.txt"}}));
+  EXPECT_EQ(StepReport("a", runs[1])["outputs"], (Json{{"word", "hello"}, {"file", "a.txt"}}));
   EXPECT_EQ(StepReport("a", runs[1])["attempts"], 1) << "as recorded there";
   EXPECT_FALSE(StepReport("a", runs[1]).contains("log")) << "its log is in the other run";
   EXPECT_FALSE(StepReport("b", runs[1]).contains("reused_from"));
@@ -141,8 +144,7 @@ TEST_F(RerunTest, RefusesWhatCannotBeReused) {
   Write("a-ok", "");
   r = Tame({"run", "p.json", "--only", "a,c"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err,
-            "tame: cannot reuse step \"b\" from run " + failed + ": it was skipped there\n");
+  EXPECT_EQ(r.err, "tame: cannot reuse step \"b\" from run " + failed + ": it was skipped there\n");
   EXPECT_EQ(RunDirs().size(), 1u) << "a refused run makes no run folder";
 
   // A declared output file is gone.
@@ -184,8 +186,9 @@ TEST_F(RerunTest, BadStepIdsRunIdsAndCombinations) {
   EXPECT_EQ(r.err, "tame: no run \"nope\" in .tame/runs of this folder\n");
   r = Tame({"run", "p.json", "--run", "latest"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err, "tame: --run names the run that --from or --only reuse steps from; give one "
-                   "of them\n");
+  EXPECT_EQ(r.err,
+            "tame: --run names the run that --from or --only reuse steps from; give one "
+            "of them\n");
   r = Tame({"plan", "p.json", "--only", "cc"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "tame: --only: unknown step \"cc\" (did you mean \"c\"?)\n");
@@ -272,8 +275,8 @@ TEST_F(RerunTest, RunsListsAndShowSumsUp) {
       << r.out;
   std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
   EXPECT_EQ(last.substr(0, 16), "test: failed in ") << last;
-  EXPECT_NE(last.find(" 4 steps: 1 succeeded, 1 failed, 2 skipped; report in .tame/runs/" +
-                      second + "/report.json\n"),
+  EXPECT_NE(last.find(" 4 steps: 1 succeeded, 1 failed, 2 skipped; report in .tame/runs/" + second +
+                      "/report.json\n"),
             std::string::npos)
       << last;
 

@@ -19,15 +19,18 @@ class ResumeTest : public RunnerTest {
   // a: counts its runs and publishes a value and a file. b: waits forever
   // the first time, finishes once `go` exists. c: uses a's outputs.
   void WritePipeline() {
-    Write("p.json", Pipeline(
-        "{\"id\": \"a\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> a-runs; echo data > "
-        "a.txt; echo \\\"word=hello ${{ params.who }}\\\" >> \\\"$TAME_OUTPUT\\\"\"}, "
-        "\"outputs\": {\"word\": {}, \"file\": {\"path\": \"a.txt\"}}},"
-        "{\"id\": \"b\", \"uses\": \"shell\", \"needs\": [\"a\"], \"with\": {\"run\": \"echo x >> "
-        "b-runs; if [ -f go ]; then exit 0; fi; touch b-waiting; exec sleep 300\"}},"
-        "{\"id\": \"c\", \"uses\": \"shell\", \"needs\": [\"b\"], \"with\": {\"run\": \"echo "
-        "\\\"${{ steps.a.outputs.word }} $(cat ${{ steps.a.outputs.file }})\\\" > c.txt\"}}",
-        "\"params\": {\"who\": {\"default\": \"nobody\"}},"));
+    Write("p.json",
+          Pipeline(
+              "{\"id\": \"a\", \"uses\": \"shell\", \"with\": {\"run\": \"echo x >> a-runs; echo "
+              "data > "
+              "a.txt; echo \\\"word=hello ${{ params.who }}\\\" >> \\\"$TAME_OUTPUT\\\"\"}, "
+              "\"outputs\": {\"word\": {}, \"file\": {\"path\": \"a.txt\"}}},"
+              "{\"id\": \"b\", \"uses\": \"shell\", \"needs\": [\"a\"], \"with\": {\"run\": \"echo "
+              "x >> "
+              "b-runs; if [ -f go ]; then exit 0; fi; touch b-waiting; exec sleep 300\"}},"
+              "{\"id\": \"c\", \"uses\": \"shell\", \"needs\": [\"b\"], \"with\": {\"run\": \"echo "
+              "\\\"${{ steps.a.outputs.word }} $(cat ${{ steps.a.outputs.file }})\\\" > c.txt\"}}",
+              "\"params\": {\"who\": {\"default\": \"nobody\"}},"));
   }
 
   // Starts a run and kills tame with SIGKILL while b waits; returns the run id.
@@ -139,12 +142,14 @@ TEST_F(ResumeTest, ARunStillGoingCannotBeResumed) {
 
 TEST_F(ResumeTest, AChangedPipelineIsRefused) {
   std::string id = KilledRun();
-  Write("p.json", Read("p.json").substr(0, Read("p.json").size() - 2) + ", {\"id\": \"z\", "
-        "\"uses\": \"shell\", \"with\": {\"run\": \"true\"}}]}");
+  Write("p.json", Read("p.json").substr(0, Read("p.json").size() - 2) +
+                      ", {\"id\": \"z\", "
+                      "\"uses\": \"shell\", \"with\": {\"run\": \"true\"}}]}");
   TameResult r = Tame({"resume", id});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err, "tame: " + Path("p.json") + " changed since run " + id +
-                       " started; resume runs the same pipeline: start a new run with 'tame run'\n");
+  EXPECT_EQ(r.err,
+            "tame: " + Path("p.json") + " changed since run " + id +
+                " started; resume runs the same pipeline: start a new run with 'tame run'\n");
 }
 
 }  // namespace

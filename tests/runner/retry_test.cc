@@ -15,10 +15,11 @@ using Json = nlohmann::json;
 class RetryTest : public RunnerTest {};
 
 TEST_F(RetryTest, RetriesWithGrowingBackoffUntilSuccess) {
-  Write("p.json", Pipeline(
-      "{\"id\": \"flaky\", \"uses\": \"shell\", \"retries\": {\"max\": 3, \"backoff\": \"100ms\", "
-      "\"factor\": 3}, \"with\": {\"run\": \"date +%s%N >> tries; echo \\\"attempt $TAME_ATTEMPT\\\"; "
-      "[ $(wc -l < tries) -ge 3 ]\"}}"));
+  Write("p.json", Pipeline("{\"id\": \"flaky\", \"uses\": \"shell\", \"retries\": {\"max\": 3, "
+                           "\"backoff\": \"100ms\", "
+                           "\"factor\": 3}, \"with\": {\"run\": \"date +%s%N >> tries; echo "
+                           "\\\"attempt $TAME_ATTEMPT\\\"; "
+                           "[ $(wc -l < tries) -ge 3 ]\"}}"));
   TameResult r = Tame({"run", "p.json"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   std::istringstream in(Read("tries"));
@@ -34,17 +35,20 @@ TEST_F(RetryTest, RetriesWithGrowingBackoffUntilSuccess) {
   std::string log = Read(RunDir() + "/logs/flaky.log");
   EXPECT_EQ(log, "attempt 1\n--- attempt 2 ---\nattempt 2\n--- attempt 3 ---\nattempt 3\n");
   EXPECT_NE(r.out.find("flaky: attempt 1 failed (exit code 1); retrying in 0.1s (attempt 2 of 4)"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   int retries = 0;
   for (const Json& e : Journal()) retries += e["event"] == "attempt_ended" && e["retry"] == true;
   EXPECT_EQ(retries, 2);
 }
 
 TEST_F(RetryTest, OnlyListedExitCodesAreRetried) {
-  Write("p.json", Pipeline(
-      "{\"id\": \"a\", \"uses\": \"shell\", \"retries\": {\"max\": 5, \"backoff\": \"10ms\", "
-      "\"on_exit_codes\": [75]}, \"with\": {\"run\": \"echo x >> tries; [ $(wc -l < tries) -ge 2 ] "
-      "&& exit 3; exit 75\"}}"));
+  Write("p.json",
+        Pipeline(
+            "{\"id\": \"a\", \"uses\": \"shell\", \"retries\": {\"max\": 5, \"backoff\": \"10ms\", "
+            "\"on_exit_codes\": [75]}, \"with\": {\"run\": \"echo x >> tries; [ $(wc -l < tries) "
+            "-ge 2 ] "
+            "&& exit 3; exit 75\"}}"));
   TameResult r = Tame({"run", "p.json"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(Read("tries"), "x\nx\n");
@@ -53,10 +57,13 @@ TEST_F(RetryTest, OnlyListedExitCodesAreRetried) {
 }
 
 TEST_F(RetryTest, TimedOutAttemptsAreRetried) {
-  Write("p.json", Pipeline(
-      "{\"id\": \"a\", \"uses\": \"shell\", \"timeout\": \"300ms\", \"retries\": {\"max\": 1, "
-      "\"backoff\": \"10ms\"}, \"with\": {\"run\": \"echo x >> tries; [ $(wc -l < tries) -ge 2 ] "
-      "|| exec sleep 60\"}}"));
+  Write(
+      "p.json",
+      Pipeline(
+          "{\"id\": \"a\", \"uses\": \"shell\", \"timeout\": \"300ms\", \"retries\": {\"max\": 1, "
+          "\"backoff\": \"10ms\"}, \"with\": {\"run\": \"echo x >> tries; [ $(wc -l < tries) -ge 2 "
+          "] "
+          "|| exec sleep 60\"}}"));
   TameResult r = Tame({"run", "p.json"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(StepReport("a")["attempts"], 2);
@@ -76,7 +83,9 @@ class TerminalTest : public RunnerTest {
 
 TEST_F(TerminalTest, BoardAndColourOnATerminalButNotWithNoColor) {
   if (system("command -v script > /dev/null") != 0) GTEST_SKIP() << "script(1) is not installed";
-  Write("p.json", Pipeline("{\"id\": \"a\", \"uses\": \"shell\", \"with\": {\"run\": \"echo hi; sleep 0.3\"}}"));
+  Write("p.json",
+        Pipeline(
+            "{\"id\": \"a\", \"uses\": \"shell\", \"with\": {\"run\": \"echo hi; sleep 0.3\"}}"));
   std::string tty = OnTerminal("LANG=C.UTF-8");
   EXPECT_NE(tty.find("\x1b[32m"), std::string::npos) << "no colour on a terminal";
   EXPECT_NE(tty.find("0/1 done  0 failed  1 running"), std::string::npos) << tty;

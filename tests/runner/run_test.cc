@@ -21,11 +21,11 @@ class RunTest : public RunnerTest {};
 
 // Each step records when it started and ended (ns); a and d bracket b and c.
 TEST_F(RunTest, RunsInOrderAndUpToJobsAtOnce) {
-  const std::string record = "echo \"$(date +%s%N) start\" > t-$TAME_STEP_ID; sleep 0.3; "
-                             "echo \"$(date +%s%N) end\" >> t-$TAME_STEP_ID";
-  Write("p.json", Pipeline(Shell("a", record) + "," +
-                           Shell("b", record, ", \"needs\": [\"a\"]") + "," +
-                           Shell("c", record, ", \"needs\": [\"a\"]") + "," +
+  const std::string record =
+      "echo \"$(date +%s%N) start\" > t-$TAME_STEP_ID; sleep 0.3; "
+      "echo \"$(date +%s%N) end\" >> t-$TAME_STEP_ID";
+  Write("p.json", Pipeline(Shell("a", record) + "," + Shell("b", record, ", \"needs\": [\"a\"]") +
+                           "," + Shell("c", record, ", \"needs\": [\"a\"]") + "," +
                            Shell("d", record, ", \"needs\": [\"b\", \"c\"]")));
   auto times = [&](const std::string& id) {
     std::istringstream in(Read("t-" + id));
@@ -51,11 +51,13 @@ TEST_F(RunTest, RunsInOrderAndUpToJobsAtOnce) {
 }
 
 TEST_F(RunTest, ConditionsAndExitCodes) {
-  Write("p.json", Pipeline(Shell("ok", "echo fine") + "," +
-                           Shell("bad", "echo broken; exit 7", ", \"needs\": [\"ok\"]") + "," +
-                           Shell("after", "echo never", ", \"needs\": [\"bad\"]") + "," +
-                           Shell("rescue", "echo rescue", ", \"needs\": [\"after\"], \"if\": \"failure\"") + "," +
-                           Shell("finally", "echo finally", ", \"needs\": [\"after\"], \"if\": \"always\"")));
+  Write("p.json",
+        Pipeline(Shell("ok", "echo fine") + "," +
+                 Shell("bad", "echo broken; exit 7", ", \"needs\": [\"ok\"]") + "," +
+                 Shell("after", "echo never", ", \"needs\": [\"bad\"]") + "," +
+                 Shell("rescue", "echo rescue", ", \"needs\": [\"after\"], \"if\": \"failure\"") +
+                 "," +
+                 Shell("finally", "echo finally", ", \"needs\": [\"after\"], \"if\": \"always\"")));
   TameResult r = Tame({"run", "p.json"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_EQ(StepReport("bad")["status"], "failed");
@@ -79,8 +81,9 @@ TEST_F(RunTest, ContinueOnErrorLetsTheRunSucceed) {
 }
 
 TEST_F(RunTest, UsageAndInputErrorsExitTwo) {
-  Write("p.json", Pipeline(Shell("a", "echo $1"), "\"params\": {\"n\": {\"type\": \"integer\", "
-                                                  "\"default\": 1}}, \"secrets\": {\"TOKEN\": {}},"));
+  Write("p.json", Pipeline(Shell("a", "echo $1"),
+                           "\"params\": {\"n\": {\"type\": \"integer\", "
+                           "\"default\": 1}}, \"secrets\": {\"TOKEN\": {}},"));
   std::map<std::string, std::string> with_token{{"TOKEN", "t"}};
   TameResult r = Tame({"run", "p.json", "--param", "m=1"}, with_token);
   EXPECT_EQ(r.code, 2);
@@ -90,8 +93,9 @@ TEST_F(RunTest, UsageAndInputErrorsExitTwo) {
   EXPECT_EQ(r.err, "tame: param \"n\" must be an integer, not \"x\"\n");
   r = Tame({"run", "p.json"}, {{"TOKEN", "<unset>"}});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err, "tame: secret \"TOKEN\" is not set: set the environment variable TOKEN or "
-                   "give TOKEN=VALUE in a --secrets-file\n");
+  EXPECT_EQ(r.err,
+            "tame: secret \"TOKEN\" is not set: set the environment variable TOKEN or "
+            "give TOKEN=VALUE in a --secrets-file\n");
   r = Tame({"run", "p.json", "-j", "0"}, with_token);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "tame: -j takes a number of steps from 1 to 1024, not \"0\"\n");
@@ -100,7 +104,8 @@ TEST_F(RunTest, UsageAndInputErrorsExitTwo) {
   r = Tame({"run", "p.json", "--bogus"}, with_token);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "tame: unknown flag --bogus for 'tame run'; see 'tame run --help'\n");
-  Write("bad.json", "{\"version\": 1, \"name\": \"t\", \"steps\": [{\"id\": \"a\", \"uses\": \"shel\"}]}");
+  Write("bad.json",
+        "{\"version\": 1, \"name\": \"t\", \"steps\": [{\"id\": \"a\", \"uses\": \"shel\"}]}");
   r = Tame({"run", "bad.json"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("bad.json: /steps/0/uses: "), std::string::npos) << r.err;
@@ -111,15 +116,22 @@ TEST_F(RunTest, UsageAndInputErrorsExitTwo) {
 }
 
 TEST_F(RunTest, ParamsOutputsAndFileOutputsFlowDownstream) {
-  Write("p.json", Pipeline(
-      Shell("make", "mkdir -p out; echo \"$N\" > out/n.txt; echo \"count=${{ params.n }}\" >> "
-                    "\"$TAME_OUTPUT\"; printf 'multi<<EOF\\nline 1\\nline 2\\nEOF\\n' >> \"$TAME_OUTPUT\"",
-            ", \"env\": {\"N\": \"n is ${{ params.n }}\"}, \"outputs\": {\"file\": {\"path\": "
-            "\"out/n.txt\"}, \"count\": {}, \"multi\": {}}") + "," +
-      Shell("use", "echo \"count=${{ steps.make.outputs.count }} file=${{ steps.make.outputs.file }}\" "
-                   "> used.txt; cat \"${{ steps.make.outputs.file }}\" >> used.txt; echo \"${{ "
-                   "steps.make.outputs.multi }}\" >> used.txt"),
-      "\"params\": {\"n\": {\"type\": \"integer\", \"default\": 1}},"));
+  Write(
+      "p.json",
+      Pipeline(
+          Shell("make",
+                "mkdir -p out; echo \"$N\" > out/n.txt; echo \"count=${{ params.n }}\" >> "
+                "\"$TAME_OUTPUT\"; printf 'multi<<EOF\\nline 1\\nline 2\\nEOF\\n' >> "
+                "\"$TAME_OUTPUT\"",
+                ", \"env\": {\"N\": \"n is ${{ params.n }}\"}, \"outputs\": {\"file\": {\"path\": "
+                "\"out/n.txt\"}, \"count\": {}, \"multi\": {}}") +
+              "," +
+              Shell("use",
+                    "echo \"count=${{ steps.make.outputs.count }} file=${{ steps.make.outputs.file "
+                    "}}\" "
+                    "> used.txt; cat \"${{ steps.make.outputs.file }}\" >> used.txt; echo \"${{ "
+                    "steps.make.outputs.multi }}\" >> used.txt"),
+          "\"params\": {\"n\": {\"type\": \"integer\", \"default\": 1}},"));
   TameResult r = Tame({"run", "p.json", "--param", "n=42"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(Read("used.txt"), "count=42 file=out/n.txt\nn is 42\nline 1\nline 2\n");
@@ -128,8 +140,9 @@ TEST_F(RunTest, ParamsOutputsAndFileOutputsFlowDownstream) {
 }
 
 TEST_F(RunTest, MissingDeclaredOutputsFailTheStep) {
-  Write("p.json", Pipeline(Shell("a", "echo hi", ", \"outputs\": {\"f\": {\"path\": \"nope.txt\"}}") +
-                           "," + Shell("b", "echo hi", ", \"outputs\": {\"v\": {}}")));
+  Write("p.json",
+        Pipeline(Shell("a", "echo hi", ", \"outputs\": {\"f\": {\"path\": \"nope.txt\"}}") + "," +
+                 Shell("b", "echo hi", ", \"outputs\": {\"v\": {}}")));
   TameResult r = Tame({"run", "p.json"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(StepReport("a")["error"], "output \"f\": file nope.txt does not exist");
@@ -138,13 +151,17 @@ TEST_F(RunTest, MissingDeclaredOutputsFailTheStep) {
 
 // Values reach the shell as environment variables, never as shell text.
 TEST_F(RunTest, InjectionThroughParamsAndOutputsIsInert) {
-  Write("p.json", Pipeline(
-      Shell("emit", "echo 'evil=$(touch pwned-output)' >> \"$TAME_OUTPUT\"; "
-                    "echo '\"; touch pwned-quote; echo \"' > /dev/null",
-            ", \"outputs\": {\"evil\": {}}") + "," +
-      Shell("take", "echo \"${{ params.a }}\" > a.txt; echo ${{ params.b }} > b.txt; "
-                    "echo \"${{ steps.emit.outputs.evil }}\" > c.txt; echo ${{ steps.emit.outputs.evil }} >> c.txt"),
-      "\"params\": {\"a\": {\"default\": \"x\"}, \"b\": {\"default\": \"y\"}},"));
+  Write("p.json",
+        Pipeline(Shell("emit",
+                       "echo 'evil=$(touch pwned-output)' >> \"$TAME_OUTPUT\"; "
+                       "echo '\"; touch pwned-quote; echo \"' > /dev/null",
+                       ", \"outputs\": {\"evil\": {}}") +
+                     "," +
+                     Shell("take",
+                           "echo \"${{ params.a }}\" > a.txt; echo ${{ params.b }} > b.txt; "
+                           "echo \"${{ steps.emit.outputs.evil }}\" > c.txt; echo ${{ "
+                           "steps.emit.outputs.evil }} >> c.txt"),
+                 "\"params\": {\"a\": {\"default\": \"x\"}, \"b\": {\"default\": \"y\"}},"));
   Write("keep/me.txt", "still here");
   TameResult r = Tame({"run", "p.json", "--param", "a=\"; rm -rf ~ #", "--param",
                        "b=$(touch pwned-param); `touch pwned-tick`"});
@@ -161,13 +178,21 @@ TEST_F(RunTest, InjectionThroughParamsAndOutputsIsInert) {
 
 TEST_F(RunTest, ShellAndWorkdir) {
   Write("sub/dir/.keep", "");
-  Write("p.json", Pipeline(
-      Shell("b", "echo \"bash=${BASH_VERSION:+yes}\" > bash.txt") + "," +
-      "{\"id\": \"s\", \"uses\": \"shell\", \"with\": {\"run\": \"echo \\\"bash=${BASH_VERSION:+yes}\\\" > sh.txt\", \"shell\": \"sh\"}}," +
-      "{\"id\": \"w\", \"uses\": \"shell\", \"with\": {\"run\": \"pwd > here.txt; test \\\"$TAME_WORKSPACE\\\" = \\\"$(cd ../.. && pwd)\\\" && echo ws-ok >> here.txt\", \"workdir\": \"sub/dir\"}}," +
-      "{\"id\": \"py\", \"uses\": \"shell\", \"with\": {\"run\": \"import os\\nopen('py.txt', 'w').write(os.environ['TAME_STEP_ID'])\\n\", \"shell\": \"python3\"}}," +
-      "{\"id\": \"e\", \"uses\": \"shell\", \"with\": {\"run\": \"false\\necho not reached > e.txt\"}, \"continue_on_error\": true}," +
-      "{\"id\": \"nowhere\", \"uses\": \"shell\", \"with\": {\"run\": \"true\", \"workdir\": \"nope\"}, \"continue_on_error\": true}"));
+  Write(
+      "p.json",
+      Pipeline(
+          Shell("b", "echo \"bash=${BASH_VERSION:+yes}\" > bash.txt") + "," +
+          "{\"id\": \"s\", \"uses\": \"shell\", \"with\": {\"run\": \"echo "
+          "\\\"bash=${BASH_VERSION:+yes}\\\" > sh.txt\", \"shell\": \"sh\"}}," +
+          "{\"id\": \"w\", \"uses\": \"shell\", \"with\": {\"run\": \"pwd > here.txt; test "
+          "\\\"$TAME_WORKSPACE\\\" = \\\"$(cd ../.. && pwd)\\\" && echo ws-ok >> here.txt\", "
+          "\"workdir\": \"sub/dir\"}}," +
+          "{\"id\": \"py\", \"uses\": \"shell\", \"with\": {\"run\": \"import os\\nopen('py.txt', "
+          "'w').write(os.environ['TAME_STEP_ID'])\\n\", \"shell\": \"python3\"}}," +
+          "{\"id\": \"e\", \"uses\": \"shell\", \"with\": {\"run\": \"false\\necho not reached > "
+          "e.txt\"}, \"continue_on_error\": true}," +
+          "{\"id\": \"nowhere\", \"uses\": \"shell\", \"with\": {\"run\": \"true\", \"workdir\": "
+          "\"nope\"}, \"continue_on_error\": true}"));
   TameResult r = Tame({"run", "p.json"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(Read("bash.txt"), "bash=yes\n");
@@ -179,10 +204,12 @@ TEST_F(RunTest, ShellAndWorkdir) {
 }
 
 TEST_F(RunTest, AMissingInterpreterFailsTheStepWithoutRetries) {
-  Write("p.json", Pipeline(
-      "{\"id\": \"a\", \"uses\": \"shell\", \"retries\": {\"max\": 3}, \"with\": {\"run\": "
-      "\"true\", \"shell\": \"no-such-shell\"}},"
-      "{\"id\": \"b\", \"uses\": \"shell\", \"with\": {\"run\": \"true\", \"shell\": \"/no/sh\"}}"));
+  Write("p.json",
+        Pipeline(
+            "{\"id\": \"a\", \"uses\": \"shell\", \"retries\": {\"max\": 3}, \"with\": {\"run\": "
+            "\"true\", \"shell\": \"no-such-shell\"}},"
+            "{\"id\": \"b\", \"uses\": \"shell\", \"with\": {\"run\": \"true\", \"shell\": "
+            "\"/no/sh\"}}"));
   TameResult r = Tame({"run", "p.json"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(StepReport("a")["error"], "cannot start no-such-shell: not found in PATH");
@@ -191,8 +218,9 @@ TEST_F(RunTest, AMissingInterpreterFailsTheStepWithoutRetries) {
 }
 
 TEST_F(RunTest, EveryStepGetsItsOwnProcessGroupAndNoStdin) {
-  Write("p.json", Pipeline(Shell("a", "ps -o pgid= -p $$ | tr -d ' ' > pgid; echo $$ > pid; "
-                                      "readlink /proc/$$/fd/0 > stdin")));
+  Write("p.json", Pipeline(Shell("a",
+                                 "ps -o pgid= -p $$ | tr -d ' ' > pgid; echo $$ > pid; "
+                                 "readlink /proc/$$/fd/0 > stdin")));
   TameResult r = Tame({"run", "p.json"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(Read("pgid"), Read("pid"));
@@ -219,8 +247,10 @@ TEST_F(RunTest, RunFolderJournalReportAndJunit) {
   EXPECT_EQ(report["pipeline_hash"].get<std::string>().size(), 64u);
   EXPECT_EQ(report["steps"][0]["log"], "logs/a.log");
   std::string junit = Read("junit.xml");
-  EXPECT_NE(junit.find("<testsuite name=\"test\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),
-            std::string::npos) << junit;
+  EXPECT_NE(
+      junit.find("<testsuite name=\"test\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),
+      std::string::npos)
+      << junit;
   EXPECT_NE(junit.find("<failure message=\"exit code 4\">"), std::string::npos) << junit;
 }
 
@@ -251,13 +281,14 @@ TEST_F(RunTest, PlainLinesOffATerminalAndJsonEvents) {
       EXPECT_EQ(e["line"], "hello");
     }
   }
-  EXPECT_EQ(kinds, (std::vector<std::string>{"run_started", "step_started", "output",
-                                             "step_ended", "run_ended"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"run_started", "step_started", "output", "step_ended",
+                                             "run_ended"}));
 }
 
 TEST_F(RunTest, DryRunStartsNothing) {
-  Write("p.json", Pipeline(Shell("a", "touch ran; echo ${{ params.who }} ${{ secrets.S }}"),
-                           "\"params\": {\"who\": {\"default\": \"me\"}}, \"secrets\": {\"S\": {}},"));
+  Write("p.json",
+        Pipeline(Shell("a", "touch ran; echo ${{ params.who }} ${{ secrets.S }}"),
+                 "\"params\": {\"who\": {\"default\": \"me\"}}, \"secrets\": {\"S\": {}},"));
   TameResult r = Tame({"run", "p.json", "--dry-run"}, {{"S", "hunter2"}});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_FALSE(Exists("ran"));
@@ -292,13 +323,17 @@ TEST_F(RunTest, DryRunWarnsOfUnsetSecrets) {
 // Kinds other than shell run as `tame __step KIND` under the same process
 // control; exit status 3 means another attempt cannot help.
 TEST_F(RunTest, OtherKindsRunAsStepProcesses) {
-  Write("p.json", Pipeline(
-      Shell("train", "echo '{\"accuracy\": 0.95}' > m.json", ", \"outputs\": {\"m\": {\"path\": \"m.json\"}}") +
-      ", {\"id\": \"gate\", \"uses\": \"metrics.gate\", \"with\": {\"file\": \"${{ steps.train.outputs.m }}\", "
-      "\"rules\": [{\"metric\": \"accuracy\", \"op\": \">=\", \"value\": 0.9}]}},"
-      "{\"id\": \"strict\", \"uses\": \"metrics.gate\", \"needs\": [\"train\"], \"retries\": {\"max\": 3, "
-      "\"backoff\": \"10ms\"}, \"with\": {\"file\": \"m.json\", \"rules\": [{\"metric\": \"accuracy\", "
-      "\"op\": \">=\", \"value\": 0.99}]}}"));
+  Write("p.json",
+        Pipeline(Shell("train", "echo '{\"accuracy\": 0.95}' > m.json",
+                       ", \"outputs\": {\"m\": {\"path\": \"m.json\"}}") +
+                 ", {\"id\": \"gate\", \"uses\": \"metrics.gate\", \"with\": {\"file\": \"${{ "
+                 "steps.train.outputs.m }}\", "
+                 "\"rules\": [{\"metric\": \"accuracy\", \"op\": \">=\", \"value\": 0.9}]}},"
+                 "{\"id\": \"strict\", \"uses\": \"metrics.gate\", \"needs\": [\"train\"], "
+                 "\"retries\": {\"max\": 3, "
+                 "\"backoff\": \"10ms\"}, \"with\": {\"file\": \"m.json\", \"rules\": "
+                 "[{\"metric\": \"accuracy\", "
+                 "\"op\": \">=\", \"value\": 0.99}]}}"));
   TameResult r = Tame({"run", "p.json"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_EQ(StepReport("gate")["status"], "succeeded");
