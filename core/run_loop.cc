@@ -227,12 +227,14 @@ class Loop {
       r.active = false;
       --active_;
       active_list_.erase(std::find(active_list_.begin(), active_list_.end(), step));
-      if (end.status != AttemptStatus::kSucceeded) {
-        if (r.cancelled) {
-          end.status = AttemptStatus::kCancelled;
-        } else if (r.timed_out) {
-          end.status = AttemptStatus::kTimedOut;
-        }
+      // Once its timeout fired the attempt has failed, whatever it exited
+      // with: a step that traps TERM and exits 0 did not finish its work.
+      if (r.timed_out && !r.cancelled) {
+        end.status = AttemptStatus::kTimedOut;
+      } else if (end.status != AttemptStatus::kSucceeded && r.cancelled) {
+        end.status = AttemptStatus::kCancelled;
+      } else if (end.status != AttemptStatus::kSucceeded && r.timed_out) {
+        end.status = AttemptStatus::kTimedOut;
       }
     }
     const RetryPolicy& policy = policy_[step];

@@ -35,6 +35,8 @@ class FakeExecutor : public StepExecutor {
   void Set(const std::string& id, std::vector<Script> scripts) { scripts_[id] = scripts; }
   void ReuseStep(const std::string& id) { reused_.insert(id); }
   void InterruptAt(int64_t ms) { interrupts_.push_back(ms); }
+  // The step traps TERM and exits 0 when stopped.
+  void ExitZeroOnStop(const std::string& id) { exit_zero_on_stop_.insert(id); }
 
   bool Start(int step, int attempt, AttemptEnd* end) override {
     const std::string& id = p_.steps[step].id;
@@ -59,7 +61,7 @@ class FakeExecutor : public StepExecutor {
   void Stop(int step, StopReason reason) override {
     Log(std::string(reason == StopReason::kTimeout ? "timeout " : "cancel ") + p_.steps[step].id);
     running_[step].end = clock_->now + 5;  // the kill takes a moment
-    running_[step].exit_code = -1;
+    running_[step].exit_code = exit_zero_on_stop_.count(p_.steps[step].id) ? 0 : -1;
   }
 
   WaitResult Wait(int64_t deadline, AttemptEnd* end) override {
@@ -105,6 +107,7 @@ class FakeExecutor : public StepExecutor {
   FakeClock* clock_;
   std::map<std::string, std::vector<Script>> scripts_;
   std::set<std::string> reused_;
+  std::set<std::string> exit_zero_on_stop_;
   std::vector<int64_t> interrupts_;
   std::map<int, Running> running_;
   std::vector<std::string> log_;
@@ -296,6 +299,29 @@ TEST(RunLoopTest, ReusedStepsEndAtOnceAndFailureSkipsDependents) {
   EXPECT_EQ(f.recorder.final_status["on-fail"], "succeeded/1");
   EXPECT_EQ(f.recorder.final_status["lonely"], "skipped/0");
   EXPECT_EQ(r.attempts[0], 0);
+}
+
+TEST(RunLoopTest, TimedOutAttemptFailsEvenWhenItExitsZero) {
+  Fixture f(Shell("a", R"(, "timeout": "1s")") + "," + Shell("b", R"(, "needs": ["a"])"));
+  f.executor.Set("a", {{-1, 0}});
+  f.executor.ExitZeroOnStop("a");
+  RunResult r = f.Run(1);
+  EXPECT_EQ(f.executor.log(), (std::vector<std::string>{"t=0 start a#1", "t=1000 timeout a"}));
+  EXPECT_EQ(f.recorder.events[0], "a#1 timed out");
+  EXPECT_EQ(f.recorder.final_status["a"], "failed/1");
+  EXPECT_EQ(f.recorder.final_status["b"], "skipped/0");
+  EXPECT_TRUE(r.failed);
+}
+
+TEST(RunLoopTest, TimedOutAttemptThatExitsZeroIsRetried) {
+  Fixture f(Shell("a", R"(, "timeout": "1s", "retries": {"max": 1, "backoff": "100ms"})"));
+  f.executor.Set("a", {{-1, 0}, {-1, 0}});
+  f.executor.ExitZeroOnStop("a");
+  RunResult r = f.Run(1);
+  EXPECT_EQ(f.recorder.events,
+            (std::vector<std::string>{"a#1 timed out retry in 100", "a#2 timed out"}));
+  EXPECT_EQ(f.recorder.final_status["a"], "failed/2");
+  EXPECT_TRUE(r.failed);
 }
 
 }  // namespace

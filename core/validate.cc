@@ -120,6 +120,7 @@ class Validator {
       Error(Place(ptr, "uses"), message);
     } else {
       CheckWith(step, *kind, ptr, where);
+      if (kind->uses == "approval") CheckApprovers(step, Place(ptr, "with"), where);
     }
     CheckNeeds(step, i, ptr, where);
     CheckReferencesIn(step.with, step, i, Place(ptr, "with"), where);
@@ -390,6 +391,38 @@ class Validator {
       case ParamType::kRules:
         CheckRules(value, ptr, where);
         return;
+    }
+  }
+
+  // An approval that can never be met is refused here rather than found
+  // out after a day of waiting: empty or repeated names, and more required
+  // sign-offs than there are distinct people. Lists or counts given as
+  // references are checked when the step runs.
+  void CheckApprovers(const Step& step, const Place& with, const std::string& where) {
+    auto approvers = step.with.find("approvers");
+    if (approvers == step.with.end() || !approvers->is_array()) return;
+    const Place list(with, "approvers");
+    std::unordered_map<std::string, size_t> first;
+    for (size_t k = 0; k < approvers->size(); ++k) {
+      const Json& name = (*approvers)[k];
+      if (!name.is_string()) continue;  // reported by CheckParamValue
+      const std::string& text = name.get_ref<const std::string&>();
+      if (text.find_first_not_of(" \t") == std::string::npos) {
+        Error(Place(list, k), where + "an approver's name may not be empty");
+      } else if (!first.emplace(text, k).second) {
+        Error(Place(list, k), where + Quote(text) + " is listed twice in \"approvers\" (first at " +
+                                  Place(list, first[text]).Pointer() +
+                                  "); each person counts once");
+      }
+    }
+    auto required = step.with.find("required");
+    if (required != step.with.end() && !required->is_number_integer()) return;
+    int64_t wanted = required == step.with.end() ? 1 : required->get<int64_t>();
+    if (wanted > static_cast<int64_t>(first.size())) {
+      Error(Place(with, "required"),
+            where + "\"required\" is " + std::to_string(wanted) + " but only " +
+                std::to_string(first.size()) + " distinct approver" +
+                (first.size() == 1 ? " is" : "s are") + " listed: the approval could never pass");
     }
   }
 

@@ -208,5 +208,26 @@ TEST(ValidateTest, ParamValueFallsBackToTheCatalogDefault) {
   EXPECT_TRUE(ParamValue(p.steps[0], *FindParam(*shell, "workdir")).is_null());
 }
 
+TEST(ValidateTest, ApprovalsThatCanNeverBeMet) {
+  EXPECT_EQ(
+      Problems(R"({"version": 1, "name": "t", "params": {"n": {"type": "integer", "default": 5}},
+        "steps": [{"id": "a", "uses": "approval",
+          "with": {"approvers": ["alice", "bob", "alice", ""], "required": 3}},
+        {"id": "b", "uses": "approval", "with": {"approvers": ["alice"], "required": 2}},
+        {"id": "c", "uses": "approval", "with": {"approvers": [" "]}},
+        {"id": "d", "uses": "approval",
+          "with": {"approvers": ["alice", "bob"], "required": "${{ params.n }}"}}]})"),
+      (Lines{"p.json: /steps/0/with/approvers/2: step \"a\": \"alice\" is listed twice in "
+             "\"approvers\" (first at /steps/0/with/approvers/0); each person counts once",
+             "p.json: /steps/0/with/approvers/3: step \"a\": an approver's name may not be empty",
+             "p.json: /steps/0/with/required: step \"a\": \"required\" is 3 but only 2 distinct "
+             "approvers are listed: the approval could never pass",
+             "p.json: /steps/1/with/required: step \"b\": \"required\" is 2 but only 1 distinct "
+             "approver is listed: the approval could never pass",
+             "p.json: /steps/2/with/approvers/0: step \"c\": an approver's name may not be empty",
+             "p.json: /steps/2/with/required: step \"c\": \"required\" is 1 but only 0 distinct "
+             "approvers are listed: the approval could never pass"}));
+}
+
 }  // namespace
 }  // namespace tame
