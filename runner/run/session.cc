@@ -552,6 +552,10 @@ void Session::Complete(Attempt* a) {
   end.status = end.exit_code == 0 ? AttemptStatus::kSucceeded : AttemptStatus::kFailed;
   record.exit_code = end.exit_code;
   record.error = end.exit_code == 0 ? "" : DescribeWaitStatus(a->wait_status);
+  // A step stopped for its timeout failed, whatever it exited with: its
+  // outputs are not taken and nothing of it is cached. (The run loop names
+  // the status; the message is set where the attempt's end is reported.)
+  if (a->requested && a->reason == StopReason::kTimeout) end.status = AttemptStatus::kTimedOut;
   if (a->kind_step && end.exit_code == kStepFailedFinal) end.retryable = false;
   if (a->kind_step) {
     ReadDetails(a);
