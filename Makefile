@@ -49,8 +49,10 @@ $(WASM)/configured: Makefile | setup
 
 test: build
 	@$(MAKE) --no-print-directory format-check
-	ctest --test-dir $(NATIVE) --output-on-failure
-	ctest --test-dir $(WASM) --output-on-failure
+	@status=0; ctest --test-dir $(NATIVE) --output-on-failure || status=$$?; \
+	  /usr/bin/python3 scripts/test_skips.py $(NATIVE); exit $$status
+	@status=0; ctest --test-dir $(WASM) --output-on-failure || status=$$?; \
+	  /usr/bin/python3 scripts/test_skips.py $(WASM); exit $$status
 	@$(MAKE) --no-print-directory fuzz-quick
 	@$(MAKE) --no-print-directory e2e
 

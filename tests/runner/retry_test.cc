@@ -86,12 +86,12 @@ TEST_F(TerminalTest, BoardAndColourOnATerminalButNotWithNoColor) {
   Write("p.json",
         Pipeline(
             "{\"id\": \"a\", \"uses\": \"shell\", \"with\": {\"run\": \"echo hi; sleep 0.3\"}}"));
-  std::string tty = OnTerminal("LANG=C.UTF-8");
+  std::string tty = OnTerminal("LC_ALL=C.UTF-8");
   EXPECT_NE(tty.find("\x1b[32m"), std::string::npos) << "no colour on a terminal";
   EXPECT_NE(tty.find("0/1 done  0 failed  1 running"), std::string::npos) << tty;
   EXPECT_NE(tty.find("\x1b[2A\x1b[J"), std::string::npos) << "the board is redrawn in place";
   EXPECT_NE(tty.find("\xE2\x96\xB8 a"), std::string::npos) << "the running step on the board";
-  std::string plain = OnTerminal("NO_COLOR=1 LANG=C.UTF-8");
+  std::string plain = OnTerminal("NO_COLOR=1 LC_ALL=C.UTF-8");
   EXPECT_EQ(plain.find("\x1b[3"), std::string::npos) << "colour despite NO_COLOR";
   EXPECT_NE(plain.find("0/1 done"), std::string::npos) << plain;
 }
