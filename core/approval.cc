@@ -1,6 +1,7 @@
 #include "core/approval.h"
 
 #include <algorithm>
+#include <map>
 
 namespace tame {
 namespace {
@@ -9,6 +10,13 @@ constexpr char kHeader[] = "tame-approval 1";
 
 // The keys in the order StatementText writes them.
 const char* const kKeys[] = {"pipeline", "run", "step", "decision", "signer", "time", "comment"};
+
+// The initiator's key, or any name that key has in allowed_signers.
+bool IsInitiator(const ApprovalSpec& spec, const SignedStatement& s) {
+  if (!spec.initiator_key.empty() && s.key_fingerprint == spec.initiator_key) return true;
+  return std::find(spec.initiator_principals.begin(), spec.initiator_principals.end(),
+                   s.statement.signer) != spec.initiator_principals.end();
+}
 
 }  // namespace
 
@@ -76,6 +84,7 @@ bool ParseStatement(std::string_view text, ApprovalStatement* out, std::string* 
 ApprovalTally TallyApprovals(const ApprovalSpec& spec,
                              const std::vector<SignedStatement>& statements) {
   ApprovalTally tally;
+  std::map<std::string, std::string> keys;  // fingerprint -> who approved with it
   for (const SignedStatement& signed_statement : statements) {
     const ApprovalStatement& s = signed_statement.statement;
     tally.verdicts.push_back(StatementVerdict{signed_statement.file, false, "", ""});
@@ -99,7 +108,7 @@ ApprovalTally TallyApprovals(const ApprovalSpec& spec,
     } else if (std::find(spec.approvers.begin(), spec.approvers.end(), s.signer) ==
                spec.approvers.end()) {
       refuse("unlisted", "\"" + s.signer + "\" is not one of the approvers");
-    } else if (spec.exclude_initiator && s.signer == spec.initiator && s.approve) {
+    } else if (spec.exclude_initiator && s.approve && IsInitiator(spec, signed_statement)) {
       refuse("initiator", "\"" + s.signer + "\" started this run and may not approve it");
     } else if (!s.approve) {
       tally.state = ApprovalTally::State::kRejected;
@@ -108,7 +117,15 @@ ApprovalTally TallyApprovals(const ApprovalSpec& spec,
     } else if (std::find(tally.approved_by.begin(), tally.approved_by.end(), s.signer) !=
                tally.approved_by.end()) {
       refuse("duplicate", "\"" + s.signer + "\" has approved already; one approval a person");
+    } else if (!signed_statement.key_fingerprint.empty() &&
+               keys.count(signed_statement.key_fingerprint) > 0) {
+      refuse("duplicate", "the key " + signed_statement.key_fingerprint +
+                              " has approved already as \"" +
+                              keys[signed_statement.key_fingerprint] + "\"; one approval a key");
     } else {
+      if (!signed_statement.key_fingerprint.empty()) {
+        keys[signed_statement.key_fingerprint] = s.signer;
+      }
       tally.approved_by.push_back(s.signer);
       verdict.accepted = true;
       if (static_cast<int>(tally.approved_by.size()) >= spec.required) {

@@ -45,8 +45,12 @@ struct ApprovalSpec {
   std::string step;
   std::vector<std::string> approvers;
   int required = 1;
-  std::string initiator;  // who started the run
+  /// With exclude_initiator: the key that signed the run's start
+  /// ("SHA256:..." as ssh-keygen prints it) and the names it has in
+  /// allowed_signers. None of them counts as an approver of the run.
   bool exclude_initiator = false;
+  std::string initiator_key;
+  std::vector<std::string> initiator_principals;
 };
 
 /// A statement whose signature held for its signer (or, when `verified` is
@@ -55,6 +59,9 @@ struct SignedStatement {
   ApprovalStatement statement;
   std::string file;
   bool verified = false;
+  /// The signing key's fingerprint, "SHA256:..." as ssh-keygen prints it;
+  /// empty when the signature did not verify.
+  std::string key_fingerprint;
 };
 
 /// What the tally made of one statement, for the audit trail.
@@ -64,7 +71,8 @@ struct StatementVerdict {
   /// Why it was refused, as a word: "forged" (the signature does not
   /// verify), "replayed" (signed for another pipeline, run or step),
   /// "unlisted" (not an approver), "initiator" (exclude_initiator),
-  /// "duplicate" (a second approval by one person), "late" (it came after
+  /// "duplicate" (a second approval by one person or by one key, listed
+  /// under two names), "late" (it came after
   /// the step was decided). Empty when accepted.
   std::string reason;
   std::string message;  // the refusal as a sentence; empty when accepted
@@ -82,8 +90,8 @@ struct ApprovalTally {
 };
 
 /// Counts the statements in order: the first rejection by a listed approver
-/// rejects; `required` distinct approvals approve. Ones that do not count
-/// are listed in `refused` with the reason.
+/// rejects; `required` approvals by distinct people with distinct keys
+/// approve. Ones that do not count are listed in `refused` with the reason.
 ApprovalTally TallyApprovals(const ApprovalSpec& spec,
                              const std::vector<SignedStatement>& statements);
 

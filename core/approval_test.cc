@@ -16,8 +16,9 @@ ApprovalStatement Make(const std::string& signer, bool approve = true) {
   return s;
 }
 
-SignedStatement Signed(ApprovalStatement s, const std::string& file, bool verified = true) {
-  return SignedStatement{std::move(s), file, verified};
+SignedStatement Signed(ApprovalStatement s, const std::string& file, bool verified = true,
+                       const std::string& key = "") {
+  return SignedStatement{std::move(s), file, verified, key};
 }
 
 ApprovalSpec Spec() {
@@ -27,7 +28,8 @@ ApprovalSpec Spec() {
   spec.step = "signoff";
   spec.approvers = {"alice", "bob", "carol"};
   spec.required = 2;
-  spec.initiator = "alice";
+  spec.initiator_principals = {"alice"};
+  spec.initiator_key = "SHA256:alice";
   return spec;
 }
 
@@ -134,6 +136,34 @@ TEST(ApprovalTest, ARejectionEndsIt) {
   ASSERT_EQ(t.verdicts.size(), 3u);
   EXPECT_TRUE(t.verdicts[1].accepted) << "the rejection that decided is part of the trail";
   EXPECT_EQ(t.verdicts[2].reason, "late");
+}
+
+TEST(ApprovalTest, OneKeyUnderTwoNamesCountsOnce) {
+  ApprovalSpec spec = Spec();
+  spec.approvers = {"alice", "bob", "bobby", "carol"};
+  ApprovalTally t = TallyApprovals(spec, {Signed(Make("bob"), "1", true, "SHA256:bob"),
+                                          Signed(Make("bobby"), "2", true, "SHA256:bob")});
+  EXPECT_EQ(t.state, ApprovalTally::State::kPending);
+  EXPECT_EQ(t.approved_by, std::vector<std::string>{"bob"});
+  EXPECT_EQ(t.refused, std::vector<std::string>{"2: the key SHA256:bob has approved already as "
+                                                "\"bob\"; one approval a key"});
+  EXPECT_EQ(t.verdicts[1].reason, "duplicate");
+}
+
+TEST(ApprovalTest, TheInitiatorsKeyCannotApproveUnderAnyName) {
+  ApprovalSpec spec = Spec();
+  spec.exclude_initiator = true;
+  spec.approvers = {"alice", "al", "bob", "carol"};
+  ApprovalTally t = TallyApprovals(
+      spec, {Signed(Make("al"), "1", true, "SHA256:alice"), Signed(Make("alice"), "2", true, "x"),
+             Signed(Make("bob"), "3", true, "SHA256:bob")});
+  EXPECT_EQ(t.state, ApprovalTally::State::kPending);
+  EXPECT_EQ(t.refused,
+            (std::vector<std::string>{"1: \"al\" started this run and may not approve it",
+                                      "2: \"alice\" started this run and may not approve it"}));
+  // The initiator may still reject.
+  ApprovalTally r = TallyApprovals(spec, {Signed(Make("alice", false), "1", true, "SHA256:alice")});
+  EXPECT_EQ(r.state, ApprovalTally::State::kRejected);
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ const std::vector<Verb>& Verbs() {
        "run a pipeline on this machine",
        "tame run FILE [-j N] [--param NAME=VALUE]... [--secrets-file PATH]\n"
        "                [--log-format text|json] [--junit PATH] [--no-cache] [--dry-run]\n"
-       "                [--from STEP | --only STEP[,STEP]...] [--run ID]\n\n"
+       "                [--from STEP | --only STEP[,STEP]...] [--run ID] [--key KEY]\n\n"
        "Runs the pipeline in FILE here, in the current folder (the workspace):\n"
        "each step starts once what it needs has finished, up to N at once, in a\n"
        "process group of its own, and its output goes to the console and to\n"
@@ -92,7 +92,10 @@ const std::vector<Verb>& Verbs() {
        "                         latest run of this pipeline here (or --run ID)\n"
        "  --only STEP[,STEP]     run just these steps; repeatable; the steps they\n"
        "                         need are reused as with --from\n"
-       "  --run ID               the earlier run to reuse steps from (or latest)\n\n"
+       "  --run ID               the earlier run to reuse steps from (or latest)\n"
+       "  --key KEY              your SSH private key: signs the run's start, so that\n"
+       "                         approvals with exclude_initiator know who started it\n"
+       "                         (such a run does not start without it)\n\n"
        "Secrets are masked as *** in everything tame writes. Ctrl-C cancels the\n"
        "running steps and runs the `if: always` steps; a second Ctrl-C stops those.\n\n"
        "Environment: NO_COLOR turns colour off; TAME_KILL_GRACE (default 10s) is how\n"
@@ -102,7 +105,7 @@ const std::vector<Verb>& Verbs() {
        "usage, 130 interrupted.\n",
        {"--no-cache", "--dry-run"},
        {"-j", "--jobs", "--param", "--secrets-file", "--log-format", "--junit", "--from", "--only",
-        "--run"},
+        "--run", "--key"},
        CmdRun,
        1,
        1},

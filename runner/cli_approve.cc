@@ -1,5 +1,6 @@
 // tame approve RUN STEP --key KEY [--reject] [--comment TEXT] [--as NAME]:
 // sign off (or reject) an approval step that a run is waiting on.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -94,6 +95,10 @@ int CmdApprove(const Args& args) {
   const std::string key = args.Value("--key");
   if (key.empty()) return UsageError("approve needs --key KEY, your SSH private key");
   if (access(key.c_str(), R_OK) != 0) return UsageError("cannot read the key " + key);
+  struct stat key_stat;
+  if (stat(key.c_str(), &key_stat) != 0 || !S_ISREG(key_stat.st_mode)) {
+    return UsageError("the key " + key + " is not a regular file");
+  }
 
   const std::string run_dir = RunDir(run);
   JournalContents journal;
@@ -137,10 +142,23 @@ int CmdApprove(const Args& args) {
   if (!error.empty()) return UsageError(file + ": step \"" + step_id + "\": " + error);
   std::string allowed = allowed_param.is_string() ? allowed_param.get<std::string>() : "";
   if (allowed.empty() || allowed[0] != '/') allowed = workspace + "/" + allowed;
+  // Once the step waits, the file it read when it started decides, not
+  // the file as it is now.
+  const std::string dir = ApprovalsDir(run_dir, step_id);
+  SignersSnapshot signers;
+  struct stat st;
+  const std::string step_copy = dir + "/allowed_signers";
+  if (!signers.Take(lstat(step_copy.c_str(), &st) == 0 ? step_copy : allowed, &error)) {
+    return UsageError(error);
+  }
 
   std::string signer = args.Value("--as");
-  std::vector<std::string> principals = PrincipalsOfKey(key, allowed, &error);
-  if (principals.empty()) return UsageError(key + ": " + error);
+  std::vector<std::string> principals = PrincipalsOfKey(key, signers.copy(), &error);
+  if (principals.empty()) {
+    size_t at = error.find(signers.copy());
+    if (at != std::string::npos) error.replace(at, signers.copy().size(), allowed);
+    return UsageError(key + ": " + error);
+  }
   if (signer.empty()) {
     if (principals.size() > 1) {
       return UsageError("the key signs for " + Join(principals) + "; choose one with --as NAME");
@@ -159,7 +177,6 @@ int CmdApprove(const Args& args) {
   statement.signer = signer;
   statement.time = NowRfc3339();
   statement.comment = args.Value("--comment");
-  const std::string dir = ApprovalsDir(run_dir, step_id);
   std::string path = StoreSignedStatement(dir, statement, key, &error);
   if (path.empty()) return UsageError(error);
   std::cout << signer << (statement.approve ? " approved" : " rejected") << " step \"" << step_id
@@ -170,9 +187,14 @@ int CmdApprove(const Args& args) {
   spec.pipeline = hash;
   spec.run = run_id;
   spec.step = step_id;
-  spec.initiator = StringOf(started, "initiator");
   Json exclude = ResolvedParam(step, "exclude_initiator", journal, &error);
   spec.exclude_initiator = exclude.is_boolean() && exclude.get<bool>();
+  InitiatorProof proof;
+  if (spec.exclude_initiator &&
+      VerifyRunStart(run_dir, hash, run_id, signers.copy(), &proof, &error)) {
+    spec.initiator_key = proof.key_fingerprint;
+    spec.initiator_principals = proof.principals;
+  }
   Json required = ResolvedParam(step, "required", journal, &error);
   spec.required = required.is_number_integer() ? static_cast<int>(required.get<int64_t>()) : 1;
   for (const Json& a : ResolvedParam(step, "approvers", journal, &error)) {
@@ -180,7 +202,8 @@ int CmdApprove(const Args& args) {
   }
   std::vector<std::string> unreadable;
   StatementCache cache;
-  ApprovalTally tally = TallyApprovals(spec, ReadStatements(dir, allowed, &unreadable, &cache));
+  ApprovalTally tally =
+      TallyApprovals(spec, ReadStatements(dir, signers.copy(), &unreadable, &cache));
   for (const std::string& r : tally.refused) {
     if (r.rfind(path.substr(dir.size() + 1), 0) == 0) std::cerr << "tame: refused " << r << "\n";
   }

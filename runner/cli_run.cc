@@ -28,6 +28,7 @@
 #include "runner/run/cache.h"
 #include "runner/run/console.h"
 #include "runner/run/history.h"
+#include "runner/run/initiator.h"
 #include "runner/run/journal.h"
 #include "runner/run/preview.h"
 #include "runner/run/process.h"
@@ -435,6 +436,8 @@ int CmdRun(const Args& args) {
     for (const std::string& why : unset_secrets) std::cerr << "tame: warning: " << why << "\n";
     return kExitOk;
   }
+  const std::string key = args.Value("--key");
+  if (!CheckInitiatorKey(state.pipeline, state.workspace, key, &error)) return Fail(error);
   state.pipeline_file = AbsolutePath(path);
   // A sortable id: the UTC start time, then random hex against collisions.
   std::string runs = state.workspace + "/.tame/runs";
@@ -450,6 +453,10 @@ int CmdRun(const Args& args) {
   state.run_dir_display = ".tame/runs/" + state.run_id;
   if (!MakeRunDirs(&state, &error) ||
       !LockRunDir(state.run_dir, state.run_id, /*create=*/true, &error)) {
+    return Fail(error);
+  }
+  if (!key.empty() &&
+      !SignRunStart(state.run_dir, state.pipeline_hash, state.run_id, AbsolutePath(key), &error)) {
     return Fail(error);
   }
   JournalWriter journal;
@@ -636,6 +643,9 @@ int CmdResume(const Args& args) {
     return Fail(state.pipeline_file + " changed since run " + state.run_id +
                 " started; resume runs the same pipeline: start a new run with 'tame run'");
   }
+  // The start statement signed with `tame run --key` stays in the run
+  // folder: resuming keeps who started the run, whoever resumes it.
+  if (!CheckRunStartKept(state.pipeline, run_dir, &error)) return Fail(error);
   state.graph = BuildGraph(state.pipeline);
   HashDefinitions(&state);
   if (started.contains("params") && started["params"].is_object()) {

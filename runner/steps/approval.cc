@@ -13,6 +13,7 @@
 
 #include "core/duration.h"
 #include "runner/files.h"
+#include "runner/run/util.h"
 #include "runner/steps/approvals.h"
 #include "runner/steps/kinds.h"
 #include "runner/steps/webhook.h"
@@ -35,7 +36,8 @@ std::string EnvOr(const char* name, const char* fallback) {
 
 // Writes who decided what, when, and what was refused: audit.json in the
 // step's approvals folder, and the trail for the run's report.
-void WriteAudit(const StepContext& context, const std::string& dir, const ApprovalTally& tally,
+void WriteAudit(const StepContext& context, const std::string& dir, const ApprovalSpec& spec,
+                const SignersSnapshot& signers, const ApprovalTally& tally,
                 const std::vector<SignedStatement>& statements,
                 const std::vector<std::string>& unreadable) {
   Json trail = Json::array();
@@ -46,7 +48,11 @@ void WriteAudit(const StepContext& context, const std::string& dir, const Approv
                {"at", s.time},
                {"decision", s.approve ? "approve" : "reject"},
                {"comment", s.comment},
-               {"accepted", v.accepted}};
+               {"accepted", v.accepted},
+               {"allowed_signers_sha256", signers.sha256()}};
+    if (!statements[i].key_fingerprint.empty()) {
+      entry["key_fingerprint"] = statements[i].key_fingerprint;
+    }
     if (!v.accepted) {
       entry["reason"] = v.reason;
       entry["message"] = v.message;
@@ -61,7 +67,8 @@ void WriteAudit(const StepContext& context, const std::string& dir, const Approv
                               {"decision", s.statement.approve ? "approve" : "reject"},
                               {"time", s.statement.time},
                               {"comment", s.statement.comment},
-                              {"verified", s.verified}});
+                              {"verified", s.verified},
+                              {"key_fingerprint", s.key_fingerprint}});
   }
   Json refused = tally.refused;
   for (const std::string& u : unreadable) refused.push_back(u);
@@ -69,10 +76,15 @@ void WriteAudit(const StepContext& context, const std::string& dir, const Approv
                       : tally.state == ApprovalTally::State::kRejected ? "rejected"
                                                                        : "pending";
   Json audit{{"state", state},
+             {"allowed_signers_sha256", signers.sha256()},
              {"approved_by", tally.approved_by},
              {"rejected_by", tally.rejected_by},
              {"signatures", signatures},
              {"refused", refused}};
+  if (spec.exclude_initiator) {
+    audit["initiator"] =
+        Json{{"key_fingerprint", spec.initiator_key}, {"names", spec.initiator_principals}};
+  }
   std::string error;
   WriteFileAtomic(dir + "/audit.json", audit.dump(2) + "\n", &error);
 }
@@ -86,7 +98,6 @@ int RunApproval(const StepContext& context) {
   spec.step = context.step;
   spec.required = static_cast<int>(context.Integer("required", 1));
   spec.exclude_initiator = context.Boolean("exclude_initiator", false);
-  spec.initiator = EnvOr("TAME_INITIATOR", EnvOr("USER", "").c_str());
   for (const Json& a : context.params["approvers"]) {
     if (a.is_string()) spec.approvers.push_back(a.get<std::string>());
   }
@@ -100,12 +111,36 @@ int RunApproval(const StepContext& context) {
               << spec.approvers.size() << " people may approve\n";
     return kStepFailedFinal;
   }
-  const std::string allowed = context.InWorkspace(context.String("allowed_signers"));
-  if (access(allowed.c_str(), R_OK) != 0) {
-    std::cout << "approval: cannot read the allowed signers file " << allowed << "\n";
+  // allowed_signers is read once, now: editing it while the step waits
+  // changes nothing, and the trail records which file decided.
+  const std::string allowed_path = context.InWorkspace(context.String("allowed_signers"));
+  SignersSnapshot signers;
+  std::string error;
+  if (!signers.Take(allowed_path, &error)) {
+    std::cout << "approval: " << error << "\n";
     return kStepFailedFinal;
   }
+  const std::string& allowed = signers.copy();
   const std::string dir = ApprovalsDir(context.run_dir, context.step);
+  if (spec.exclude_initiator) {
+    InitiatorProof proof;
+    if (!VerifyRunStart(context.run_dir, spec.pipeline, spec.run, allowed, &proof, &error)) {
+      std::cout << "approval: exclude_initiator needs a run started with tame run --key KEY, "
+                   "signed by a key in "
+                << allowed_path << ": " << error << "\n";
+      return kStepFailedFinal;
+    }
+    spec.initiator_key = proof.key_fingerprint;
+    spec.initiator_principals = proof.principals;
+  }
+  // A copy for `tame approve`, to find the names a key signs for; the
+  // step itself checks signatures against its private copy only.
+  if (MakeDirs(dir, &error)) WriteFileAtomic(dir + "/allowed_signers", signers.text(), &error);
+  std::cout << "allowed signers: " << allowed_path << " (sha256 " << signers.sha256() << ")\n";
+  if (spec.exclude_initiator) {
+    std::cout << "started by " << Join(spec.initiator_principals) << " (key " << spec.initiator_key
+              << "), who may not approve\n";
+  }
   const int64_t timeout_ms = context.DurationMs("timeout", 24LL * 3600 * 1000);
   std::cout << "waiting for " << spec.required << " of " << Join(spec.approvers)
             << " to sign off within " << FormatDuration(timeout_ms) << "\n"
@@ -115,7 +150,6 @@ int RunApproval(const StepContext& context) {
 
   const std::string webhook = context.String("notify");
   if (!webhook.empty()) {
-    std::string error;
     std::string text = "run " + spec.run + " waits for " + std::to_string(spec.required) + " of " +
                        Join(spec.approvers) + " to sign off step \"" + spec.step +
                        "\": tame approve " + spec.run + " " + spec.step + " --key KEY";
@@ -147,16 +181,16 @@ int RunApproval(const StepContext& context) {
     }
     if (statements.size() + unreadable.size() != seen_files) {
       seen_files = statements.size() + unreadable.size();
-      WriteAudit(context, dir, tally, statements, unreadable);
+      WriteAudit(context, dir, spec, signers, tally, statements, unreadable);
     }
     if (tally.state == ApprovalTally::State::kApproved) {
-      WriteAudit(context, dir, tally, statements, unreadable);
+      WriteAudit(context, dir, spec, signers, tally, statements, unreadable);
       context.Output("approved_by", Join(tally.approved_by));
       std::cout << "signed off by " << Join(tally.approved_by) << "\n";
       return kStepSucceeded;
     }
     if (tally.state == ApprovalTally::State::kRejected) {
-      WriteAudit(context, dir, tally, statements, unreadable);
+      WriteAudit(context, dir, spec, signers, tally, statements, unreadable);
       std::string comment;
       for (const SignedStatement& s : statements) {
         if (!s.statement.approve && s.statement.signer == tally.rejected_by) {
@@ -171,7 +205,7 @@ int RunApproval(const StepContext& context) {
                       std::chrono::steady_clock::now() - start)
                       .count();
     if (waited >= timeout_ms) {
-      WriteAudit(context, dir, tally, statements, unreadable);
+      WriteAudit(context, dir, spec, signers, tally, statements, unreadable);
       std::cout << "no decision within " << FormatDuration(timeout_ms) << ": "
                 << tally.approved_by.size() << " of " << spec.required << " approvals"
                 << (tally.approved_by.empty() ? "" : " (" + Join(tally.approved_by) + ")") << "\n";

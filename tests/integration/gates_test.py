@@ -103,6 +103,15 @@ class MetricsGateTest(unittest.TestCase):
         self.assertEqual(r.stdout, "metrics.gate: nope.json: cannot open: No such file or directory\n")
 
 
+def wait_for(path, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 class ApprovalTest(unittest.TestCase):
     """2-of-3 sign-off with real SSH keys."""
 
@@ -139,6 +148,14 @@ class ApprovalTest(unittest.TestCase):
                                 "workspace": self.dir, "initiator": "alice"}) + "\n")
         return run_dir
 
+    def sign_run_start(self, who, run_id="R1"):
+        """What `tame run --key` leaves in the run folder."""
+        path = os.path.join(self.dir, ".tame", "runs", run_id, "initiator.statement")
+        with open(path, "w") as f:
+            f.write("tame-run-start 1\npipeline: %s\nrun: %s\n" % (self.hash, run_id))
+        subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", os.path.join(self.dir, who),
+                        "-n", "tame-run-start", path], check=True)
+
     def approve(self, who, *args, run="R1", step_id="signoff"):
         return subprocess.run([TAME, "approve", run, step_id, "--key", who, *args], cwd=self.dir,
                               capture_output=True, text=True, timeout=30)
@@ -151,8 +168,7 @@ class ApprovalTest(unittest.TestCase):
         def run():
             holder["result"] = step("approval", params, self.dir, run_id=run_id,
                                     step_id="signoff",
-                                    extra_env={"TAME_PIPELINE_HASH": self.hash,
-                                               "TAME_INITIATOR": "alice"})
+                                    extra_env={"TAME_PIPELINE_HASH": self.hash})
         thread = threading.Thread(target=run)
         thread.start()
         return thread, holder
@@ -209,7 +225,11 @@ class ApprovalTest(unittest.TestCase):
         self.assertEqual(log.splitlines()[-1], "no decision within 2s: 1 of 2 approvals (bob)")
 
     def test_reject_ends_it_and_initiator_may_be_excluded(self):
+        self.sign_run_start("alice")
         thread, holder = self.wait_step(exclude_initiator=True)
+        # The step reads the proof when it starts.
+        self.assertTrue(wait_for(os.path.join(self.dir, ".tame/runs/R1/approvals/signoff/"
+                                              "allowed_signers")))
         r = self.approve("alice")
         self.assertEqual(r.returncode, 0)
         self.assertIn('refused', r.stderr)
