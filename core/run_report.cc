@@ -188,6 +188,8 @@ class Reader {
       String(a, item, "comment", &approval.comment);
       Bool(a, item, "accepted", &approval.accepted);
       String(a, item, "reason", &approval.reason);
+      String(a, item, "key_fingerprint", &approval.key_fingerprint);
+      String(a, item, "allowed_signers_sha256", &approval.allowed_signers_sha256);
       step->approvals.push_back(std::move(approval));
     }
   }

@@ -72,7 +72,9 @@ struct ApprovalRun {
   std::string decision;  // "approve" or "reject", as written
   std::string comment;
   bool accepted = false;
-  std::string reason;  // why it was not accepted
+  std::string reason;                  // why it was not accepted
+  std::string key_fingerprint;         // "SHA256:..."; empty when the signature did not verify
+  std::string allowed_signers_sha256;  // of the file the step checked it against
 };
 
 struct StepRun {

@@ -48,7 +48,9 @@ const char kFullReport[] = R"({
     {"id": "signoff", "uses": "approval", "status": "waiting", "attempts": 1,
      "approvals": [
        {"who": "alice", "at": "2024-05-01T10:16:00Z", "decision": "approve",
-        "comment": "looks good", "accepted": true},
+        "comment": "looks good", "accepted": true,
+        "key_fingerprint": "SHA256:nIMvVxfamGhL/oY88cFhk2YTysNRRFIg9p8unLN6Qxk",
+        "allowed_signers_sha256": "0a0b"},
        {"who": "mallory", "at": "2024-05-01T10:17:00Z", "decision": "approve",
         "comment": "", "accepted": false, "reason": "not an approver"}]},
     {"id": "deploy", "uses": "k8s.deploy", "status": "not run", "attempts": 0}
@@ -104,6 +106,10 @@ TEST(RunReportTest, ReadsEveryField) {
   EXPECT_EQ(signoff.approvals[0].who, "alice");
   EXPECT_EQ(signoff.approvals[0].comment, "looks good");
   EXPECT_TRUE(signoff.approvals[0].accepted);
+  EXPECT_EQ(signoff.approvals[0].key_fingerprint,
+            "SHA256:nIMvVxfamGhL/oY88cFhk2YTysNRRFIg9p8unLN6Qxk");
+  EXPECT_EQ(signoff.approvals[0].allowed_signers_sha256, "0a0b");
+  EXPECT_EQ(signoff.approvals[1].key_fingerprint, "");
   EXPECT_FALSE(signoff.approvals[1].accepted);
   EXPECT_EQ(signoff.approvals[1].reason, "not an approver");
 

@@ -475,6 +475,7 @@ void RunView::DrawStep(const StepRun& step) {
       ImGui::SameLine();
       ImGui::TextDisabled("%s", a.at.c_str());
       if (!a.comment.empty()) ImGui::TextWrapped("  \"%s\"", a.comment.c_str());
+      if (!a.key_fingerprint.empty()) ImGui::TextDisabled("  key %s", a.key_fingerprint.c_str());
       if (!a.accepted) {
         ImGui::TextColored(ToVec4(color::kWarning), "  not counted%s%s",
                            a.reason.empty() ? "" : ": ", a.reason.c_str());

@@ -89,6 +89,63 @@ bool MakeDirs(const std::string& path) {
   }
 }
 
+// Every name the key with fingerprint `fingerprint` has in an
+// allowed_signers text ("principals [options] keytype base64 [comment]").
+std::vector<std::string> NamesOfKey(const std::string& signers, const std::string& fingerprint) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start < signers.size()) {
+    size_t nl = signers.find('\n', start);
+    std::string line = signers.substr(start, nl == std::string::npos ? nl : nl - start);
+    start = nl == std::string::npos ? signers.size() : nl + 1;
+    std::vector<std::string> tokens;
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      size_t begin = i;
+      bool quoted = false;
+      while (i < line.size() && (quoted || (line[i] != ' ' && line[i] != '\t'))) {
+        if (line[i] == '"') quoted = !quoted;
+        ++i;
+      }
+      if (i > begin) tokens.push_back(line.substr(begin, i - begin));
+    }
+    if (tokens.size() < 3 || tokens[0][0] == '#') continue;
+    for (size_t k = 1; k + 1 < tokens.size(); ++k) {
+      const std::string& type = tokens[k];
+      if (type.rfind("ssh-", 0) != 0 && type.rfind("ecdsa-", 0) != 0 && type.rfind("sk-", 0) != 0) {
+        continue;
+      }
+      std::string blob;
+      if (!Base64Decode(tokens[k + 1], &blob)) continue;
+      Sha256 hash;
+      hash.Update(blob);
+      std::array<uint8_t, 32> digest = hash.Digest();
+      std::string b64 = Base64Encode(
+          std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+      while (!b64.empty() && b64.back() == '=') b64.pop_back();
+      if ("SHA256:" + b64 != fingerprint) break;
+      std::string principals = tokens[0];
+      if (principals.size() >= 2 && principals.front() == '"' && principals.back() == '"') {
+        principals = principals.substr(1, principals.size() - 2);
+      }
+      size_t p = 0;
+      while (p <= principals.size()) {
+        size_t comma = principals.find(',', p);
+        std::string name =
+            principals.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
+        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
+          names.push_back(name);
+        }
+        if (comma == std::string::npos) break;
+        p = comma + 1;
+      }
+      break;
+    }
+  }
+  return names;
+}
+
 }  // namespace
 
 std::string ApprovalsDir(const std::string& run_dir, const std::string& step) {
@@ -318,11 +375,33 @@ std::vector<std::string> PrincipalsOfKey(const std::string& key, const std::stri
       while (start < r.out.size()) {
         size_t nl = r.out.find('\n', start);
         std::string line = r.out.substr(start, nl == std::string::npos ? nl : nl - start);
-        if (!line.empty()) principals.push_back(line);
+        for (size_t p = 0; !line.empty() && p <= line.size();) {
+          size_t comma = line.find(',', p);
+          std::string name = line.substr(p, comma == std::string::npos ? comma : comma - p);
+          if (!name.empty()) principals.push_back(name);
+          if (comma == std::string::npos) break;
+          p = comma + 1;
+        }
         if (nl == std::string::npos) break;
         start = nl + 1;
       }
-      if (principals.empty()) *error = "the key is not in " + allowed_signers;
+      if (principals.empty()) {
+        *error = "the key is not in " + allowed_signers;
+      } else if (RunCommand({"ssh-keygen", "-Y", "check-novalidate", "-n", kApprovalNamespace, "-s",
+                             probe + ".sig"},
+                            "tame-approval probe\n", &r, error) &&
+                 r.exit_code == 0) {
+        // find-principals names the first line that lists the key; a key
+        // may be listed under several names, and signs for each of them.
+        std::string signers;
+        std::string why;
+        ReadRegularFile(allowed_signers, kMaxSignersBytes, &signers, &why);
+        for (const std::string& name : NamesOfKey(signers, FingerprintIn(r.out + "\n" + r.err))) {
+          if (std::find(principals.begin(), principals.end(), name) == principals.end()) {
+            principals.push_back(name);
+          }
+        }
+      }
     }
   }
   unlink((probe + ".sig").c_str());
@@ -335,63 +414,6 @@ std::vector<std::string> PrincipalsOfKey(const std::string& key, const std::stri
 
 namespace tame {
 namespace {
-
-// Every name the key with fingerprint `fingerprint` has in an
-// allowed_signers text ("principals [options] keytype base64 [comment]").
-std::vector<std::string> NamesOfKey(const std::string& signers, const std::string& fingerprint) {
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (start < signers.size()) {
-    size_t nl = signers.find('\n', start);
-    std::string line = signers.substr(start, nl == std::string::npos ? nl : nl - start);
-    start = nl == std::string::npos ? signers.size() : nl + 1;
-    std::vector<std::string> tokens;
-    size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-      size_t begin = i;
-      bool quoted = false;
-      while (i < line.size() && (quoted || (line[i] != ' ' && line[i] != '\t'))) {
-        if (line[i] == '"') quoted = !quoted;
-        ++i;
-      }
-      if (i > begin) tokens.push_back(line.substr(begin, i - begin));
-    }
-    if (tokens.size() < 3 || tokens[0][0] == '#') continue;
-    for (size_t k = 1; k + 1 < tokens.size(); ++k) {
-      const std::string& type = tokens[k];
-      if (type.rfind("ssh-", 0) != 0 && type.rfind("ecdsa-", 0) != 0 && type.rfind("sk-", 0) != 0) {
-        continue;
-      }
-      std::string blob;
-      if (!Base64Decode(tokens[k + 1], &blob)) continue;
-      Sha256 hash;
-      hash.Update(blob);
-      std::array<uint8_t, 32> digest = hash.Digest();
-      std::string b64 = Base64Encode(
-          std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
-      while (!b64.empty() && b64.back() == '=') b64.pop_back();
-      if ("SHA256:" + b64 != fingerprint) break;
-      std::string principals = tokens[0];
-      if (principals.size() >= 2 && principals.front() == '"' && principals.back() == '"') {
-        principals = principals.substr(1, principals.size() - 2);
-      }
-      size_t p = 0;
-      while (p <= principals.size()) {
-        size_t comma = principals.find(',', p);
-        std::string name =
-            principals.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
-        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
-          names.push_back(name);
-        }
-        if (comma == std::string::npos) break;
-        p = comma + 1;
-      }
-      break;
-    }
-  }
-  return names;
-}
 
 constexpr char kRunStartFile[] = "/initiator.statement";
 
