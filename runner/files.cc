@@ -10,7 +10,8 @@
 namespace tame {
 
 bool ReadFile(const std::string& path, size_t max_bytes, std::string* text, std::string* error) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO put where a file should be must not hang the reader.
+  int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     *error = std::string("cannot open: ") + std::strerror(errno);
     return false;

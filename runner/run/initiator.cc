@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
+
 #include "core/catalog.h"
 #include "core/validate.h"
 #include "runner/steps/approvals.h"
@@ -11,6 +14,34 @@ namespace tame {
 namespace {
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// With the initiator's names out, enough approvers must be left.
+bool CanStillPass(const Step& step, const KindSpec& kind, const std::vector<std::string>& initiator,
+                  std::string* error) {
+  Json approvers = ParamValue(step, *FindParam(kind, "approvers"));
+  Json required = ParamValue(step, *FindParam(kind, "required"));
+  if (!approvers.is_array() || !required.is_number_integer()) return true;
+  std::set<std::string> left;
+  std::vector<std::string> all;
+  for (const Json& a : approvers) {
+    if (!a.is_string()) continue;
+    all.push_back(a.get<std::string>());
+    if (std::find(initiator.begin(), initiator.end(), all.back()) == initiator.end()) {
+      left.insert(all.back());
+    }
+  }
+  if (static_cast<int64_t>(left.size()) >= required.get<int64_t>()) return true;
+  *error = "step " + Quote(step.id) + " needs " + std::to_string(required.get<int64_t>()) + " of " +
+           Join(all) + ", and " + Join(initiator) +
+           " may not approve a run they start: it could never pass; let someone else start it";
+  return false;
+}
 
 }  // namespace
 
@@ -62,13 +93,15 @@ bool CheckInitiatorKey(const Pipeline& pipeline, const std::string& workspace,
       return false;
     }
     std::string why;
-    if (PrincipalsOfKey(key, signers.copy(), &why).empty()) {
+    std::vector<std::string> names = PrincipalsOfKey(key, signers.copy(), &why);
+    if (names.empty()) {
       size_t at = why.find(signers.copy());
       if (at != std::string::npos) why.replace(at, signers.copy().size(), path);
       *error = "step " + Quote(step.id) + " excludes the run's initiator, who must be one of its " +
                "allowed signers: " + key + ": " + why;
       return false;
     }
+    if (!CanStillPass(step, kind, names, error)) return false;
   }
   return true;
 }

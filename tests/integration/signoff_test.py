@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -62,7 +63,7 @@ class SignoffTest(unittest.TestCase):
             lines.append(name + " " + " ".join(read(self.path(key + ".pub")).split()[:2]))
         self.write("allowed_signers", "\n".join(lines) + "\n")
 
-    def pipeline(self, approvers, required=2, timeout="20s", exclude=True, extra_steps=()):
+    def pipeline(self, approvers, required=2, timeout="120s", exclude=True, extra_steps=()):
         doc = {"version": 1, "name": "signoff", "steps": [
             {"id": "signoff", "uses": "approval",
              "with": {"approvers": approvers, "required": required, "timeout": timeout,
@@ -129,6 +130,15 @@ class SignoffTest(unittest.TestCase):
                          'tame: step "signoff" excludes the run\'s initiator, who must be one of '
                          "its allowed signers: " + self.path("mallory") + ": the key is not in " +
                          self.path("allowed_signers") + "\n")
+        # alice starting it leaves bob alone for 2 approvals: it could never pass.
+        self.pipeline(["alice", "bob"], required=2)
+        r = self.tame("run", "p.json", "--key", self.path("alice"))
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, 'tame: step "signoff" needs 2 of alice, bob, and alice, al may '
+                                   "not approve a run they start: it could never pass; let "
+                                   "someone else start it\n")
+        self.assertFalse(os.path.exists(os.path.join(self.dir, ".tame", "runs")) and
+                         os.listdir(os.path.join(self.dir, ".tame", "runs")))
         r = self.tame("run", "p.json", "--key", self.path("nope"))
         self.assertEqual(r.returncode, 2)
         self.assertEqual(r.stderr, "tame: cannot read the key " + self.path("nope") + "\n")
@@ -215,7 +225,7 @@ class SignoffTest(unittest.TestCase):
         r = self.approve(run_dir, "bob", "--as", "bobby")
         self.assertRegex(r.stderr, r'refused \S+-bobby.statement: the key %s has approved '
                                    r'already as "bob"; one approval a key'
-                         % fingerprint(self.path("bob.pub")))
+                         % re.escape(fingerprint(self.path("bob.pub"))))
         r = self.approve(run_dir, "carol")
         self.assertEqual(r.stdout.splitlines()[-1], "signed off by bob, carol: the step goes on")
         out, err = proc.communicate(timeout=60)
@@ -236,7 +246,7 @@ class SignoffTest(unittest.TestCase):
     # --- an approvals folder that tries to freeze the gate ----------------
 
     def test_fifos_sockets_links_folders_and_huge_files_never_freeze_the_gate(self):
-        self.pipeline(["bob", "carol"], required=2, timeout="3s", exclude=False)
+        self.pipeline(["bob", "carol"], required=2, exclude=False)
         # The traps go in while the step waits, as an attacker's would.
         proc = self.start("run", "p.json")
         run_dir = self.wait_waiting()
@@ -253,6 +263,8 @@ class SignoffTest(unittest.TestCase):
         r = self.approve(run_dir, "bob", "--as", "bob")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.splitlines()[-1], "1 of 2 approvals so far (bob)")
+        r = self.approve(run_dir, "carol", "--reject", "--comment", "someone is playing tricks")
+        self.assertEqual(r.stdout.splitlines()[-1], "rejected by carol: the step fails")
         out, err = proc.communicate(timeout=60)
         sock.close()
         self.assertEqual(proc.returncode, 1, out + err)
@@ -263,7 +275,7 @@ class SignoffTest(unittest.TestCase):
                      "refused 4-folder.statement: a folder, not a regular file: not a statement",
                      "refused 5-huge.statement: 1073741824 bytes; the limit is 65536: not a "
                      "statement",
-                     "no decision within 3s: 1 of 2 approvals (bob)"):
+                     "rejected by carol: someone is playing tricks"):
             self.assertIn(line, out)
         self.assertIn("signoff: failed", out)
 
