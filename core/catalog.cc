@@ -128,7 +128,8 @@ std::vector<KindSpec> MakeCatalog() {
          "File mapping approvers to SSH public keys (ssh-keygen's "
          "ALLOWED SIGNERS format)."),
        P("exclude_initiator", T::kBoolean, false, "false",
-         "Refuse a sign-off by the person who started the run."),
+         "Refuse a sign-off by the key that started the run (tame run --key KEY), under any of its "
+         "names."),
        P("notify", T::kSecretRef, false, "",
          "Secret holding a webhook URL to tell when approval is pending.")},
       {{"approved_by", "Comma-separated names of those who approved."}},
