@@ -229,11 +229,9 @@ class Loop {
       active_list_.erase(std::find(active_list_.begin(), active_list_.end(), step));
       // Once its timeout fired the attempt has failed, whatever it exited
       // with: a step that traps TERM and exits 0 did not finish its work.
-      if (r.timed_out && !r.cancelled) {
-        end.status = AttemptStatus::kTimedOut;
-      } else if (end.status != AttemptStatus::kSucceeded && r.cancelled) {
+      if (r.cancelled && end.status != AttemptStatus::kSucceeded) {
         end.status = AttemptStatus::kCancelled;
-      } else if (end.status != AttemptStatus::kSucceeded && r.timed_out) {
+      } else if (r.timed_out) {
         end.status = AttemptStatus::kTimedOut;
       }
     }
