@@ -242,6 +242,29 @@ class ApprovalTest(unittest.TestCase):
         self.assertEqual(result.stdout.splitlines()[-1],
                          "rejected by bob: accuracy dropped on the new data")
 
+    def test_exclude_initiator_without_a_signed_start_fails_at_once(self):
+        thread, holder = self.wait_step(exclude_initiator=True)
+        thread.join(30)
+        result, _ = holder["result"]
+        self.assertEqual(result.returncode, 3)
+        self.assertEqual(result.stdout,
+                         "approval: exclude_initiator needs a run started with tame run --key KEY, "
+                         "signed by a key in %s/allowed_signers: the run's signed start statement "
+                         "(%s/.tame/runs/R1/initiator.statement) cannot be read: cannot read: No "
+                         "such file or directory\n" % (self.dir, self.dir))
+        # A start statement of another run does not count either.
+        self.make_run("R2")
+        self.sign_run_start("alice", run_id="R2")
+        shutil.copy(os.path.join(self.dir, ".tame/runs/R2/initiator.statement"),
+                    os.path.join(self.dir, ".tame/runs/R1/initiator.statement"))
+        shutil.copy(os.path.join(self.dir, ".tame/runs/R2/initiator.statement.sig"),
+                    os.path.join(self.dir, ".tame/runs/R1/initiator.statement.sig"))
+        thread, holder = self.wait_step(exclude_initiator=True)
+        thread.join(30)
+        result, _ = holder["result"]
+        self.assertEqual(result.returncode, 3)
+        self.assertIn("the run's start statement is not this run's", result.stdout)
+
     def test_timeout(self):
         start = time.monotonic()
         thread, holder = self.wait_step(timeout="1s")
