@@ -58,7 +58,9 @@ def main():
               (len(found), "" if len(found) == 1 else "s", "it proves" if len(found) == 1
                else "they prove"))
         for line in found:
-            print("  " + line)
+            # A reason may carry a whole server log; the full text stays in
+            # Testing/Temporary/LastTest.log.
+            print("  " + (line if len(line) <= 200 else line[:197] + "..."))
         print(bar)
     return 0
 
