@@ -31,7 +31,10 @@ def skips_in(name, output):
         else:
             unit = re.search(r"\.\.\. skipped '(.*)'$", line)
             if unit and "SKIPPED" not in unit.group(1):
-                found.append("%s: %s: %s" % (name, line.split(" ... ")[0], unit.group(1)))
+                case = line.split(" ... ")[0]
+                dotted = re.match(r"\w+ \((?:__main__\.)?(\S+)\)$", case)
+                found.append("%s: %s: %s" % (name, dotted.group(1) if dotted else case,
+                                             unit.group(1)))
     return found
 
 
