@@ -450,13 +450,16 @@ int CmdRun(const Args& args) {
       return Fail("cannot create " + state.run_dir + ": " + std::strerror(errno));
     }
   }
+  // The start is signed into the empty folder: when signing fails, the
+  // folder goes and nothing is left half-written.
+  if (!key.empty() &&
+      !SignRunStart(state.run_dir, state.pipeline_hash, state.run_id, AbsolutePath(key), &error)) {
+    rmdir(state.run_dir.c_str());
+    return Fail(error);
+  }
   state.run_dir_display = ".tame/runs/" + state.run_id;
   if (!MakeRunDirs(&state, &error) ||
       !LockRunDir(state.run_dir, state.run_id, /*create=*/true, &error)) {
-    return Fail(error);
-  }
-  if (!key.empty() &&
-      !SignRunStart(state.run_dir, state.pipeline_hash, state.run_id, AbsolutePath(key), &error)) {
     return Fail(error);
   }
   JournalWriter journal;
