@@ -7,7 +7,8 @@ namespace tame {
 std::string TemplateName(const Template& t) {
   std::string name = t.file;
   const std::string suffix = ".json";
-  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+  if (name.size() > suffix.size() &&
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
     name.resize(name.size() - suffix.size());
   }
   return name;

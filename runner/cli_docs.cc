@@ -2,10 +2,9 @@
 // own help (cli.cc), so that the three never disagree.
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "core/templates.h"
 #include "runner/cli.h"
@@ -104,8 +103,9 @@ int PrintCompletions(int argc, char** argv) {
   } else if (what == "templates") {
     for (const Template& t : Templates()) std::cout << TemplateName(t) << "\n";
   } else {
-    return UsageError("usage: tame __complete verbs|flags VERB|value-flags VERB|steps FILE|"
-                      "runs|templates");
+    return UsageError(
+        "usage: tame __complete verbs|flags VERB|value-flags VERB|steps FILE|"
+        "runs|templates");
   }
   return kExitOk;
 }
