@@ -39,14 +39,11 @@ set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_VENDOR "the tame authors")
 set(CPACK_PACKAGE_CONTACT "the tame authors <tame@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "design, run and export ML delivery pipelines")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "design, run and export ML delivery pipelines\n"
-    " tame runs the delivery pipeline of a model (check out, train, gate on its\n"
-    " metrics, sign off, build and push an image, roll it out on Kubernetes)\n"
-    " from one JSON file, drawn in the tame designer: a static site that\n"
-    " 'tame designer' serves on 127.0.0.1. The same file exports to Argo\n"
-    " Workflows, Tekton and GitHub Actions.")
-string(REPLACE ";" "" CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_DEBIAN_PACKAGE_DESCRIPTION}")
+set(CPACK_PACKAGE_DESCRIPTION
+    "tame runs the delivery pipeline of a model (check out, train, gate on its metrics, sign off, \
+build and push an image, roll it out on Kubernetes) from one JSON file, drawn in the tame \
+designer: a static site that 'tame designer' serves on 127.0.0.1. The same file exports to Argo \
+Workflows, Tekton and GitHub Actions.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME "tame_${PROJECT_VERSION}_${_arch}.deb")
 set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE "${_arch}")
