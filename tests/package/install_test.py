@@ -146,6 +146,7 @@ class InstallTest(unittest.TestCase):
 
         r = in_root("apt-get update -q && cd /tmp && apt-get install -y -q ./%s" % deb_name)
         self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr[-3000:])
+        os.remove(os.path.join(ROOT, "tmp", deb_name))
         archives = os.path.join(CACHE, "archives")
         os.makedirs(archives, exist_ok=True)
         for deb in glob.glob(os.path.join(ROOT, "var/cache/apt/archives/*.deb")):
