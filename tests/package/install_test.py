@@ -206,7 +206,7 @@ class InstallTest(unittest.TestCase):
         left = [p for p in tame_paths() if not p.startswith("/home/ds/")]
         self.assertEqual(left, [], "apt-get remove tame left these behind")
         user = [p for p in tame_paths() if p.startswith("/home/ds/")]
-        self.assertEqual(sorted({p.split("/.tame/")[0] + "/.tame" for p in user}),
+        self.assertEqual(sorted({p.split("/.tame")[0] + "/.tame" for p in user}),
                          ["/home/ds/local/.tame", "/home/ds/smoke/.tame"])
         self.assertTrue(os.path.isfile(os.path.join(ROOT, "home/ds/iris/pipeline.json")))
 
