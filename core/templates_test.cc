@@ -30,8 +30,7 @@ TEST(TemplatesTest, FoundByNameWithoutJson) {
   EXPECT_EQ(FindTemplate("local-ml.json"), nullptr);
   EXPECT_EQ(FindTemplate(""), nullptr);
   EXPECT_EQ(TemplateName(*FindTemplate("ml-to-k8s")), "ml-to-k8s");
-  EXPECT_EQ(TemplateDescription(*FindTemplate("local-ml")).rfind("Prepare data, train two", 0),
-            0u);
+  EXPECT_EQ(TemplateDescription(*FindTemplate("local-ml")).rfind("Prepare data, train two", 0), 0u);
 }
 
 }  // namespace
