@@ -7,7 +7,8 @@ apt uses (cached as a tarball under build/install-test/ so reruns are fast),
 installs DEB into it with `apt-get install ./tame_*.deb`, and in it runs
 `tame --version`, `tame init`, `tame validate`, `tame run` of a shell pipeline
 and of an http.check against a server this test starts on 127.0.0.1 (libcurl
-is opened at run time, so this proves the package pulls it in), then
+is opened at run time, so this proves the package pulls it in), `tame
+designer` serving the installed site (checked by tame's own http.check), then
 `apt-get remove tame`, after which only the user's files and .tame/ folders
 may name tame.
 
@@ -200,6 +201,42 @@ class InstallTest(unittest.TestCase):
         with open(glob.glob(os.path.join(ROOT, "home/ds/smoke/.tame/runs/*/report.json"))[0]) as f:
             report = json.load(f)
         self.assertEqual(report["status"], "succeeded")
+
+        # tame designer finds the installed site beside /usr/bin/tame; tame's
+        # own http.check fetches the page and the file, and Ctrl-C stops it.
+        check = {"version": 1, "name": "designer",
+                 "params": {"base": {"type": "string", "default": ""}},
+                 "steps": [
+                     {"id": "page", "uses": "http.check",
+                      "with": {"url": "${{ params.base }}tame-designer.html", "expect_status": 200,
+                               "contains": "<canvas id=\"canvas\""}},
+                     {"id": "file", "uses": "http.check",
+                      "with": {"url": "${{ params.base }}pipeline.json", "expect_status": 200,
+                               "contains": "\"name\": \"iris-to-k8s\""}}]}
+        with open(os.path.join(ROOT, "home/ds/smoke/designer.json"), "w") as f:
+            json.dump(check, f)
+        r = in_root(r"""cd /home/ds/smoke
+tame designer /home/ds/iris/pipeline.json --no-browser > /tmp/designer.out 2>&1 &
+pid=$!
+i=0
+until grep -qs 'Press Ctrl-C' /tmp/designer.out; do
+  i=$((i + 1)); [ $i -lt 600 ] || { cat /tmp/designer.out; kill $pid; exit 9; }; sleep 0.1
+done
+url=$(sed -n 2p /tmp/designer.out | sed 's/^ *//')
+base=${url%%\?*}
+echo "address: $url"
+tame run designer.json --param base="$base" || status=$?
+kill -INT $pid
+wait $pid || echo "designer exit: $?"
+head -1 /tmp/designer.out
+rm /tmp/designer.out
+exit ${status:-0}
+""")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"address: http://127\.0\.0\.1:\d+/\?open=pipeline\.json\n")
+        self.assertIn("designer exit: 130\n", r.stdout)
+        self.assertIn("tame designer: serving /usr/share/tame/designer and "
+                      "/home/ds/iris/pipeline.json\n", r.stdout)
 
         r = in_root("apt-get remove -y -q tame")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
