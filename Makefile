@@ -3,6 +3,7 @@
 # make build   the CLI in build/bin/tame, the designer's site in build/web/
 # make image   the tame image exported pipelines run their step kinds in
 # make format  apply .clang-format to the C++ sources (make test checks it)
+# make package build/tame_VERSION_ARCH.deb (CLI, designer, man page, completion)
 # make fuzz | bench | clean
 #
 # Builds are incremental: CMake configures a build directory again only when
@@ -18,7 +19,7 @@ WASM := build/wasm
 # default search path of every node.
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all setup build native wasm test e2e fuzz fuzz-quick bench demo image clean format format-check
+.PHONY: all setup build native wasm test e2e package package-test fuzz fuzz-quick bench demo image clean format format-check
 
 all: build
 
@@ -55,6 +56,7 @@ test: build
 	  /usr/bin/python3 scripts/test_skips.py $(WASM); exit $$status
 	@$(MAKE) --no-print-directory fuzz-quick
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory package-test
 
 # One style: the C++ sources as Debian's clang-format 14 writes them.
 CXX_SOURCES = git ls-files -z '*.cc' '*.h'
@@ -66,8 +68,24 @@ format-check: setup
 	@$(CXX_SOURCES) | xargs -0 clang-format-14 --dry-run --Werror 2>&1 | head -20 | \
 	  awk '{print} END {if (NR) {print "format-check: run make format"; exit 1}}'
 
+# The browser tests, against the hosted site and then against the one-file
+# designer opened from file://.
 e2e:
 	node tests/e2e/run.mjs
+	node tests/e2e/run.mjs --single-file
+
+# The Debian package, from the native build (the CLI, the man page) and the
+# wasm build's site.
+package: build
+	@rm -rf build/package build/tame_*.deb
+	cd $(NATIVE) && cpack --config CPackConfig.cmake -B $(CURDIR)/build/package
+	mv build/package/tame_*.deb build/
+	@ls -l build/tame_*.deb
+
+# The package installed, used and removed on a fresh Debian 12 root
+# (tests/package/install_test.py; SKIPPED with the reason when it cannot run).
+package-test: package
+	/usr/bin/python3 tests/package/install_test.py build/tame_*.deb $(CURDIR)
 
 fuzz-quick:
 	@if [ -x scripts/fuzz.sh ]; then scripts/fuzz.sh 20; fi

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "core/templates.h"
 #include "designer-wasm/fields.h"
 #include "designer-wasm/keys.h"
-#include "designer-wasm/templates.h"
 #include "designer-wasm/theme.h"
 #include "imgui.h"
 #include "imgui_internal.h"  // ImGui::ClearActiveID, to commit a field before saving

@@ -6,9 +6,9 @@
 
 #include "core/catalog.h"
 #include "core/load.h"
+#include "core/templates.h"
 #include "designer-wasm/canvas.h"
 #include "designer-wasm/fields.h"
-#include "designer-wasm/templates.h"
 #include "designer-wasm/theme.h"
 
 namespace tame::designer {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "core/templates.h"
 #include "core/validate.h"
-#include "designer-wasm/templates.h"
 #include "imgui.h"
 
 namespace tame::designer {

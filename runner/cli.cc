@@ -229,6 +229,41 @@ const std::vector<Verb>& Verbs() {
        CmdSchema,
        0,
        0},
+      {"init",
+       "start a pipeline from a template",
+       "tame init [--template NAME] [--list] [DIR]\n\n"
+       "Writes DIR/pipeline.json (DIR defaults to this folder and is made if\n"
+       "missing) from one of the designer's templates, byte for byte, adds\n"
+       "'.tame/' (where runs are kept) to DIR/.gitignore, and prints what to\n"
+       "run next. An existing pipeline.json is never overwritten.\n\n"
+       "  --template NAME  the template (default ml-to-k8s)\n"
+       "  --list           list the templates, one line each\n\n"
+       "Exit status: 0 written, 2 pipeline.json exists, no such template, or\n"
+       "DIR cannot be written.\n",
+       {"--list"},
+       {"--template"},
+       CmdInit,
+       0,
+       1},
+      {"designer",
+       "serve the designer on this machine",
+       "tame designer [FILE] [--port N] [--no-browser]\n\n"
+       "Serves the designer's static site (build/web beside a built tame,\n"
+       "/usr/share/tame/designer when installed) on 127.0.0.1, prints its\n"
+       "address and opens it in the browser when there is a display (DISPLAY\n"
+       "or WAYLAND_DISPLAY; xdg-open). FILE is served beside the page and the\n"
+       "address names it, so the designer opens it; Save still downloads the\n"
+       "file. Ctrl-C stops the server.\n\n"
+       "  --port N       listen on port N (default: a free port)\n"
+       "  --no-browser   only print the address\n\n"
+       "Environment: TAME_DESIGNER_DIR serves that folder instead.\n\n"
+       "Exit status: 130 stopped with Ctrl-C, 2 FILE or the port cannot be\n"
+       "used, or the site is not installed.\n",
+       {"--no-browser"},
+       {"--port"},
+       CmdDesigner,
+       0,
+       1},
   };
   return *verbs;
 }
@@ -315,6 +350,16 @@ int RunVerb(const Verb& verb, int argc, char** argv) {
 
 }  // namespace
 
+std::vector<VerbDoc> VerbDocs() {
+  std::vector<VerbDoc> docs;
+  for (const Verb& verb : Verbs()) {
+    docs.push_back({verb.name, verb.summary, verb.usage, verb.switches, verb.value_flags});
+  }
+  return docs;
+}
+
+const char* Version() { return kVersion; }
+
 std::string Args::Value(const std::string& flag, const std::string& fallback) const {
   auto it = values.find(flag);
   return it == values.end() || it->second.empty() ? fallback : it->second.back();
@@ -332,6 +377,8 @@ int RunCli(int argc, char** argv) {
   }
   std::string name = argv[1];
   if (name == "__step") return RunStepProcess(argc, argv);  // see steps/step.h
+  if (name == "__man") return PrintManPage();               // cli_docs.cc
+  if (name == "__complete") return PrintCompletions(argc - 2, argv + 2);
   if (name == "--version" || name == "version") {
     std::cout << "tame " << kVersion << " (pipeline format 1)\n";
     return kExitOk;

@@ -37,10 +37,35 @@ int CmdSchema(const Args& args);
 int CmdKinds(const Args& args);
 int CmdExport(const Args& args);  // cli_export.cc
 int CmdApprove(const Args& args);
-int CmdRun(const Args& args);     // cli_run.cc
-int CmdResume(const Args& args);  // cli_run.cc
-int CmdRuns(const Args& args);    // cli_runs.cc
-int CmdShow(const Args& args);    // cli_runs.cc
+int CmdRun(const Args& args);       // cli_run.cc
+int CmdResume(const Args& args);    // cli_run.cc
+int CmdRuns(const Args& args);      // cli_runs.cc
+int CmdShow(const Args& args);      // cli_runs.cc
+int CmdInit(const Args& args);      // cli_init.cc
+int CmdDesigner(const Args& args);  // cli_designer.cc
+
+/// One verb as its help describes it: the source of the man page and of
+/// shell completion (cli_docs.cc).
+struct VerbDoc {
+  std::string name;
+  std::string summary;
+  std::string usage;  // the full help, after "usage: "
+  std::vector<std::string> switches;
+  std::vector<std::string> value_flags;
+};
+
+/// Every verb of `tame help`, in its order.
+std::vector<VerbDoc> VerbDocs();
+
+/// The version `tame --version` prints, "0.1.0".
+const char* Version();
+
+/// `tame __man`: prints the man page tame(1), made from the verbs' help.
+int PrintManPage();
+
+/// `tame __complete WHAT [ARG]`: the words bash completion offers (verbs,
+/// flags VERB, steps FILE, runs, templates), one a line.
+int PrintCompletions(int argc, char** argv);
 
 /// Prints "tame: MESSAGE" to stderr and returns kExitInvalid.
 int UsageError(const std::string& message);

@@ -15,6 +15,8 @@
   const autosaveKey = 'tame.autosave';
   const shareParam = '#p=';
   const reportParam = 'report';
+  // `tame designer FILE` serves FILE beside the page and names it with ?open=.
+  const openParam = 'open';
   const logTailBytes = 64 * 1024;  // the designer keeps less; no need to copy more
 
   function fail(text) {
@@ -117,6 +119,22 @@
       if (log !== null) call('tame_run_log', [id, log.slice(-logTailBytes)]);
     }));
     return errors;
+  }
+
+  // A pipeline file fetched relative to the page, opened as the Open menu does.
+  async function openFileUrl(address) {
+    let response;
+    try {
+      response = await fetch(new URL(address, location.href));
+    } catch (error) {
+      response = { ok: false, statusText: error.message };
+    }
+    if (!response.ok) {
+      call('tame_post', [`Could not fetch ${address}: ` +
+                         `${response.status ?? ''} ${response.statusText}`.trim(), 1]);
+      return;
+    }
+    openFile(address.split('/').pop(), await response.text());
   }
 
   // A report fetched relative to the page, its logs relative to the report.
@@ -330,6 +348,8 @@
       history.replaceState(null, '', location.pathname + location.search);
       openFile(fileNameOf(contents, 'shared.json'), contents);
     }
+    const served = new URLSearchParams(location.search).get(openParam);
+    if (served) await openFileUrl(served);
     const report = new URLSearchParams(location.search).get(reportParam);
     if (report) await openReportUrl(report);
   }

@@ -3,15 +3,18 @@
 // with real mouse and keyboard input, and checks what the page draws and
 // the files it saves against the `tame` CLI. Screenshots go to build/e2e/.
 //
-//   node tests/e2e/run.mjs [name filter]
+//   node tests/e2e/run.mjs [--single-file] [name filter]
 //
+// --single-file runs the tests against build/web/tame-designer.html opened
+// from file:// (no server at all); tests that need a server (their function
+// takes `origin`, `mount` or `allow`) are listed as skipped there.
 // TAME_WEB_DIR and TAME_BIN point it at another build. Exits 0 when every
 // test passed, 1 otherwise; the last line is the tally.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { chromium } from 'playwright-core';
 
@@ -833,17 +836,74 @@ test('the plan preview runs from a step or only some, as tame plan --from and --
     checkEqual(view.command, 'tame run local-ml.json', 'the command for the whole plan');
   });
 
+test('tame designer FILE serves the site and the page opens FILE', async ({ page, allow }) => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'my model.json');
+  await fs.writeFile(file, await example('local-ml.json'));
+  const { spawn } = await import('node:child_process');
+  const server = spawn(tameBin, ['designer', file, '--no-browser'], {
+    env: { ...process.env, TAME_DESIGNER_DIR: webDir, DISPLAY: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    const url = await new Promise((resolve, reject) => {
+      server.stdout.on('data', (chunk) => {
+        out += chunk;
+        const match = out.match(/ (http:\/\/127\.0\.0\.1:\d+\/\S*)\n/);
+        if (match) resolve(match[1]);
+      });
+      server.on('exit', (code) => reject(new Error(`tame designer exited ${code}: ${out}`)));
+    });
+    check(url.endsWith('/?open=my%20model.json'), `the address ${url}`);
+    allow(url.slice(0, url.indexOf('?')));
+    await page.goto(url);
+    await waitForDesigner(page);
+    checkEqual((await api(page, 'stats')).steps, 7, 'steps of the served file');
+    const { layout, ...opened } = JSON.parse(await api(page, 'exportJson'));
+    checkEqual(opened, JSON.parse(await example('local-ml.json')), 'the pipeline the page opened');
+    check(Object.keys(layout ?? {}).length === 7, 'the designer laid the steps out');
+  } finally {
+    const exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve([code, signal])));
+    server.kill('SIGINT');
+    checkEqual(await exited, [130, null], 'tame designer after Ctrl-C');
+  }
+});
+
+test('the screenshot of the README: ml-to-k8s in the designer', async ({ page }) => {
+  await pickFile(page, 'pipeline.json', await example('ml-to-k8s.json'));
+  await click(page, center(await api(page, 'nodeRect', 'gate')));
+  await frames(page, 10);
+  await screenshot(page, 'designer.png');
+  // TAME_UPDATE_DOCS=1 refreshes the committed copy (docs/designer.png).
+  if (process.env.TAME_UPDATE_DOCS === '1') {
+    await fs.copyFile(path.join(outDir, 'designer.png'), path.join(root, 'docs/designer.png'));
+  }
+});
+
 // ---- Running -----------------------------------------------------------------------
 
+// Whether a test needs a server: its function takes `origin`, `mount` or `allow`.
+function needsServer(fn) {
+  const params = String(fn).match(/^async\s*\(\s*\{([^}]*)\}/);
+  return params !== null && /\b(origin|mount|allow)\b/.test(params[1]);
+}
+
 async function main() {
-  await fs.access(path.join(webDir, 'designer.wasm')).catch(() => {
-    throw new Error(`${webDir}/designer.wasm is missing; run make build first`);
+  const singleFile = process.argv.includes('--single-file');
+  const pageFile = path.join(webDir, singleFile ? 'tame-designer.html' : 'designer.wasm');
+  await fs.access(pageFile).catch(() => {
+    throw new Error(`${pageFile} is missing; run make build first`);
   });
   await fs.access(tameBin).catch(() => {
     throw new Error(`${tameBin} is missing; run make build first`);
   });
-  const filter = process.argv[2] ?? '';
+  const filter = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? '';
   const { server, origin, mount } = await serve(webDir);
+  const pageUrl = singleFile ? pathToFileURL(path.join(webDir, 'tame-designer.html')).href
+                             : `${origin}/index.html`;
+  if (singleFile) console.log(`e2e: the one-file designer, ${pageUrl}`);
+  let skipped = 0;
   let browser;
   let passed = 0;
   let failed = 0;
@@ -851,6 +911,11 @@ async function main() {
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
     for (const [name, fn] of tests) {
       if (!name.includes(filter)) continue;
+      if (singleFile && needsServer(fn)) {
+        ++skipped;
+        console.log(`skipped (needs the test server): ${name}`);
+        continue;
+      }
       // A context of its own: no autosave or clipboard leaks between tests.
       const context = await browser.newContext({ viewport, acceptDownloads: true });
       const page = await context.newPage();
@@ -859,17 +924,29 @@ async function main() {
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
       });
+      const allowed = [origin + '/', ...(singleFile ? [pageUrl] : [])];
+      const allow = (prefix) => allowed.push(prefix);
+      // The one file loads nothing: every request but the page's is a problem.
+      if (singleFile) {
+        page.on('request', (request) => {
+          const url = request.url();
+          if (!url.startsWith(pageUrl) && !url.startsWith('data:') && !url.startsWith('blob:') &&
+              !allowed.some((prefix) => url.startsWith(prefix))) {
+            problems.push(`the one-file designer requested ${url}`);
+          }
+        });
+      }
       await context.route('**/*', (route) => {
         const url = route.request().url();
-        if (url.startsWith(origin + '/')) return route.continue();
+        if (allowed.some((prefix) => url.startsWith(prefix))) return route.continue();
         problems.push(`request outside the test server: ${url}`);
         return route.abort();
       });
       const started = Date.now();
       try {
-        await page.goto(`${origin}/index.html`);
+        await page.goto(pageUrl);
         await waitForDesigner(page);
-        await fn({ page, browser, origin, mount });
+        await fn({ page, browser, origin, mount, allow });
         check(problems.length === 0, problems.join('\n'));
         ++passed;
         console.log(`ok: ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
@@ -886,7 +963,8 @@ async function main() {
     server.closeAllConnections();
     server.close();
   }
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  console.log(`e2e${singleFile ? ' (one file)' : ''}: ${passed} passed, ${failed} failed` +
+              (skipped ? `, ${skipped} skipped (need the test server)` : ''));
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
