@@ -1,4 +1,4 @@
-// The export entry point and what the three exporters share: options from
+// The table of targets, the export entry point and what the exporters share: options from
 // x-export and x-image, the per-step facts, and the text helpers.
 #include "core/export.h"
 
@@ -255,17 +255,7 @@ void Context::StepNote(const StepInfo& s, const std::string& sub, const std::str
   notes.push_back({s.pointer + sub, "step " + Quoted(s.id()) + ": " + message});
 }
 
-const char* Context::TargetTitle() const {
-  switch (target) {
-    case ExportTarget::kArgo:
-      return "Argo";
-    case ExportTarget::kTekton:
-      return "Tekton";
-    case ExportTarget::kGitHubActions:
-      return "GitHub Actions";
-  }
-  return "";
-}
+const char* Context::TargetTitle() const { return ExportTargetTitle(target); }
 
 bool Prepare(const Pipeline& pipeline, ExportTarget target, const ExportOptions& options,
              Context* ctx, Diagnostics* errors) {
@@ -541,23 +531,44 @@ std::string Quoted(const std::string& text) {
 
 }  // namespace exporting
 
-const char* ExportTargetName(ExportTarget target) {
-  switch (target) {
-    case ExportTarget::kArgo:
-      return "argo";
-    case ExportTarget::kTekton:
-      return "tekton";
-    case ExportTarget::kGitHubActions:
-      return "github-actions";
+const std::vector<ExportTargetInfo>& ExportTargets() {
+  static const std::vector<ExportTargetInfo>* const targets = new std::vector<ExportTargetInfo>{
+      {ExportTarget::kArgo, "argo", "Argo Workflows", ".argo.yaml", "one Workflow (a DAG)",
+       "kubectl create -f FILE, or argo submit FILE", exporting::ExportArgo},
+      {ExportTarget::kTekton, "tekton", "Tekton", ".tekton.yaml", "a Pipeline and its PipelineRun",
+       "kubectl create -f FILE", exporting::ExportTekton},
+      {ExportTarget::kGitHubActions, "github-actions", "GitHub Actions", ".github.yml",
+       "one workflow, a job per step", "commit it as .github/workflows/NAME.yml",
+       exporting::ExportGitHub},
+  };
+  return *targets;
+}
+
+const ExportTargetInfo& TargetInfo(ExportTarget target) {
+  for (const ExportTargetInfo& info : ExportTargets()) {
+    if (info.target == target) return info;
   }
-  return "";
+  return ExportTargets().front();  // unreachable: every enumerator has a row
+}
+
+const char* ExportTargetName(ExportTarget target) { return TargetInfo(target).name; }
+
+const char* ExportTargetTitle(ExportTarget target) { return TargetInfo(target).title; }
+
+std::string ExportTargetNames(const std::string& last) {
+  std::string out;
+  const std::vector<ExportTargetInfo>& targets = ExportTargets();
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (i > 0) out += last == "|" ? "|" : i + 1 == targets.size() ? " " + last + " " : ", ";
+    out += targets[i].name;
+  }
+  return out;
 }
 
 bool ParseExportTarget(const std::string& name, ExportTarget* target) {
-  for (ExportTarget t :
-       {ExportTarget::kArgo, ExportTarget::kTekton, ExportTarget::kGitHubActions}) {
-    if (name == ExportTargetName(t)) {
-      *target = t;
+  for (const ExportTargetInfo& info : ExportTargets()) {
+    if (name == info.name) {
+      *target = info.target;
       return true;
     }
   }
@@ -575,16 +586,7 @@ std::string FormatFidelityReport(const std::string& file, ExportTarget target, s
 }
 
 std::string ExportFileName(const Pipeline& pipeline, ExportTarget target) {
-  std::string name = exporting::KubeName(pipeline.name, 100);
-  switch (target) {
-    case ExportTarget::kArgo:
-      return name + ".argo.yaml";
-    case ExportTarget::kTekton:
-      return name + ".tekton.yaml";
-    case ExportTarget::kGitHubActions:
-      return name + ".github.yml";
-  }
-  return name + ".yaml";
+  return exporting::KubeName(pipeline.name, 100) + TargetInfo(target).file_suffix;
 }
 
 ExportResult ExportPipeline(const Pipeline& pipeline, ExportTarget target,
@@ -594,17 +596,7 @@ ExportResult ExportPipeline(const Pipeline& pipeline, ExportTarget target,
   if (!result.errors.empty()) return result;
   exporting::Context ctx;
   if (!exporting::Prepare(pipeline, target, options, &ctx, &result.errors)) return result;
-  switch (target) {
-    case ExportTarget::kArgo:
-      result.text = exporting::ExportArgo(&ctx);
-      break;
-    case ExportTarget::kTekton:
-      result.text = exporting::ExportTekton(&ctx);
-      break;
-    case ExportTarget::kGitHubActions:
-      result.text = exporting::ExportGitHub(&ctx);
-      break;
-  }
+  result.text = TargetInfo(target).exporter(&ctx);
   result.notes = std::move(ctx.notes);
   return result;
 }

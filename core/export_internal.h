@@ -1,4 +1,4 @@
-// What the three exporters share: the pipeline read once into per-step
+// What the exporters share: the pipeline read once into per-step
 // facts (references, outputs, images, scripts), the fidelity notes, and
 // small text helpers. Not part of core's public API; export.h is.
 //
@@ -88,7 +88,7 @@ struct Context {
   /// Adds a note about step `s` at its pointer extended by `sub` ("" or
   /// "/retries/factor"); the message is prefixed with `step "ID": `.
   void StepNote(const StepInfo& s, const std::string& sub, const std::string& message);
-  const char* TargetTitle() const;  // "Argo", "Tekton", "GitHub Actions"
+  const char* TargetTitle() const;  // ExportTargetTitle(target)
 };
 
 /// Reads `pipeline` (valid) into `ctx`, resolving options. Returns false

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "core/export_internal.h"
 #include "core/test_util.h"
@@ -30,11 +31,12 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 // ---- Targets and the report ---------------------------------------------------
 
 TEST(ExportTest, TargetNamesReadBack) {
-  for (ExportTarget t :
-       {ExportTarget::kArgo, ExportTarget::kTekton, ExportTarget::kGitHubActions}) {
+  for (const ExportTargetInfo& info : ExportTargets()) {
     ExportTarget back;
-    ASSERT_TRUE(ParseExportTarget(ExportTargetName(t), &back));
-    EXPECT_EQ(back, t);
+    ASSERT_TRUE(ParseExportTarget(info.name, &back));
+    EXPECT_EQ(back, info.target);
+    EXPECT_EQ(&TargetInfo(info.target), &info);
+    EXPECT_STREQ(ExportTargetName(info.target), info.name);
   }
   ExportTarget unused;
   EXPECT_FALSE(ParseExportTarget("Argo", &unused));
@@ -57,6 +59,24 @@ TEST(ExportTest, FileNames) {
   EXPECT_EQ(ExportFileName(p, ExportTarget::kArgo), "my-model.argo.yaml");
   EXPECT_EQ(ExportFileName(p, ExportTarget::kTekton), "my-model.tekton.yaml");
   EXPECT_EQ(ExportFileName(p, ExportTarget::kGitHubActions), "my-model.github.yml");
+}
+
+TEST(ExportTest, TheTableHoldsEachTargetOnce) {
+  std::set<std::string> names, titles, suffixes;
+  std::set<ExportTarget> targets;
+  for (const ExportTargetInfo& info : ExportTargets()) {
+    SCOPED_TRACE(info.name);
+    EXPECT_TRUE(names.insert(info.name).second);
+    EXPECT_TRUE(titles.insert(info.title).second);
+    EXPECT_TRUE(suffixes.insert(info.file_suffix).second);
+    EXPECT_TRUE(targets.insert(info.target).second);
+    EXPECT_NE(info.exporter, nullptr);
+    EXPECT_NE(std::string(info.writes), "");
+    EXPECT_NE(std::string(info.use), "");
+    EXPECT_EQ(info.file_suffix[0], '.');
+  }
+  EXPECT_EQ(ExportTargetNames("|"), "argo|tekton|github-actions");
+  EXPECT_EQ(ExportTargetNames("or"), "argo, tekton or github-actions");
 }
 
 // ---- Refusals -------------------------------------------------------------------
@@ -290,17 +310,15 @@ std::string GoldenDiff(const std::string& text, const std::string& golden_path) 
 // checked by tests/integration/export_test.py; this test holds the wasm
 // build to the same bytes.
 TEST(ExportTest, ExamplesMatchTheGoldens) {
-  const std::map<ExportTarget, std::string> suffix = {
-      {ExportTarget::kArgo, ".argo.yaml"},
-      {ExportTarget::kTekton, ".tekton.yaml"},
-      {ExportTarget::kGitHubActions, ".github.yml"}};
   for (const char* file :
        {"examples/ml-to-k8s.json", "examples/local-ml.json", "tests/golden/export/features.json"}) {
     std::string name = file;
     name = name.substr(name.rfind('/') + 1);
     name = name.substr(0, name.size() - 5);
     Pipeline pipeline = MustLoad(SourceFile(file));
-    for (const auto& [target, ext] : suffix) {
+    for (const ExportTargetInfo& info : ExportTargets()) {
+      const ExportTarget target = info.target;
+      const std::string ext = info.file_suffix;
       SCOPED_TRACE(std::string(file) + " to " + ExportTargetName(target));
       ExportResult r = ExportPipeline(pipeline, target);
       ASSERT_TRUE(r.errors.empty());

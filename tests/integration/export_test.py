@@ -25,8 +25,10 @@ import jsonschema
 import yaml
 
 TAME = SOURCE = SCHEMAS = None
-TARGETS = ["argo", "tekton", "github-actions"]
-SUFFIX = {"argo": "argo.yaml", "tekton": "tekton.yaml", "github-actions": "github.yml"}
+# Read from `tame export --help`, which prints core's table of targets.
+TARGETS = []
+SUFFIX = {}  # target -> file suffix without the leading dot
+TITLE = {}
 
 
 def tame(*args, cwd=None, env=None):
@@ -109,6 +111,17 @@ def shell_script(step):
 def errors(validator, doc):
     return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
             for e in validator.iter_errors(doc)]
+
+
+def read_targets():
+    """Core's table of targets as `tame export --help` lists them:
+    "  NAME  TITLE (NAME.SUFFIX): what it writes"."""
+    usage = tame("export", "--help").stdout
+    rows = re.findall(r"^  ([a-z-]+) +(.+?) \(NAME\.([a-z.]+)\): ", usage, re.M)
+    for name, title, suffix in rows:
+        TARGETS.append(name)
+        SUFFIX[name] = suffix
+        TITLE[name] = title
 
 
 class ExportTest(unittest.TestCase):
@@ -256,7 +269,7 @@ class ExportTest(unittest.TestCase):
                       'has no retries: the step runs once', report)
         argo = self.export(path, "argo").stderr.splitlines()
         self.assertIn('examples/ml-to-k8s.json: /steps/1/cache: step "train": cache is not '
-                      'exported: Argo runs the step every time', argo)
+                      'exported: Argo Workflows runs the step every time', argo)
 
     def test_secrets_stay_references(self):
         path = os.path.join(SOURCE, "examples", "ml-to-k8s.json")
@@ -311,8 +324,9 @@ class ExportTest(unittest.TestCase):
                  'p.json: /steps/0/x-image: step "a": x-image must be a non-empty line of text\n'),
                 (["--to", "argo"], "{ not json", "p.json: line 1, column 4: invalid literal\n"),
                 (["--to", "argos"], good, 'tame: unknown target "argos" (did you mean "argo"?); '
-                                          'use argo, tekton or github-actions\n'),
-                ([], good, "tame: export needs --to argo, --to tekton or --to github-actions\n"),
+                                          'use %s or %s\n' % (", ".join(TARGETS[:-1]), TARGETS[-1])),
+                ([], good, "tame: export needs --to TARGET: %s or %s\n"
+                 % (", ".join(TARGETS[:-1]), TARGETS[-1])),
             ]
             for args, doc, message in cases:
                 with self.subTest(args=args, doc=doc):
@@ -358,9 +372,23 @@ class ExportTest(unittest.TestCase):
         result = tame("export", "--help")
         self.assertEqual(result.returncode, 0)
         self.assertTrue(result.stdout.startswith(
-            "usage: tame export FILE --to argo|tekton|github-actions [-o PATH]\n"))
+            "usage: tame export FILE --to %s [-o PATH]\n" % "|".join(TARGETS)))
+        self.assertEqual(TARGETS[:3], ["argo", "tekton", "github-actions"])
+        self.assertIn("  argo              Argo Workflows (NAME.argo.yaml): one Workflow (a DAG)\n",
+                      result.stdout)
+
+    def test_docs_list_every_target(self):
+        """docs/export.md's table of targets has a row per target of core's table."""
+        with open(os.path.join(SOURCE, "docs", "export.md")) as f:
+            docs = f.read()
+        listed = re.findall(r"^\| `([a-z-]+)` \| ([^|]+) \| `NAME\.([a-z.]+)` \|", docs, re.M)
+        self.assertEqual([name for name, _, _ in listed], TARGETS)
+        for name, title, suffix in listed:
+            self.assertEqual((title.strip(), suffix), (TITLE[name], SUFFIX[name]), name)
+        self.assertIn("tame export FILE --to %s " % "|".join(TARGETS), docs)
 
 
 if __name__ == "__main__":
     TAME, SOURCE, SCHEMAS = (os.path.abspath(a) for a in sys.argv[1:4])
+    read_targets()
     unittest.main(argv=sys.argv[:1], verbosity=1)
