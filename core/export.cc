@@ -3,6 +3,7 @@
 #include "core/export.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "core/duration.h"
@@ -230,7 +231,7 @@ void PrepareStep(const Pipeline& pipeline, const Graph& graph, const Context& ct
     }
     if (!PrepareShell(s, errors)) return;
     if (s->image.empty()) s->image = ctx.settings.image;
-    if (s->image.empty() && ctx.target != ExportTarget::kGitHubActions) {
+    if (s->image.empty() && OnKubernetes(ctx.target)) {
       s->image = kDefaultShellImage;
     }
     return;
@@ -281,6 +282,26 @@ bool Prepare(const Pipeline& pipeline, ExportTarget target, const ExportOptions&
   return errors->empty();
 }
 
+namespace {
+
+// Whether `text` holds `pattern` as the target reads it. Azure's macros
+// are "$(" a name of letters, digits, '.' and '_', then ")": a shell's
+// "$(date +%s)" is not one.
+bool HasPattern(const std::string& text, const std::string& pattern, ExportTarget target) {
+  if (target != ExportTarget::kAzurePipelines) return text.find(pattern) != std::string::npos;
+  for (size_t at = text.find("$("); at != std::string::npos; at = text.find("$(", at + 2)) {
+    size_t end = at + 2;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                 text[end] == '_' || text[end] == '.')) {
+      ++end;
+    }
+    if (end > at + 2 && end < text.size() && text[end] == ')') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void NoteCommon(Context* ctx, const StepInfo& s) {
   const Step& step = *s.step;
   if (step.cache && step.cache->enabled) {
@@ -290,9 +311,11 @@ void NoteCommon(Context* ctx, const StepInfo& s) {
   }
   for (const RefUse& use : s.refs) {
     if (use.ref.kind != RefKind::kRunId || use.implicit) continue;
-    const char* run_id = ctx->target == ExportTarget::kArgo     ? "the workflow's name"
-                         : ctx->target == ExportTarget::kTekton ? "the PipelineRun's name"
-                                                                : "github.run_id";
+    const char* run_id = ctx->target == ExportTarget::kArgo             ? "the workflow's name"
+                         : ctx->target == ExportTarget::kTekton         ? "the PipelineRun's name"
+                         : ctx->target == ExportTarget::kAzurePipelines ? "Build.BuildId"
+                         : ctx->target == ExportTarget::kGitLabCi       ? "CI_PIPELINE_ID"
+                                                                        : "github.run_id";
     ctx->StepNote(s, "", std::string("${{ run.id }} is ") + run_id + ", not a tame run id");
   }
   // Text the engine itself reads for its own expressions.
@@ -305,8 +328,13 @@ void NoteCommon(Context* ctx, const StepInfo& s) {
     patterns = {"$(params.",     "$(context.", "$(tasks.", "$(results.",
                 "$(workspaces.", "$(steps.",   "$(step."};
     what = "Tekton reads \"$(params.)\", \"$(context.)\" and the like in it as its own variables";
+  } else if (ctx->target == ExportTarget::kAzurePipelines) {
+    patterns = {"$("};
+    what = "Azure replaces \"$(NAME)\" in it with the variable NAME when one is defined";
   } else {
-    return;  // GitHub reads only "${{", which is always a tame reference
+    // GitHub reads only "${{", which is always a tame reference; GitLab
+    // expands "$" in variables, which the export escapes.
+    return;
   }
   std::set<std::string> noted;
   auto check = [&](const std::string& pointer, const std::string& with_refs) {
@@ -315,7 +343,7 @@ void NoteCommon(Context* ctx, const StepInfo& s) {
         with_refs, s.refs, [](const RefUse&) { return std::string("\n"); },
         [](const std::string& literal) { return literal; });
     for (const std::string& pattern : patterns) {
-      if (text.find(pattern) != std::string::npos && noted.insert(pointer).second) {
+      if (HasPattern(text, pattern, ctx->target) && noted.insert(pointer).second) {
         ctx->StepNote(s, pointer,
                       "the text at " + pointer.substr(1) + " is passed on as written, but " + what);
       }
@@ -341,7 +369,7 @@ bool HasParallelSteps(const Context& ctx) {
 
 void NoteRuntime(Context* ctx) {
   const Pipeline& p = *ctx->pipeline;
-  const bool kube = ctx->target != ExportTarget::kGitHubActions;
+  const bool kube = OnKubernetes(ctx->target);
   std::string kube_name = KubeName(p.name, 52);
   if (kube && kube_name != p.name) {
     ctx->Note("/name", std::string("the ") +
@@ -366,9 +394,14 @@ void NoteRuntime(Context* ctx) {
     ctx->Note("", std::string("shell steps run in the image \"") + kDefaultShellImage +
                       "\", as none was named (x-export.image, --image or a step's x-image); "
                       "the tools they call must be in it");
+  } else if (shell && ctx->target == ExportTarget::kGitLabCi) {
+    ctx->Note("",
+              "shell steps run on a GitLab runner, in its default image if it runs jobs in "
+              "containers, not on your build host; the tools they call must be there");
   } else if (shell) {
     ctx->Note("", "shell steps run on the " + settings.runs_on +
-                      " runner, not on your build host; the tools they call must be on it");
+                      (ctx->target == ExportTarget::kAzurePipelines ? " agent" : " runner") +
+                      ", not on your build host; the tools they call must be on it");
   }
   if (!tame_kinds.empty()) {
     ctx->Note("", "steps of kind " + JoinWords(tame_kinds) +
@@ -540,6 +573,12 @@ const std::vector<ExportTargetInfo>& ExportTargets() {
       {ExportTarget::kGitHubActions, "github-actions", "GitHub Actions", ".github.yml",
        "one workflow, a job per step", "commit it as .github/workflows/NAME.yml",
        exporting::ExportGitHub},
+      {ExportTarget::kAzurePipelines, "azure-pipelines", "Azure Pipelines", ".azure-pipelines.yml",
+       "one pipeline, a stage with a job per step",
+       "commit it as azure-pipelines.yml and create a pipeline from it", exporting::ExportAzure},
+      {ExportTarget::kGitLabCi, "gitlab-ci", "GitLab CI", ".gitlab-ci.yml",
+       "one .gitlab-ci.yml, a job per step", "commit it as .gitlab-ci.yml (or include it)",
+       exporting::ExportGitLab},
   };
   return *targets;
 }

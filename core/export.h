@@ -25,7 +25,7 @@ namespace tame {
 
 // ---- Targets and options ---------------------------------------------------
 
-enum class ExportTarget { kArgo, kTekton, kGitHubActions };
+enum class ExportTarget { kArgo, kTekton, kGitHubActions, kAzurePipelines, kGitLabCi };
 
 namespace exporting {
 struct Context;
@@ -69,7 +69,7 @@ bool ParseExportTarget(const std::string& name, ExportTarget* target);
 constexpr char kDefaultTameImage[] = "tame:0.1.0";
 
 /// The image shell steps run in on Argo and Tekton when nothing names one.
-/// (GitHub Actions runs them on the runner itself unless an image is named.)
+/// (The CI systems run them on their runner or agent unless an image is named.)
 constexpr char kDefaultShellImage[] = "debian:bookworm-slim";
 
 /// Overrides given by the caller (the CLI's flags); empty means "not given".

@@ -167,6 +167,14 @@ std::string NumberText(double value);
 std::string ExportArgo(Context* ctx);
 std::string ExportTekton(Context* ctx);
 std::string ExportGitHub(Context* ctx);
+std::string ExportAzure(Context* ctx);
+std::string ExportGitLab(Context* ctx);
+
+/// True for the targets that run on Kubernetes (Argo, Tekton): every step
+/// in an image, the workspace on a volume.
+inline bool OnKubernetes(ExportTarget target) {
+  return target == ExportTarget::kArgo || target == ExportTarget::kTekton;
+}
 
 /// The documents as YAML, separated by "---" lines, ending in a newline.
 /// Strings that a YAML 1.1 or 1.2 reader would take for another type are

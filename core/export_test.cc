@@ -59,6 +59,8 @@ TEST(ExportTest, FileNames) {
   EXPECT_EQ(ExportFileName(p, ExportTarget::kArgo), "my-model.argo.yaml");
   EXPECT_EQ(ExportFileName(p, ExportTarget::kTekton), "my-model.tekton.yaml");
   EXPECT_EQ(ExportFileName(p, ExportTarget::kGitHubActions), "my-model.github.yml");
+  EXPECT_EQ(ExportFileName(p, ExportTarget::kAzurePipelines), "my-model.azure-pipelines.yml");
+  EXPECT_EQ(ExportFileName(p, ExportTarget::kGitLabCi), "my-model.gitlab-ci.yml");
 }
 
 TEST(ExportTest, TheTableHoldsEachTargetOnce) {
@@ -75,8 +77,8 @@ TEST(ExportTest, TheTableHoldsEachTargetOnce) {
     EXPECT_NE(std::string(info.use), "");
     EXPECT_EQ(info.file_suffix[0], '.');
   }
-  EXPECT_EQ(ExportTargetNames("|"), "argo|tekton|github-actions");
-  EXPECT_EQ(ExportTargetNames("or"), "argo, tekton or github-actions");
+  EXPECT_EQ(ExportTargetNames("|"), "argo|tekton|github-actions|azure-pipelines|gitlab-ci");
+  EXPECT_EQ(ExportTargetNames("or"), "argo, tekton, github-actions, azure-pipelines or gitlab-ci");
 }
 
 // ---- Refusals -------------------------------------------------------------------

@@ -558,7 +558,7 @@ test('export to every target from the Export menu: the bytes tame export writes'
     const usage = help.split('\n')[0];
     checkEqual(usage.slice(usage.indexOf('--to ') + 5).split(' ')[0],
                targets.map((t) => t.name).join('|'), 'the targets of the menu and of the CLI');
-    check(targets.length >= 3, `only ${targets.length} export targets`);
+    check(targets.length >= 5, `only ${targets.length} export targets`);
     const openMenu = async (target) => {
       await click(page, center(await widget(page, 'menu/Export')));
       await click(page, center(await widget(page, `export/${target}`)));
