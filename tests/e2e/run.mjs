@@ -559,8 +559,12 @@ test('export to every target from the Export menu: the bytes tame export writes'
     checkEqual(usage.slice(usage.indexOf('--to ') + 5).split(' ')[0],
                targets.map((t) => t.name).join('|'), 'the targets of the menu and of the CLI');
     check(targets.length >= 5, `only ${targets.length} export targets`);
+    // One Export menu, whole on a 1024 px wide window.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await frames(page, 3);
     const openMenu = async (target) => {
       await click(page, center(await widget(page, 'menu/Export')));
+      check(await onScreen(page, `export/${target}`), `Export > ${target} is off screen`);
       await click(page, center(await widget(page, `export/${target}`)));
     };
     const opens = Object.fromEntries(targets.map((t) => [t.name, () => openMenu(t.name)]));
