@@ -81,7 +81,9 @@ OrderedJson Parameters(Context* ctx) {
     OrderedJson param;
     param["name"] = name;
     if (!decl.description.empty()) param["displayName"] = decl.description;
-    param["type"] = decl.type == "boolean" ? "boolean" : decl.type == "string" ? "string" : "number";
+    param["type"] = decl.type == "boolean"  ? "boolean"
+                    : decl.type == "string" ? "string"
+                                            : "number";
     if (decl.type == "integer") {
       ctx->Note(PointerAppend("/params", name),
                 "param " + Quoted(name) +
@@ -126,10 +128,9 @@ void WorkspaceIn(const Azure& az, const StepInfo& s, OrderedJson* steps) {
 
 void WorkspaceOut(const Azure& az, const StepInfo& s, OrderedJson* steps) {
   if (s.dependents.empty()) return;
-  OrderedJson pack = Bash("Pack the workspace",
-                          std::string("mkdir -p \"$AGENT_TEMPDIRECTORY/") + kCarry +
-                              "\"\ntar -cf \"$AGENT_TEMPDIRECTORY/" + kCarry +
-                              "/workspace.tar\" .\n");
+  OrderedJson pack = Bash("Pack the workspace", std::string("mkdir -p \"$AGENT_TEMPDIRECTORY/") +
+                                                    kCarry + "\"\ntar -cf \"$AGENT_TEMPDIRECTORY/" +
+                                                    kCarry + "/workspace.tar\" .\n");
   pack["condition"] = "always()";
   steps->push_back(pack);
   OrderedJson publish;
@@ -254,8 +255,7 @@ void ApprovalNotes(Context* ctx, const StepInfo& s) {
     ctx->StepNote(s, "/with/notify",
                   "Azure notifies the approvers itself; the webhook is not called");
   }
-  ctx->StepNote(s, "",
-                "Azure does not tell the job who approved: the output approved_by is empty");
+  ctx->StepNote(s, "", "Azure does not tell the job who approved: the output approved_by is empty");
 }
 
 // The job's steps: bring the workspace in, run (an approval runs nothing),
@@ -270,9 +270,9 @@ OrderedJson JobSteps(const Azure& az, const StepInfo& s) {
     publish["name"] = "outputs";
     steps.push_back(publish);
   } else {
-    const std::string display =
-        s.IsShell() ? (s.step->name.empty() ? "Run " + s.id() : s.step->name)
-                    : "tame __step " + s.step->uses;
+    const std::string display = s.IsShell()
+                                    ? (s.step->name.empty() ? "Run " + s.id() : s.step->name)
+                                    : "tame __step " + s.step->uses;
     OrderedJson main = Bash(display, MainScript(s));
     OrderedJson env = StepEnv(az, s);
     if (!env.empty()) main["env"] = env;

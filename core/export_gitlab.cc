@@ -31,9 +31,8 @@ std::string VariableName(const std::string& name) {
 // keywords, which get a "-step" suffix.
 std::vector<std::string> JobNames(const Context& ctx) {
   static const std::set<std::string> kKeywords = {
-      "after_script", "before_script", "cache",     "default", "image", "include",
-      "pages",        "services",      "spec",      "stages",  "types", "variables",
-      "workflow"};
+      "after_script", "before_script", "cache",  "default", "image",     "include", "pages",
+      "services",     "spec",          "stages", "types",   "variables", "workflow"};
   std::vector<std::string> names;
   std::set<std::string> ids;
   for (const StepInfo& s : ctx.steps) ids.insert(s.id());
@@ -249,8 +248,7 @@ OrderedJson Script(const Context& ctx, const StepInfo& s) {
         ": > \"$TAME_OUTPUT\"\n"
         "status=0\n"
         "(\n" +
-        MainScript(s) +
-        "\n) || status=$?\n";
+        MainScript(s) + "\n) || status=$?\n";
     for (const std::string& name : s.value_outputs) {
       RefUse use;
       use.ref.kind = RefKind::kStepOutput;
@@ -332,6 +330,9 @@ void PipelineNotes(Context* ctx) {
   const Pipeline& p = *ctx->pipeline;
   NoteRuntime(ctx);
   ctx->Note("",
+            "GitLab runs the pipeline on every push, with the params' defaults; add "
+            "workflow:rules to start it otherwise");
+  ctx->Note("",
             "each step is a job on a runner it picks: it starts from a checkout of the "
             "repository and the workspaces of the jobs it needs (carried as artifacts)");
   bool untimed = false;
@@ -349,8 +350,7 @@ void PipelineNotes(Context* ctx) {
     } else if (decl.type != "string") {
       ctx->Note(PointerAppend("/params", name),
                 "param " + Quoted(name) + " is the variable TAME_PARAM_" + name +
-                    ", a string: GitLab does not check that a value given is of type " +
-                    decl.type);
+                    ", a string: GitLab does not check that a value given is of type " + decl.type);
     }
   }
   if (!p.secrets.empty()) {
