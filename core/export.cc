@@ -1,8 +1,9 @@
-// The export entry point and what the three exporters share: options from
+// The table of targets, the export entry point and what the exporters share: options from
 // x-export and x-image, the per-step facts, and the text helpers.
 #include "core/export.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "core/duration.h"
@@ -230,7 +231,7 @@ void PrepareStep(const Pipeline& pipeline, const Graph& graph, const Context& ct
     }
     if (!PrepareShell(s, errors)) return;
     if (s->image.empty()) s->image = ctx.settings.image;
-    if (s->image.empty() && ctx.target != ExportTarget::kGitHubActions) {
+    if (s->image.empty() && OnKubernetes(ctx.target)) {
       s->image = kDefaultShellImage;
     }
     return;
@@ -255,17 +256,7 @@ void Context::StepNote(const StepInfo& s, const std::string& sub, const std::str
   notes.push_back({s.pointer + sub, "step " + Quoted(s.id()) + ": " + message});
 }
 
-const char* Context::TargetTitle() const {
-  switch (target) {
-    case ExportTarget::kArgo:
-      return "Argo";
-    case ExportTarget::kTekton:
-      return "Tekton";
-    case ExportTarget::kGitHubActions:
-      return "GitHub Actions";
-  }
-  return "";
-}
+const char* Context::TargetTitle() const { return ExportTargetTitle(target); }
 
 bool Prepare(const Pipeline& pipeline, ExportTarget target, const ExportOptions& options,
              Context* ctx, Diagnostics* errors) {
@@ -291,6 +282,26 @@ bool Prepare(const Pipeline& pipeline, ExportTarget target, const ExportOptions&
   return errors->empty();
 }
 
+namespace {
+
+// Whether `text` holds `pattern` as the target reads it. Azure's macros
+// are "$(" a name of letters, digits, '.' and '_', then ")": a shell's
+// "$(date +%s)" is not one.
+bool HasPattern(const std::string& text, const std::string& pattern, ExportTarget target) {
+  if (target != ExportTarget::kAzurePipelines) return text.find(pattern) != std::string::npos;
+  for (size_t at = text.find("$("); at != std::string::npos; at = text.find("$(", at + 2)) {
+    size_t end = at + 2;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                 text[end] == '_' || text[end] == '.')) {
+      ++end;
+    }
+    if (end > at + 2 && end < text.size() && text[end] == ')') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void NoteCommon(Context* ctx, const StepInfo& s) {
   const Step& step = *s.step;
   if (step.cache && step.cache->enabled) {
@@ -300,9 +311,11 @@ void NoteCommon(Context* ctx, const StepInfo& s) {
   }
   for (const RefUse& use : s.refs) {
     if (use.ref.kind != RefKind::kRunId || use.implicit) continue;
-    const char* run_id = ctx->target == ExportTarget::kArgo     ? "the workflow's name"
-                         : ctx->target == ExportTarget::kTekton ? "the PipelineRun's name"
-                                                                : "github.run_id";
+    const char* run_id = ctx->target == ExportTarget::kArgo             ? "the workflow's name"
+                         : ctx->target == ExportTarget::kTekton         ? "the PipelineRun's name"
+                         : ctx->target == ExportTarget::kAzurePipelines ? "Build.BuildId"
+                         : ctx->target == ExportTarget::kGitLabCi       ? "CI_PIPELINE_ID"
+                                                                        : "github.run_id";
     ctx->StepNote(s, "", std::string("${{ run.id }} is ") + run_id + ", not a tame run id");
   }
   // Text the engine itself reads for its own expressions.
@@ -315,8 +328,13 @@ void NoteCommon(Context* ctx, const StepInfo& s) {
     patterns = {"$(params.",     "$(context.", "$(tasks.", "$(results.",
                 "$(workspaces.", "$(steps.",   "$(step."};
     what = "Tekton reads \"$(params.)\", \"$(context.)\" and the like in it as its own variables";
+  } else if (ctx->target == ExportTarget::kAzurePipelines) {
+    patterns = {"$("};
+    what = "Azure replaces \"$(NAME)\" in it with the variable NAME when one is defined";
   } else {
-    return;  // GitHub reads only "${{", which is always a tame reference
+    // GitHub reads only "${{", which is always a tame reference; GitLab
+    // expands "$" in variables, which the export escapes.
+    return;
   }
   std::set<std::string> noted;
   auto check = [&](const std::string& pointer, const std::string& with_refs) {
@@ -325,7 +343,7 @@ void NoteCommon(Context* ctx, const StepInfo& s) {
         with_refs, s.refs, [](const RefUse&) { return std::string("\n"); },
         [](const std::string& literal) { return literal; });
     for (const std::string& pattern : patterns) {
-      if (text.find(pattern) != std::string::npos && noted.insert(pointer).second) {
+      if (HasPattern(text, pattern, ctx->target) && noted.insert(pointer).second) {
         ctx->StepNote(s, pointer,
                       "the text at " + pointer.substr(1) + " is passed on as written, but " + what);
       }
@@ -351,7 +369,7 @@ bool HasParallelSteps(const Context& ctx) {
 
 void NoteRuntime(Context* ctx) {
   const Pipeline& p = *ctx->pipeline;
-  const bool kube = ctx->target != ExportTarget::kGitHubActions;
+  const bool kube = OnKubernetes(ctx->target);
   std::string kube_name = KubeName(p.name, 52);
   if (kube && kube_name != p.name) {
     ctx->Note("/name", std::string("the ") +
@@ -376,9 +394,14 @@ void NoteRuntime(Context* ctx) {
     ctx->Note("", std::string("shell steps run in the image \"") + kDefaultShellImage +
                       "\", as none was named (x-export.image, --image or a step's x-image); "
                       "the tools they call must be in it");
+  } else if (shell && ctx->target == ExportTarget::kGitLabCi) {
+    ctx->Note("",
+              "shell steps run on a GitLab runner, in its default image if it runs jobs in "
+              "containers, not on your build host; the tools they call must be there");
   } else if (shell) {
     ctx->Note("", "shell steps run on the " + settings.runs_on +
-                      " runner, not on your build host; the tools they call must be on it");
+                      (ctx->target == ExportTarget::kAzurePipelines ? " agent" : " runner") +
+                      ", not on your build host; the tools they call must be on it");
   }
   if (!tame_kinds.empty()) {
     ctx->Note("", "steps of kind " + JoinWords(tame_kinds) +
@@ -541,23 +564,50 @@ std::string Quoted(const std::string& text) {
 
 }  // namespace exporting
 
-const char* ExportTargetName(ExportTarget target) {
-  switch (target) {
-    case ExportTarget::kArgo:
-      return "argo";
-    case ExportTarget::kTekton:
-      return "tekton";
-    case ExportTarget::kGitHubActions:
-      return "github-actions";
+const std::vector<ExportTargetInfo>& ExportTargets() {
+  static const std::vector<ExportTargetInfo>* const targets = new std::vector<ExportTargetInfo>{
+      {ExportTarget::kArgo, "argo", "Argo Workflows", ".argo.yaml", "one Workflow (a DAG)",
+       "kubectl create -f FILE, or argo submit FILE", exporting::ExportArgo},
+      {ExportTarget::kTekton, "tekton", "Tekton", ".tekton.yaml", "a Pipeline and its PipelineRun",
+       "kubectl create -f FILE", exporting::ExportTekton},
+      {ExportTarget::kGitHubActions, "github-actions", "GitHub Actions", ".github.yml",
+       "one workflow, a job per step", "commit it as .github/workflows/NAME.yml",
+       exporting::ExportGitHub},
+      {ExportTarget::kAzurePipelines, "azure-pipelines", "Azure Pipelines", ".azure-pipelines.yml",
+       "one pipeline, a stage with a job per step",
+       "commit it as azure-pipelines.yml and create a pipeline from it", exporting::ExportAzure},
+      {ExportTarget::kGitLabCi, "gitlab-ci", "GitLab CI", ".gitlab-ci.yml",
+       "one .gitlab-ci.yml, a job per step", "commit it as .gitlab-ci.yml (or include it)",
+       exporting::ExportGitLab},
+  };
+  return *targets;
+}
+
+const ExportTargetInfo& TargetInfo(ExportTarget target) {
+  for (const ExportTargetInfo& info : ExportTargets()) {
+    if (info.target == target) return info;
   }
-  return "";
+  return ExportTargets().front();  // unreachable: every enumerator has a row
+}
+
+const char* ExportTargetName(ExportTarget target) { return TargetInfo(target).name; }
+
+const char* ExportTargetTitle(ExportTarget target) { return TargetInfo(target).title; }
+
+std::string ExportTargetNames(const std::string& last) {
+  std::string out;
+  const std::vector<ExportTargetInfo>& targets = ExportTargets();
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (i > 0) out += last == "|" ? "|" : i + 1 == targets.size() ? " " + last + " " : ", ";
+    out += targets[i].name;
+  }
+  return out;
 }
 
 bool ParseExportTarget(const std::string& name, ExportTarget* target) {
-  for (ExportTarget t :
-       {ExportTarget::kArgo, ExportTarget::kTekton, ExportTarget::kGitHubActions}) {
-    if (name == ExportTargetName(t)) {
-      *target = t;
+  for (const ExportTargetInfo& info : ExportTargets()) {
+    if (name == info.name) {
+      *target = info.target;
       return true;
     }
   }
@@ -575,16 +625,7 @@ std::string FormatFidelityReport(const std::string& file, ExportTarget target, s
 }
 
 std::string ExportFileName(const Pipeline& pipeline, ExportTarget target) {
-  std::string name = exporting::KubeName(pipeline.name, 100);
-  switch (target) {
-    case ExportTarget::kArgo:
-      return name + ".argo.yaml";
-    case ExportTarget::kTekton:
-      return name + ".tekton.yaml";
-    case ExportTarget::kGitHubActions:
-      return name + ".github.yml";
-  }
-  return name + ".yaml";
+  return exporting::KubeName(pipeline.name, 100) + TargetInfo(target).file_suffix;
 }
 
 ExportResult ExportPipeline(const Pipeline& pipeline, ExportTarget target,
@@ -594,17 +635,7 @@ ExportResult ExportPipeline(const Pipeline& pipeline, ExportTarget target,
   if (!result.errors.empty()) return result;
   exporting::Context ctx;
   if (!exporting::Prepare(pipeline, target, options, &ctx, &result.errors)) return result;
-  switch (target) {
-    case ExportTarget::kArgo:
-      result.text = exporting::ExportArgo(&ctx);
-      break;
-    case ExportTarget::kTekton:
-      result.text = exporting::ExportTekton(&ctx);
-      break;
-    case ExportTarget::kGitHubActions:
-      result.text = exporting::ExportGitHub(&ctx);
-      break;
-  }
+  result.text = TargetInfo(target).exporter(&ctx);
   result.notes = std::move(ctx.notes);
   return result;
 }

@@ -1,10 +1,10 @@
 // Exporting a pipeline to engines that run on many machines: an Argo
-// Workflow, a Tekton Pipeline with a PipelineRun, or a GitHub Actions
-// workflow. Each exporter is a pure function from a valid pipeline to YAML
-// text and a fidelity report: every place where the target cannot say what
-// the pipeline says, and how it was approximated. Nothing is dropped
-// without a note. No secret value is ever written: secrets stay references
-// into the target's own secret mechanism.
+// Workflow, a Tekton Pipeline with a PipelineRun, a GitHub Actions
+// workflow, an Azure Pipelines or a GitLab CI pipeline (ExportTargets()). Each exporter is a pure
+// function from a valid pipeline to YAML text and a fidelity report: every place where the target
+// cannot say what the pipeline says, and how it was approximated. Nothing is dropped without a
+// note. No secret value is ever written: secrets stay references into the target's own secret
+// mechanism.
 //
 // Sections: targets and options; the result and the report; exporting;
 // reading an export's params back (for `tame __step` in the tame image).
@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/diagnostic.h"
 #include "core/pipeline.h"
@@ -24,10 +25,40 @@ namespace tame {
 
 // ---- Targets and options ---------------------------------------------------
 
-enum class ExportTarget { kArgo, kTekton, kGitHubActions };
+enum class ExportTarget { kArgo, kTekton, kGitHubActions, kAzurePipelines, kGitLabCi };
 
-/// "argo", "tekton" or "github-actions": what `tame export --to` takes.
+namespace exporting {
+struct Context;
+}  // namespace exporting
+
+/// One engine tame exports to. ExportTargets() is the one list of them: the
+/// CLI (`--to`, its help and errors), the designer's Export menu, the docs'
+/// list and the tests all read it, so a new target touches core only.
+struct ExportTargetInfo {
+  ExportTarget target;
+  const char* name;         // what `tame export --to` takes: "github-actions"
+  const char* title;        // the engine's name in menus and notes: "GitHub Actions"
+  const char* file_suffix;  // what ExportFileName() appends: ".github.yml"
+  const char* writes;       // what the YAML holds: "one workflow, a job per step"
+  const char* use;          // what the user does with it: "commit it as ..."
+  std::string (*exporter)(exporting::Context* ctx);
+};
+
+/// Every target, in the order menus and help list them.
+const std::vector<ExportTargetInfo>& ExportTargets();
+
+/// The table's row for `target`.
+const ExportTargetInfo& TargetInfo(ExportTarget target);
+
+/// The name `tame export --to` takes, such as "github-actions".
 const char* ExportTargetName(ExportTarget target);
+
+/// The engine's title, such as "GitHub Actions".
+const char* ExportTargetTitle(ExportTarget target);
+
+/// Every target's name joined for messages: with `last` "or" it is
+/// "argo, tekton, ... or gitlab-ci"; with `last` "|" it is "argo|tekton|...".
+std::string ExportTargetNames(const std::string& last);
 
 /// Reads a target name as ExportTargetName() writes it. Returns false for
 /// any other text.
@@ -38,7 +69,7 @@ bool ParseExportTarget(const std::string& name, ExportTarget* target);
 constexpr char kDefaultTameImage[] = "tame:0.1.0";
 
 /// The image shell steps run in on Argo and Tekton when nothing names one.
-/// (GitHub Actions runs them on the runner itself unless an image is named.)
+/// (The CI systems run them on their runner or agent unless an image is named.)
 constexpr char kDefaultShellImage[] = "debian:bookworm-slim";
 
 /// Overrides given by the caller (the CLI's flags); empty means "not given".
@@ -68,8 +99,8 @@ struct ExportResult {
 std::string FormatFidelityReport(const std::string& file, ExportTarget target, size_t steps,
                                  const Diagnostics& notes);
 
-/// A file name for the export of `pipeline`: "NAME.argo.yaml",
-/// "NAME.tekton.yaml" or "NAME.github.yml", NAME made safe for a file name.
+/// A file name for the export of `pipeline`: NAME made safe for a file
+/// name, then the target's file_suffix ("NAME.argo.yaml").
 std::string ExportFileName(const Pipeline& pipeline, ExportTarget target);
 
 // ---- Exporting -------------------------------------------------------------

@@ -1,4 +1,4 @@
-// What the three exporters share: the pipeline read once into per-step
+// What the exporters share: the pipeline read once into per-step
 // facts (references, outputs, images, scripts), the fidelity notes, and
 // small text helpers. Not part of core's public API; export.h is.
 //
@@ -88,7 +88,7 @@ struct Context {
   /// Adds a note about step `s` at its pointer extended by `sub` ("" or
   /// "/retries/factor"); the message is prefixed with `step "ID": `.
   void StepNote(const StepInfo& s, const std::string& sub, const std::string& message);
-  const char* TargetTitle() const;  // "Argo", "Tekton", "GitHub Actions"
+  const char* TargetTitle() const;  // ExportTargetTitle(target)
 };
 
 /// Reads `pipeline` (valid) into `ctx`, resolving options. Returns false
@@ -167,6 +167,14 @@ std::string NumberText(double value);
 std::string ExportArgo(Context* ctx);
 std::string ExportTekton(Context* ctx);
 std::string ExportGitHub(Context* ctx);
+std::string ExportAzure(Context* ctx);
+std::string ExportGitLab(Context* ctx);
+
+/// True for the targets that run on Kubernetes (Argo, Tekton): every step
+/// in an image, the workspace on a volume.
+inline bool OnKubernetes(ExportTarget target) {
+  return target == ExportTarget::kArgo || target == ExportTarget::kTekton;
+}
 
 /// The documents as YAML, separated by "---" lines, ending in a newline.
 /// Strings that a YAML 1.1 or 1.2 reader would take for another type are

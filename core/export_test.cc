@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/export_internal.h"
 #include "core/test_util.h"
@@ -30,11 +32,12 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 // ---- Targets and the report ---------------------------------------------------
 
 TEST(ExportTest, TargetNamesReadBack) {
-  for (ExportTarget t :
-       {ExportTarget::kArgo, ExportTarget::kTekton, ExportTarget::kGitHubActions}) {
+  for (const ExportTargetInfo& info : ExportTargets()) {
     ExportTarget back;
-    ASSERT_TRUE(ParseExportTarget(ExportTargetName(t), &back));
-    EXPECT_EQ(back, t);
+    ASSERT_TRUE(ParseExportTarget(info.name, &back));
+    EXPECT_EQ(back, info.target);
+    EXPECT_EQ(&TargetInfo(info.target), &info);
+    EXPECT_STREQ(ExportTargetName(info.target), info.name);
   }
   ExportTarget unused;
   EXPECT_FALSE(ParseExportTarget("Argo", &unused));
@@ -57,6 +60,26 @@ TEST(ExportTest, FileNames) {
   EXPECT_EQ(ExportFileName(p, ExportTarget::kArgo), "my-model.argo.yaml");
   EXPECT_EQ(ExportFileName(p, ExportTarget::kTekton), "my-model.tekton.yaml");
   EXPECT_EQ(ExportFileName(p, ExportTarget::kGitHubActions), "my-model.github.yml");
+  EXPECT_EQ(ExportFileName(p, ExportTarget::kAzurePipelines), "my-model.azure-pipelines.yml");
+  EXPECT_EQ(ExportFileName(p, ExportTarget::kGitLabCi), "my-model.gitlab-ci.yml");
+}
+
+TEST(ExportTest, TheTableHoldsEachTargetOnce) {
+  std::set<std::string> names, titles, suffixes;
+  std::set<ExportTarget> targets;
+  for (const ExportTargetInfo& info : ExportTargets()) {
+    SCOPED_TRACE(info.name);
+    EXPECT_TRUE(names.insert(info.name).second);
+    EXPECT_TRUE(titles.insert(info.title).second);
+    EXPECT_TRUE(suffixes.insert(info.file_suffix).second);
+    EXPECT_TRUE(targets.insert(info.target).second);
+    EXPECT_NE(info.exporter, nullptr);
+    EXPECT_NE(std::string(info.writes), "");
+    EXPECT_NE(std::string(info.use), "");
+    EXPECT_EQ(info.file_suffix[0], '.');
+  }
+  EXPECT_EQ(ExportTargetNames("|"), "argo|tekton|github-actions|azure-pipelines|gitlab-ci");
+  EXPECT_EQ(ExportTargetNames("or"), "argo, tekton, github-actions, azure-pipelines or gitlab-ci");
 }
 
 // ---- Refusals -------------------------------------------------------------------
@@ -290,17 +313,15 @@ std::string GoldenDiff(const std::string& text, const std::string& golden_path) 
 // checked by tests/integration/export_test.py; this test holds the wasm
 // build to the same bytes.
 TEST(ExportTest, ExamplesMatchTheGoldens) {
-  const std::map<ExportTarget, std::string> suffix = {
-      {ExportTarget::kArgo, ".argo.yaml"},
-      {ExportTarget::kTekton, ".tekton.yaml"},
-      {ExportTarget::kGitHubActions, ".github.yml"}};
   for (const char* file :
        {"examples/ml-to-k8s.json", "examples/local-ml.json", "tests/golden/export/features.json"}) {
     std::string name = file;
     name = name.substr(name.rfind('/') + 1);
     name = name.substr(0, name.size() - 5);
     Pipeline pipeline = MustLoad(SourceFile(file));
-    for (const auto& [target, ext] : suffix) {
+    for (const ExportTargetInfo& info : ExportTargets()) {
+      const ExportTarget target = info.target;
+      const std::string ext = info.file_suffix;
       SCOPED_TRACE(std::string(file) + " to " + ExportTargetName(target));
       ExportResult r = ExportPipeline(pipeline, target);
       ASSERT_TRUE(r.errors.empty());
@@ -311,6 +332,88 @@ TEST(ExportTest, ExamplesMatchTheGoldens) {
           "");
     }
   }
+}
+
+// ---- Azure Pipelines ------------------------------------------------------------------
+
+bool HasNote(const ExportResult& r, const std::string& line) {
+  std::vector<std::string> notes = NoteLines(r);
+  return std::find(notes.begin(), notes.end(), line) != notes.end();
+}
+
+TEST(ExportAzureTest, JobsConditionsRetriesAndNames) {
+  ExportResult r = Export(WithSteps(R"({"id": "make-data", "uses": "shell", "with": {"run": "true"},
+       "retries": {"max": 12, "on_exit_codes": [75]}, "timeout": "90s"},
+      {"id": "flaky", "uses": "shell", "needs": ["make-data"], "continue_on_error": true,
+       "with": {"run": "false"}},
+      {"id": "undo", "uses": "shell", "needs": ["flaky"], "if": "failure", "with": {"run": "true"}},
+      {"id": "tidy", "uses": "shell", "needs": ["flaky"], "if": "always", "with": {"run": "true"}})"),
+                          ExportTarget::kAzurePipelines);
+  ASSERT_TRUE(r.errors.empty());
+  EXPECT_TRUE(Contains(r.text, "      - job: make_data\n        timeoutInMinutes: 2\n")) << r.text;
+  EXPECT_TRUE(Contains(r.text, "            retryCountOnTaskFailure: 10\n")) << r.text;
+  EXPECT_TRUE(Contains(r.text,
+                       "      - job: flaky\n        dependsOn:\n          - make_data\n"
+                       "        continueOnError: true\n"))
+      << r.text;
+  EXPECT_TRUE(Contains(r.text,
+                       "      - job: undo\n        dependsOn:\n          - flaky\n"
+                       "        condition: failed()\n"))
+      << r.text;
+  EXPECT_TRUE(Contains(r.text, "        condition: always()\n")) << r.text;
+  EXPECT_TRUE(HasNote(r,
+                      "p.json: /steps/0/retries/max: step \"make-data\": Azure retries a task at "
+                      "most 10 times: retries.max 12 becomes 10"));
+  EXPECT_TRUE(HasNote(r,
+                      "p.json: /steps/0/retries/on_exit_codes: step \"make-data\": Azure retries "
+                      "on any failure, not only on the exit codes listed"));
+  EXPECT_TRUE(HasNote(r,
+                      "p.json: /steps/0/id: step \"make-data\": the job is named \"make_data\" "
+                      "(Azure's job names take letters, digits and '_')"));
+}
+
+TEST(ExportAzureTest, MacroSyntaxInTextIsNotedButAShellSubstitutionIsNot) {
+  ExportResult r = Export(WithSteps(R"json({"id": "a", "uses": "shell",
+       "with": {"run": "echo $(date +%s)"}, "env": {"X": "$(Build.SourceBranch)"}})json"),
+                          ExportTarget::kAzurePipelines);
+  ASSERT_TRUE(r.errors.empty());
+  EXPECT_TRUE(HasNote(r,
+                      "p.json: /steps/0/env/X: step \"a\": the text at env/X is passed on as "
+                      "written, but Azure replaces \"$(NAME)\" in it with the variable NAME when "
+                      "one is defined"));
+  EXPECT_FALSE(HasNote(r,
+                       "p.json: /steps/0/with/run: step \"a\": the text at with/run is passed on "
+                       "as written, but Azure replaces \"$(NAME)\" in it with the variable NAME "
+                       "when one is defined"));
+}
+
+// ---- GitLab CI ---------------------------------------------------------------------------
+
+TEST(ExportGitLabTest, NeedsWhenRetryAndKeywordNames) {
+  ExportResult r = Export(WithSteps(R"({"id": "image", "uses": "shell", "with": {"run": "true"},
+       "retries": {"max": 5, "backoff": "5s", "on_exit_codes": [75, 101]}, "timeout": "1500ms"},
+      {"id": "b", "uses": "shell", "needs": ["image"], "with": {"run": "true"}},
+      {"id": "undo", "uses": "shell", "needs": ["b"], "if": "failure", "with": {"run": "true"}})"),
+                          ExportTarget::kGitLabCi);
+  ASSERT_TRUE(r.errors.empty());
+  EXPECT_TRUE(Contains(r.text,
+                       "image-step:\n  stage: level-1\n  timeout: \"2s\"\n  retry:\n"
+                       "    max: 2\n    exit_codes:\n      - 75\n      - 101\n"))
+      << r.text;
+  EXPECT_TRUE(Contains(r.text,
+                       "undo:\n  stage: level-3\n  needs:\n    - job: image-step\n"
+                       "      artifacts: false\n    - job: b\n      artifacts: true\n"
+                       "  when: on_failure\n"))
+      << r.text;
+  EXPECT_TRUE(HasNote(r,
+                      "p.json: /steps/0/retries/max: step \"image\": GitLab retries a job at most "
+                      "2 times: retries.max 5 becomes 2"));
+  EXPECT_TRUE(HasNote(r,
+                      "p.json: /steps/0/id: step \"image\": the job is named \"image-step\": "
+                      "GitLab reads \"image\" at the top of the file as its own keyword"));
+  EXPECT_TRUE(HasNote(
+      r,
+      "p.json: /steps/0/timeout: step \"image\": GitLab counts whole seconds: the timeout is 2s"));
 }
 
 // ---- YAML -----------------------------------------------------------------------------

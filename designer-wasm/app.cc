@@ -245,12 +245,6 @@ void App::DrawMenuBar() {
     ImGui::Separator();
     if (MenuItem("File", "Share link...")) editor_.Share();
     ImGui::Separator();
-    for (ExportTarget target :
-         {ExportTarget::kArgo, ExportTarget::kTekton, ExportTarget::kGitHubActions}) {
-      const std::string label = std::string("Export to ") + ExportTargetTitle(target) + "...";
-      if (MenuItem("File", label.c_str())) editor_.ShowExport(target);
-    }
-    ImGui::Separator();
     if (MenuItem("File", "Open run report...")) editor_.platform().PickReport();
     if (MenuItem("File", "Close run", nullptr, run_.is_open())) run_.Close();
     ImGui::EndMenu();
@@ -287,11 +281,19 @@ void App::DrawMenuBar() {
     ImGui::MenuItem("Problems panel", nullptr, &show_problems_);
     ImGui::EndMenu();
   }
+  if (BeginMenu("Export")) {
+    // One item per target of core's table, marked "export/NAME" for tests.
+    for (const ExportTargetInfo& info : ExportTargets()) {
+      const std::string label = std::string(info.title) + "...";
+      if (MenuItem("Export", label.c_str())) editor_.ShowExport(info.target);
+      fields::Mark(std::string("export/") + info.name);
+    }
+    ImGui::EndMenu();
+  }
   if (BeginMenu("Help")) {
     ImGui::MenuItem("Keyboard and mouse", "F1", &show_help_);
     ImGui::EndMenu();
   }
-  DrawExportButtons();
   ImGui::EndMainMenuBar();
 }
 
@@ -406,26 +408,6 @@ void App::DrawDialogs() {
       ImGui::CloseCurrentPopup();
     }
     ImGui::EndPopup();
-  }
-}
-
-// "Export to" and a button per engine at the right of the menu bar.
-void App::DrawExportButtons() {
-  constexpr ExportTarget kTargets[] = {ExportTarget::kArgo, ExportTarget::kTekton,
-                                       ExportTarget::kGitHubActions};
-  const ImGuiStyle& style = ImGui::GetStyle();
-  float width = ImGui::CalcTextSize("Export to").x + style.ItemSpacing.x;
-  for (ExportTarget target : kTargets) {
-    width += ImGui::CalcTextSize(ExportTargetTitle(target)).x + 2 * style.FramePadding.x +
-             style.ItemSpacing.x;
-  }
-  const float x = ImGui::GetWindowContentRegionMax().x - width;
-  if (x < ImGui::GetCursorPosX() + 20) return;  // no room beside the menus
-  ImGui::SetCursorPosX(x);
-  ImGui::TextDisabled("Export to");
-  for (ExportTarget target : kTargets) {
-    if (ImGui::SmallButton(ExportTargetTitle(target))) editor_.ShowExport(target);
-    fields::Mark(std::string("export/") + ExportTargetName(target));
   }
 }
 

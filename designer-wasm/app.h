@@ -81,7 +81,6 @@ class App {
   void DrawStatusBar(float height);
   void DrawDialogs();
   void DrawExportDialog();
-  void DrawExportButtons();
   void AfterFrame();
 
   Editor editor_;

@@ -235,18 +235,6 @@ void Editor::AutoLayout() {
 
 // ---- Exports ---------------------------------------------------------------
 
-const char* ExportTargetTitle(ExportTarget target) {
-  switch (target) {
-    case ExportTarget::kArgo:
-      return "Argo Workflows";
-    case ExportTarget::kTekton:
-      return "Tekton";
-    case ExportTarget::kGitHubActions:
-      return "GitHub Actions";
-  }
-  return "";
-}
-
 // The document's pipeline may hold more than its file says (positions for
 // steps the file did not place), so the export starts from the saved text,
 // as the CLI does from the file.

@@ -70,9 +70,6 @@ struct ExportView {
   std::vector<std::string> errors;  // why nothing was exported
 };
 
-/// "Argo Workflows", "Tekton" or "GitHub Actions".
-const char* ExportTargetTitle(ExportTarget target);
-
 /// Which steps the plan preview runs: every one, or what `tame plan --from`
 /// or `--only` selects.
 enum class PlanScope { kWhole, kFrom, kOnly };

@@ -326,7 +326,18 @@ EMSCRIPTEN_KEEPALIVE const char* tame_export_json() {
   return Out(globals->app.editor().doc().Save());
 }
 
-/// The pipeline exported to "argo", "tekton" or "github-actions":
+/// Core's table of export targets: [{"name", "title", "file_suffix"}], in
+/// the Export menu's order.
+EMSCRIPTEN_KEEPALIVE const char* tame_export_targets() {
+  Json targets = Json::array();
+  for (const tame::ExportTargetInfo& info : tame::ExportTargets()) {
+    targets.push_back(
+        Json{{"name", info.name}, {"title", info.title}, {"file_suffix", info.file_suffix}});
+  }
+  return Out(targets);
+}
+
+/// The pipeline exported to one of tame_export_targets()' names:
 /// {"text", "fidelity", "file", "errors"}, as `tame export` writes the YAML
 /// and prints the report.
 EMSCRIPTEN_KEEPALIVE const char* tame_export_to(const char* target_name) {
@@ -336,7 +347,7 @@ EMSCRIPTEN_KEEPALIVE const char* tame_export_to(const char* target_name) {
                     {"fidelity", ""},
                     {"file", ""},
                     {"errors", Json::array({std::string("unknown target \"") + target_name +
-                                            "\"; use argo, tekton or github-actions"})}});
+                                            "\"; use " + tame::ExportTargetNames("or")})}});
   }
   const tame::designer::ExportView view = globals->app.editor().Export(target);
   return Out(Json{{"text", view.text},

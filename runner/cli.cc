@@ -14,7 +14,7 @@ constexpr char kVersion[] = "0.1.0";
 struct Verb {
   const char* name;
   const char* summary;
-  const char* usage;  // the full help, after the "usage:" line
+  std::string usage;  // the full help, after the "usage:" line
   std::vector<std::string> switches;
   std::vector<std::string> value_flags;
   int (*run)(const Args&);
@@ -179,30 +179,8 @@ const std::vector<Verb>& Verbs() {
        1,
        1},
       {"export",
-       "write the pipeline for Argo, Tekton or GitHub Actions",
-       "tame export FILE --to argo|tekton|github-actions [-o PATH]\n"
-       "                 [--image IMAGE] [--tame-image IMAGE]\n\n"
-       "Writes the pipeline for an engine that runs on many machines: an Argo\n"
-       "Workflow (a DAG), a Tekton Pipeline and its PipelineRun, or a GitHub\n"
-       "Actions workflow (a job per step). needs and references become the\n"
-       "engine's dependencies, retries and timeouts its own fields, outputs its\n"
-       "parameter passing; secrets stay references into its secret store and no\n"
-       "secret value is written. Shell steps run in an image; the other kinds run\n"
-       "'tame __step KIND' in the tame image; approvals become Argo suspend steps,\n"
-       "GitHub environments or Tekton's Manual Approval Gate.\n\n"
-       "Whatever the engine cannot say as tame does is listed on stderr, one note\n"
-       "per approximation (FILE: /json/pointer: step \"ID\": what changed), so that\n"
-       "nothing is lost silently. The YAML itself goes to stdout or PATH.\n\n"
-       "  --to TARGET         argo, tekton or github-actions\n"
-       "  -o PATH             write the YAML to PATH (atomically) instead of stdout\n"
-       "  --image IMAGE       image for shell steps (over x-export.image; a step's\n"
-       "                      x-image still wins)\n"
-       "  --tame-image IMAGE  image that has tame, for the other kinds (over\n"
-       "                      x-export.tame_image; default tame:0.1.0)\n\n"
-       "The pipeline may carry \"x-export\": {\"image\", \"tame_image\", \"secret\",\n"
-       "\"runs_on\", \"storage\"} and steps \"x-image\"; see docs/export.md.\n\n"
-       "Exit status: 0 exported (notes or not), 2 the file is invalid or the\n"
-       "usage is wrong.\n",
+       "write the pipeline for another engine or CI system",
+       ExportUsage(),
        {},
        {"--to", "-o", "--image", "--tame-image"},
        CmdExport,

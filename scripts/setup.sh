@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libboost-dev libboost-filesystem-dev libcurl4-openssl-dev
   libyaml-cpp-dev libgtest-dev googletest libbenchmark-dev clang-14 libclang-rt-14-dev clang-format-14
   docker.io docker-registry busybox-static openssh-client
-  chromium python3-jsonschema python3-yaml time bc
+  chromium python3-jsonschema python3-yaml time bc rsync
   debootstrap pre-commit
 )
 
@@ -124,7 +124,8 @@ fetch_yaml_cpp() {
 }
 
 install_node_modules() {
-  [ -f "$root/node_modules/playwright-core/package.json" ] && return 0
+  [ -f "$root/node_modules/playwright-core/package.json" ] &&
+    [ -f "$root/node_modules/gitlab-ci-local/package.json" ] && return 0
   log "installing npm packages"
   cd "$root"
   if [ -f package-lock.json ]; then

@@ -365,8 +365,10 @@
     autosaves: 0,
     /** The last share link made, or null. */
     shareUrl: null,
+    /** Core's export targets, as the Export menu lists them: [{ name, title, file_suffix }]. */
+    exportTargets: () => json('tame_export_targets'),
     /**
-     * The pipeline exported to 'argo', 'tekton' or 'github-actions':
+     * The pipeline exported to one of exportTargets()' names:
      * { text, fidelity, file, errors }, the bytes `tame export` writes, the
      * report it prints, the download's name, and why nothing was exported.
      */

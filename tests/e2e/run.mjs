@@ -550,24 +550,29 @@ test('the canvas follows the window when it is resized', async ({ page }) => {
   check(blackPixels(image) === 0, 'parts of the page are left undrawn after the resize');
 });
 
-test('export to Argo Workflows, Tekton and GitHub Actions: the bytes tame export writes',
+test('export to every target from the Export menu: the bytes tame export writes',
   async ({ page }) => {
     await pickFile(page, 'ml-to-k8s.json', await example('ml-to-k8s.json'));
     const dir = await tempDir();
     await fs.writeFile(path.join(dir, 'ml-to-k8s.json'), await api(page, 'exportJson'));
-    const opens = {
-      // The File menu for one, the buttons beside the menus for the others.
-      argo: async () => {
-        await click(page, center(await widget(page, 'menu/File')));
-        await click(page, center(await widget(page, 'menu/File/Export to Argo Workflows...')));
-      },
-      tekton: async () => click(page, center(await widget(page, 'export/tekton'))),
-      'github-actions': async () =>
-        click(page, center(await widget(page, 'export/github-actions'))),
+    // The menu lists core's table of targets, the same one `tame export --help` prints.
+    const targets = await api(page, 'exportTargets');
+    const help = tameBytes(['export', '--help'], dir).stdout.toString();
+    const usage = help.split('\n')[0];
+    checkEqual(usage.slice(usage.indexOf('--to ') + 5).split(' ')[0],
+               targets.map((t) => t.name).join('|'), 'the targets of the menu and of the CLI');
+    check(targets.length >= 5, `only ${targets.length} export targets`);
+    // One Export menu, whole on a 1024 px wide window.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await frames(page, 3);
+    const openMenu = async (target) => {
+      await click(page, center(await widget(page, 'menu/Export')));
+      check(await onScreen(page, `export/${target}`), `Export > ${target} is off screen`);
+      await click(page, center(await widget(page, `export/${target}`)));
     };
+    const opens = Object.fromEntries(targets.map((t) => [t.name, () => openMenu(t.name)]));
     // Named after the pipeline (iris-to-k8s), as `tame export` names them.
-    const names = { argo: 'iris-to-k8s.argo.yaml', tekton: 'iris-to-k8s.tekton.yaml',
-                    'github-actions': 'iris-to-k8s.github.yml' };
+    const names = Object.fromEntries(targets.map((t) => [t.name, `iris-to-k8s${t.file_suffix}`]));
     for (const [target, open] of Object.entries(opens)) {
       const cli = tameBytes(['export', 'ml-to-k8s.json', '--to', target], dir);
       check(cli.status === 0, `tame export --to ${target} exited ${cli.status}:\n${cli.stderr}`);
@@ -601,7 +606,7 @@ test('export to Argo Workflows, Tekton and GitHub Actions: the bytes tame export
     check(await api(page, 'addStep', 'shell', 'empty', 900, 600) === '', 'addStep');
     const refused = await api(page, 'exportTo', 'tekton');
     check(refused.text === '' && refused.errors.length > 0, 'an invalid pipeline was exported');
-    await click(page, center(await widget(page, 'export/tekton')));
+    await openMenu('tekton');
     check(await onScreen(page, 'export/errors'), 'the export errors are hidden');
     await press(page, 'Escape');
   });

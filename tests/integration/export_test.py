@@ -25,8 +25,10 @@ import jsonschema
 import yaml
 
 TAME = SOURCE = SCHEMAS = None
-TARGETS = ["argo", "tekton", "github-actions"]
-SUFFIX = {"argo": "argo.yaml", "tekton": "tekton.yaml", "github-actions": "github.yml"}
+# Read from `tame export --help`, which prints core's table of targets.
+TARGETS = []
+SUFFIX = {}  # target -> file suffix without the leading dot
+TITLE = {}
 
 
 def tame(*args, cwd=None, env=None):
@@ -75,6 +77,47 @@ def github_validator():
         return jsonschema.Draft7Validator(json.load(f))
 
 
+def azure_validator():
+    with open(os.path.join(SCHEMAS, "azure-pipelines.schema.json")) as f:
+        return jsonschema.Draft7Validator(json.load(f))
+
+
+def gitlab_validator():
+    with open(os.path.join(SCHEMAS, "gitlab-ci.schema.json")) as f:
+        return jsonschema.Draft7Validator(json.load(f))
+
+
+def azure_scalars(value):
+    """The document as Azure's parser reads it: every scalar is a string
+    (`timeoutInMinutes: 20` is "20", `continueOnError: true` is "true").
+    Microsoft's schema describes that reading, so it is stricter than Azure
+    about YAML numbers and booleans: it types them as strings, with patterns
+    such as ^true$ for booleans."""
+    if isinstance(value, dict):
+        return {k: azure_scalars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [azure_scalars(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def azure_jobs(doc):
+    return doc["stages"][0]["jobs"]
+
+
+def azure_job_name(job):
+    return job.get("job", job.get("deployment"))
+
+
+def azure_steps(job):
+    if "steps" in job:
+        return job["steps"]
+    return job["strategy"]["runOnce"]["deploy"]["steps"]
+
+
 def load_yaml(text):
     docs = list(yaml.safe_load_all(text))
     for doc in docs:
@@ -111,12 +154,25 @@ def errors(validator, doc):
             for e in validator.iter_errors(doc)]
 
 
+def read_targets():
+    """Core's table of targets as `tame export --help` lists them:
+    "  NAME  TITLE (NAME.SUFFIX): what it writes"."""
+    usage = tame("export", "--help").stdout
+    rows = re.findall(r"^  ([a-z-]+) +(.+?) \(NAME\.([a-z.-]+)\): ", usage, re.M)
+    for name, title, suffix in rows:
+        TARGETS.append(name)
+        SUFFIX[name] = suffix
+        TITLE[name] = title
+
+
 class ExportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.argo = argo_validator()
         cls.tekton = tekton_validators()
         cls.github = github_validator()
+        cls.azure = azure_validator()
+        cls.gitlab = gitlab_validator()
         cls.pipelines = sorted(glob.glob(os.path.join(SOURCE, "examples", "*.json")))
         cls.pipelines.append(os.path.join(SOURCE, "tests", "golden", "export", "features.json"))
         cls.golden = os.path.join(SOURCE, "tests", "golden", "export")
@@ -227,6 +283,124 @@ class ExportTest(unittest.TestCase):
                                 if x["name"] == s.get("name", "Run " + s["id"])]
                         self.assertEqual(runs, [shell_script(s)], s["id"])
 
+    def test_azure_pipelines(self):
+        for path in self.pipelines:
+            with self.subTest(path=path):
+                docs = load_yaml(self.export(path, "azure-pipelines").stdout)
+                self.assertEqual(len(docs), 1)
+                doc = docs[0]
+                # The schema's `ignoreCase` and `aliases` keywords are not
+                # standard, so a standard validator ignores them: it is
+                # looser than Azure there (case), and its task names cover
+                # only built-in tasks, which is why the export uses `bash:`.
+                self.assertEqual(errors(self.azure, azure_scalars(doc)), [])
+                self.assertEqual((doc["trigger"], doc["pr"]), ("none", "none"))
+                self.assertEqual(len(doc["stages"]), 1)
+                jobs = azure_jobs(doc)
+                steps = self.pipeline(path)["steps"]
+                # Azure refuses '-' in job names, which the schema allows
+                # (its referenceName pattern is ^[-_A-Za-z0-9]*$).
+                names = {s["id"].replace("-", "_"): s["id"] for s in steps}
+                self.assertEqual([azure_job_name(j) for j in jobs], list(names))
+                for j in jobs:
+                    self.assertRegex(azure_job_name(j), r"^[A-Za-z_][A-Za-z0-9_]*$")
+                got = {(names[d], names[azure_job_name(j)]) for j in jobs
+                       for d in j.get("dependsOn", [])}
+                self.assertEqual(got, edges_of(path))
+                by_id = {names[azure_job_name(j)]: j for j in jobs}
+                for s in steps:
+                    job = by_id[s["id"]]
+                    condition = {"failure": "failed()", "always": "always()"}.get(s.get("if"))
+                    self.assertEqual(job.get("condition"), condition, s["id"])
+                    self.assertEqual(job.get("continueOnError"),
+                                     True if s.get("continue_on_error") else None, s["id"])
+                    bash = [x["bash"] for x in azure_steps(job) if "bash" in x]
+                    if s["uses"] == "approval":
+                        self.assertIn("deployment", job)
+                        self.assertEqual(job["environment"], s["id"])
+                    elif s["uses"] == "shell":
+                        image = s.get("x-image", self.pipeline(path).get("x-export", {}).get("image"))
+                        self.assertEqual(job.get("container"), image)
+                        script = shell_script(s)
+                        if not script.endswith("\n"):
+                            script += "\n"
+                        self.assertTrue(any(script in b for b in bash), s["id"])
+                    else:
+                        self.assertEqual(job["container"], "tame:0.1.0")
+                        self.assertIn("tame __step %s\n" % s["uses"], bash)
+                    if s.get("retries", {}).get("max"):
+                        main = [x for x in azure_steps(job)
+                                if "retryCountOnTaskFailure" in x]
+                        self.assertEqual([x["retryCountOnTaskFailure"] for x in main],
+                                         [min(s["retries"]["max"], 10)])
+
+    def test_azure_outputs_and_secrets(self):
+        path = os.path.join(SOURCE, "examples", "ml-to-k8s.json")
+        result = self.export(path, "azure-pipelines")
+        jobs = {azure_job_name(j): j for j in azure_jobs(load_yaml(result.stdout)[0])}
+        # An output travels as an output variable of the step "outputs" and a
+        # job variable of the job that reads it; a secret as a secret variable
+        # mapped into the env of the step that uses it.
+        self.assertIn('echo "##vso[task.setvariable variable=ref;isOutput=true]$value"\n',
+                      [x["bash"] for x in jobs["push"]["steps"] if x.get("name") == "outputs"][0])
+        self.assertEqual(jobs["deploy"]["variables"],
+                         {"TAME_STEP_push_OUT_ref": "$[ dependencies.push.outputs['outputs.ref'] ]"})
+        push = [x for x in jobs["push"]["steps"] if x.get("displayName") == "tame __step docker.push"][0]
+        self.assertEqual(push["env"]["TAME_SECRET_REGISTRY_PASSWORD"], "$(REGISTRY_PASSWORD)")
+        self.assertEqual(push["retryCountOnTaskFailure"], 3) if "retryCountOnTaskFailure" in push \
+            else None
+        report = result.stderr.splitlines()
+        self.assertIn('examples/ml-to-k8s.json: /steps/3/with/required: step "signoff": the '
+                      'approval is the environment "signoff", whose checks Azure keeps outside '
+                      'the YAML: in Pipelines > Environments > signoff > Approvals and checks, '
+                      'add Approvals with the approvers alice, bob and carol, "Minimum number of '
+                      'approvals required" 2 and the timeout 1440 minutes', report)
+        self.assertIn('examples/ml-to-k8s.json: /secrets: define REGISTRY_PASSWORD and '
+                      'SLACK_WEBHOOK as secret variables of the pipeline (or of a variable group '
+                      'it links); the steps that use them get them in env, as Azure passes no '
+                      'secret to a script by itself', report)
+        self.assertIn('examples/ml-to-k8s.json: /steps/1/retries: step "train": Azure waits '
+                      'between retries as it chooses (1 s, then longer, up to 100 s); the backoff '
+                      'and factor are not applied', report)
+
+    def test_gitlab_ci(self):
+        for path in self.pipelines:
+            with self.subTest(path=path):
+                docs = load_yaml(self.export(path, "gitlab-ci").stdout)
+                self.assertEqual(len(docs), 1)
+                doc = docs[0]
+                self.assertEqual(errors(self.gitlab, doc), [])
+                steps = self.pipeline(path)["steps"]
+                jobs = {k: v for k, v in doc.items() if k not in ("stages", "variables")}
+                self.assertEqual(list(jobs), [s["id"] for s in steps])
+                # needs with artifacts are the graph's edges; a failure step
+                # also needs, without artifacts, every step before it.
+                got = {(n["job"], job) for job, spec in jobs.items()
+                       for n in spec.get("needs", []) if n["artifacts"]}
+                self.assertEqual(got, edges_of(path))
+                for s in steps:
+                    job = jobs[s["id"]]
+                    self.assertIn(job["stage"], doc["stages"])
+                    if s["uses"] == "approval":
+                        self.assertEqual((job["when"], job["allow_failure"]), ("manual", False))
+                        self.assertEqual(job["environment"], {"name": s["id"]})
+                    else:
+                        when = {"failure": "on_failure", "always": "always"}.get(s.get("if"))
+                        self.assertEqual(job.get("when"), when, s["id"])
+                    if s.get("continue_on_error"):
+                        self.assertTrue(job["allow_failure"])
+                    if s.get("retries", {}).get("max"):
+                        self.assertEqual(job["retry"]["max"], min(s["retries"]["max"], 2))
+                    if s["uses"] == "shell":
+                        image = s.get("x-image", self.pipeline(path).get("x-export", {}).get("image"))
+                        self.assertEqual(job.get("image"), image)
+                        self.assertIn("\n" + shell_script(s).rstrip("\n") + "\n", job["script"][1])
+                    elif s["uses"] != "approval":
+                        self.assertEqual(job["image"], "tame:0.1.0")
+                        self.assertIn("\ntame __step %s\n" % s["uses"], job["script"][1])
+                for name in self.pipeline(path).get("params", {}):
+                    self.assertIn("TAME_PARAM_" + name, doc["variables"])
+
     # ---- Goldens and the report -------------------------------------------------
 
     def test_goldens(self):
@@ -256,7 +430,7 @@ class ExportTest(unittest.TestCase):
                       'has no retries: the step runs once', report)
         argo = self.export(path, "argo").stderr.splitlines()
         self.assertIn('examples/ml-to-k8s.json: /steps/1/cache: step "train": cache is not '
-                      'exported: Argo runs the step every time', argo)
+                      'exported: Argo Workflows runs the step every time', argo)
 
     def test_secrets_stay_references(self):
         path = os.path.join(SOURCE, "examples", "ml-to-k8s.json")
@@ -311,8 +485,9 @@ class ExportTest(unittest.TestCase):
                  'p.json: /steps/0/x-image: step "a": x-image must be a non-empty line of text\n'),
                 (["--to", "argo"], "{ not json", "p.json: line 1, column 4: invalid literal\n"),
                 (["--to", "argos"], good, 'tame: unknown target "argos" (did you mean "argo"?); '
-                                          'use argo, tekton or github-actions\n'),
-                ([], good, "tame: export needs --to argo, --to tekton or --to github-actions\n"),
+                                          'use %s or %s\n' % (", ".join(TARGETS[:-1]), TARGETS[-1])),
+                ([], good, "tame: export needs --to TARGET: %s or %s\n"
+                 % (", ".join(TARGETS[:-1]), TARGETS[-1])),
             ]
             for args, doc, message in cases:
                 with self.subTest(args=args, doc=doc):
@@ -358,9 +533,23 @@ class ExportTest(unittest.TestCase):
         result = tame("export", "--help")
         self.assertEqual(result.returncode, 0)
         self.assertTrue(result.stdout.startswith(
-            "usage: tame export FILE --to argo|tekton|github-actions [-o PATH]\n"))
+            "usage: tame export FILE --to %s [-o PATH]\n" % "|".join(TARGETS)))
+        self.assertEqual(TARGETS[:3], ["argo", "tekton", "github-actions"])
+        self.assertIn("  argo              Argo Workflows (NAME.argo.yaml): one Workflow (a DAG)\n",
+                      result.stdout)
+
+    def test_docs_list_every_target(self):
+        """docs/export.md's table of targets has a row per target of core's table."""
+        with open(os.path.join(SOURCE, "docs", "export.md")) as f:
+            docs = f.read()
+        listed = re.findall(r"^\| `([a-z-]+)` \| ([^|]+) \| `NAME\.([a-z.-]+)` \|", docs, re.M)
+        self.assertEqual([name for name, _, _ in listed], TARGETS)
+        for name, title, suffix in listed:
+            self.assertEqual((title.strip(), suffix), (TITLE[name], SUFFIX[name]), name)
+        self.assertIn("tame export FILE --to %s " % "|".join(TARGETS), docs)
 
 
 if __name__ == "__main__":
     TAME, SOURCE, SCHEMAS = (os.path.abspath(a) for a in sys.argv[1:4])
+    read_targets()
     unittest.main(argv=sys.argv[:1], verbosity=1)
