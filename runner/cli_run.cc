@@ -259,6 +259,7 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
   if (!InitProcessControl(&error)) return Fail(error);
   Console console(state->pipeline, ChooseConsoleMode(log_format, STDOUT_FILENO),
                   ColorAllowed(STDOUT_FILENO), STDOUT_FILENO);
+  console.SetMask(state->mask.get());
   console.RunStarted(state->run_id, state->run_dir_display, state->jobs, resumed);
   state->records.assign(state->pipeline.steps.size(), StepRecord());
   state->started_ms = SteadyNowMs();

@@ -15,6 +15,7 @@
 #include "core/catalog.h"
 #include "core/duration.h"
 #include "core/params.h"
+#include "core/save.h"
 #include "core/step_inputs.h"
 #include "core/validate.h"
 #include "runner/files.h"
@@ -401,6 +402,10 @@ bool Session::StartKind(int step, int attempt, AttemptEnd* end) {
     if (!SubstituteReferences(value, text, typed, &resolved, &error)) {
       return FailAtStart(step, "with." + spec.name + ": " + error, false, end);
     }
+    // What a step sends out to be read by people (a webhook message) goes
+    // through the masker like everything tame writes.
+    if (spec.name == "message" && resolved.is_string())
+      resolved = MaskJson(resolved, *state_->mask);
     params[spec.name] = std::move(resolved);
   }
   std::map<std::string, std::string> vars;
@@ -649,6 +654,16 @@ void Session::ReadDetails(Attempt* a) {
   StepRecord& record = state_->records[a->step];
   auto gate = details.find("gate");
   if (gate != details.end() && gate->is_object()) record.gate = MaskJson(*gate, *state_->mask);
+  auto gate_report = details.find("gate_report");
+  if (gate_report != details.end() && gate_report->is_object()) {
+    // metrics.gate's report file: written here, through the masker.
+    const std::string dir = state_->run_dir + "/gates";
+    mkdir(dir.c_str(), 0755);
+    const std::string path = dir + "/" + state_->pipeline.steps[a->step].id + ".json";
+    if (!WriteMaskedFile(*state_->mask, path, FormatJsonValue(*gate_report) + "\n", &error)) {
+      console_->Message(state_->mask->Mask(path + ": " + error));
+    }
+  }
   auto approvals = details.find("approvals");
   if (approvals != details.end() && approvals->is_array()) {
     record.approvals = MaskJson(*approvals, *state_->mask);
