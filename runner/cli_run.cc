@@ -436,6 +436,13 @@ int CmdRun(const Args& args) {
     for (const std::string& why : unset_secrets) std::cerr << "tame: warning: " << why << "\n";
     return kExitOk;
   }
+  // A cache key that cannot be read stops the run before it starts: every
+  // cached step would run, and the next runs the same, for no visible reason.
+  if (std::any_of(state.pipeline.steps.begin(), state.pipeline.steps.end(),
+                  [](const Step& s) { return s.cache && s.cache->enabled; })) {
+    Cache cache(state.workspace);
+    if (!cache.LoadKey(&error)) return Fail(error);
+  }
   state.pipeline_file = AbsolutePath(path);
   // A sortable id: the UTC start time, then random hex against collisions.
   std::string runs = state.workspace + "/.tame/runs";

@@ -268,9 +268,10 @@ bool Session::TryCache(int step, AttemptEnd* end) {
   const CacheEntry* hit = state_->use_cache ? cache_.Find(entry.key) : nullptr;
   if (hit != nullptr) {
     std::string why;
-    if (cache_.OutputsIntact(*hit, &why)) {
+    std::map<std::string, std::string> outputs;
+    if (cache_.OutputsIntact(*hit, &why) && cache_.Outputs(*hit, &outputs, &why)) {
       StepRecord& record = state_->records[step];
-      record.outputs = hit->outputs;
+      record.outputs = std::move(outputs);
       record.cached = true;
       end->status = AttemptStatus::kSucceeded;
       end->exit_code = 0;
@@ -571,10 +572,12 @@ void Session::Complete(Attempt* a) {
   if (end.status == AttemptStatus::kSucceeded && pending != pending_cache_.end()) {
     CacheEntry& entry = pending->second;
     std::string error;
-    if (cache_.StampOutputs(state_->pipeline.steps[a->step], &entry, &error)) {
-      for (const auto& [name, value] : record.outputs) {
-        entry.outputs[name] = state_->mask->Mask(value);
-      }
+    // A value that holds a secret goes to the cache's secret store, never
+    // into the entries, in clear or masked.
+    const MaskPatterns& mask = *state_->mask;
+    auto is_secret = [&mask](const std::string& v) { return mask.Mask(v) != v; };
+    if (cache_.StampOutputs(state_->pipeline.steps[a->step], &entry, &error) &&
+        cache_.SetOutputs(record.outputs, is_secret, &entry)) {
       cache_.Store(entry);
     }
     pending_cache_.erase(pending);
