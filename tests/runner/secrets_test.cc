@@ -205,20 +205,21 @@ python3 -c 'import json, os; print(json.dumps({os.environ["M"]: 0.97, "note": os
 echo "tok=$S2" >> "$TAME_OUTPUT"
 echo "mixed=x $S1 y" >> "$TAME_OUTPUT"
 )";
-  Write("p.json",
-        Pipeline("{\"id\": \"leak\", \"uses\": \"shell\", \"with\": {\"run\": " + Json(leaks).dump() +
-                     "}, \"env\": {\"S1\": \"${{ secrets.S1 }}\", \"S2\": \"${{ secrets.S2 }}\", "
-                     "\"M\": \"${{ secrets.M }}\"}, \"outputs\": {\"tok\": {}, \"mixed\": {}}},"
-                     "{\"id\": \"gate\", \"uses\": \"metrics.gate\", \"needs\": [\"leak\"], "
-                     "\"continue_on_error\": true, \"with\": {\"file\": \"metrics.json\", "
-                     "\"rules\": [{\"metric\": \"${{ secrets.M }}\", \"op\": \">=\", \"value\": "
-                     "0.9}, {\"metric\": \"note\", \"op\": \">=\", \"value\": 0.5}]}},"
-                     "{\"id\": \"use\", \"uses\": \"shell\", \"needs\": [\"gate\"], \"with\": "
-                     "{\"run\": \"echo got ${{ steps.leak.outputs.tok }} and "
-                     "${{ steps.leak.outputs.mixed }}; exit 3\"}},"
-                     "{\"id\": \"where\", \"uses\": \"shell\", \"if\": \"always\", \"needs\": "
-                     "[\"use\"], \"with\": {\"run\": \"true\", \"workdir\": \"${{ secrets.S1 }}\"}}",
-                 "\"secrets\": {\"S1\": {}, \"S2\": {}, \"M\": {}},"));
+  Write(
+      "p.json",
+      Pipeline("{\"id\": \"leak\", \"uses\": \"shell\", \"with\": {\"run\": " + Json(leaks).dump() +
+                   "}, \"env\": {\"S1\": \"${{ secrets.S1 }}\", \"S2\": \"${{ secrets.S2 }}\", "
+                   "\"M\": \"${{ secrets.M }}\"}, \"outputs\": {\"tok\": {}, \"mixed\": {}}},"
+                   "{\"id\": \"gate\", \"uses\": \"metrics.gate\", \"needs\": [\"leak\"], "
+                   "\"continue_on_error\": true, \"with\": {\"file\": \"metrics.json\", "
+                   "\"rules\": [{\"metric\": \"${{ secrets.M }}\", \"op\": \">=\", \"value\": "
+                   "0.9}, {\"metric\": \"note\", \"op\": \">=\", \"value\": 0.5}]}},"
+                   "{\"id\": \"use\", \"uses\": \"shell\", \"needs\": [\"gate\"], \"with\": "
+                   "{\"run\": \"echo got ${{ steps.leak.outputs.tok }} and "
+                   "${{ steps.leak.outputs.mixed }}; exit 3\"}},"
+                   "{\"id\": \"where\", \"uses\": \"shell\", \"if\": \"always\", \"needs\": "
+                   "[\"use\"], \"with\": {\"run\": \"true\", \"workdir\": \"${{ secrets.S1 }}\"}}",
+               "\"secrets\": {\"S1\": {}, \"S2\": {}, \"M\": {}},"));
   TameResult r = Tame({"run", "p.json", "--junit", "junit.xml"},
                       {{"S1", kS1}, {"S2", kS2}, {"M", kMetric}}, 60);
   EXPECT_EQ(r.code, 1) << r.out << r.err;
