@@ -2,7 +2,10 @@
 // decode them; and the cache with secrets: keyed hashes, a private store
 // for secret outputs, and hits that are never stale.
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -381,6 +384,53 @@ TEST_F(SecretsTest, ContentChangedWithSizeAndMtimePutBackRunsTheStepAgain) {
   EXPECT_EQ(again.code, 0);
   EXPECT_EQ(again.out.find("(cached)"), std::string::npos) << again.out;
   EXPECT_EQ(Read("copies"), "aaaa\nbbbb\n");
+}
+
+TEST_F(SecretsTest, AWebhookMessageIsMasked) {
+  // A one-shot webhook on 127.0.0.1: it writes the body it gets, then ends.
+  const std::string server = R"(import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        open(sys.argv[2], "wb").write(body)
+        self.send_response(204); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.handle_request()
+)";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen("/dev/null", "r", stdin);
+    execlp("python3", "python3", "-c", server.c_str(), Path("port").c_str(), Path("body").c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  struct Stop {  // the server ends with the test, whatever happens
+    pid_t pid;
+    ~Stop() {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, &status, 0);
+      }
+    }
+  } stop{pid};
+  ASSERT_TRUE(WaitFor("port"));
+  const std::string hook = "http://127.0.0.1:" + Read("port") + "/hook";
+  Write("p.json",
+        Pipeline("{\"id\": \"tell\", \"uses\": \"notify\", \"with\": {\"webhook\": "
+                 "\"${{ secrets.HOOK }}\", \"message\": \"deployed with ${{ secrets.S }}\"}}",
+                 "\"secrets\": {\"S\": {}, \"HOOK\": {}},"));
+  TameResult r = Tame({"run", "p.json"}, {{"S", kS1}, {"HOOK", hook}});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("notified"), std::string::npos) << r.out;
+  ASSERT_TRUE(WaitFor("body"));
+  const std::string body = Read("body");
+  EXPECT_NE(body.find("deployed with ***"), std::string::npos) << body;
+  EXPECT_EQ(FoundIn(body, kS1), "") << body;
 }
 
 TEST_F(SecretsTest, ValidateRefusesTwoWritersOfOneFile) {
