@@ -114,6 +114,9 @@ class StreamMasker {
   void Finish(std::string* out);
   /// Bytes received but not yet released.
   size_t held() const { return held_.size(); }
+  /// True when what is held back spans a line break: whole lines wait for
+  /// the next one because they end like a wrapped base64 line.
+  bool holds_line() const { return held_.find_first_of("\r\n") != std::string::npos; }
 
  private:
   struct Interval {

@@ -36,6 +36,8 @@ constexpr int64_t kStopCheckMs = 50;
 constexpr size_t kMaxDetailsFile = 4 << 20;  // $TAME_DETAILS
 // report.json is rewritten at most this often while the run goes on.
 constexpr int64_t kReportIntervalMs = 1000;
+// How long whole lines the masker holds back wait for the next output.
+constexpr int64_t kHeldLinesMs = 1000;
 
 // Variables tame sets for each step; inherited ones are dropped.
 bool IsTameVariable(const std::string& name) {
@@ -140,7 +142,8 @@ struct Session::Attempt {
   int log_fd = -1;
   ProcessTree tree;
   StreamMasker masker;
-  std::string line;  // output after the last newline, masked
+  std::string line;         // output after the last newline, masked
+  int64_t held_since = -1;  // when the masker began to hold back whole lines
   std::string output_file;
   bool exited = false;
   int wait_status = 0;
@@ -503,6 +506,27 @@ void Session::ReadOutput(Attempt* a, bool drain) {
     WriteLog(a, masked);
     EmitLines(a, masked, false);
   }
+  if (!a->masker.holds_line()) {
+    a->held_since = -1;
+  } else if (a->held_since < 0) {
+    a->held_since = SteadyNowMs();
+  }
+}
+
+// Lines that end like wrapped base64 are held back until the next line
+// shows whether a secret's encoding goes on in it. Base64 tools write their
+// lines at once; when a step says nothing more for kHeldLinesMs, the lines
+// are released (and the masker starts afresh), so a log line never waits
+// for long. A piece of a line without its end is held as before.
+void Session::ReleaseHeldLines(int64_t now) {
+  for (auto& [step, a] : running_) {
+    if (a->held_since < 0 || now < a->held_since + kHeldLinesMs) continue;
+    a->held_since = -1;
+    std::string rest;
+    a->masker.Finish(&rest);
+    WriteLog(a.get(), rest);
+    EmitLines(a.get(), rest, false);
+  }
 }
 
 // The step's first process ended. Output still in the pipe is read; then
@@ -722,6 +746,9 @@ int64_t Session::NextTimer() const {
   if (report_dirty_) at(report_written_ms_ + kReportIntervalMs);
   if (waiting_steps_ > 0) at(next_details_check_ms_);
   for (const auto& [step, a] : running_) {
+    if (a->held_since >= 0) at(a->held_since + kHeldLinesMs);
+  }
+  for (const auto& [step, a] : running_) {
     if (!a->stopping) continue;
     int64_t t = std::min(a->kill_at, a->next_check);
     next = next < 0 ? t : std::min(next, t);
@@ -780,6 +807,7 @@ StepExecutor::WaitResult Session::Wait(int64_t deadline_ms, AttemptEnd* end) {
     }
     for (Attempt* a : stopping) CheckStopping(a, now);
     if (!completed_.empty()) continue;
+    ReleaseHeldLines(now);
 
     int64_t wake = NextTimer();
     if (deadline_ms >= 0) wake = wake < 0 ? deadline_ms : std::min(wake, deadline_ms);
