@@ -26,8 +26,10 @@ std::vector<std::string> Secrets(int n) {
   return secrets;
 }
 
-// 16 MiB of log-like lines; one line in 50 holds a secret or its base64.
-std::string LogText(const std::vector<std::string>& secrets) {
+// 16 MiB of log-like lines; one line in 50 holds a secret or its base64,
+// or with `wrapped`, a registry config holding a secret as `base64` prints
+// it (76 columns).
+std::string LogText(const std::vector<std::string>& secrets, bool wrapped = false) {
   std::mt19937 rng(11);
   const char* words[] = {"epoch",      "loss",     "accuracy", "step",       "INFO",
                          "training",   "batch",    "0.9731",   "validation", "writing",
@@ -42,16 +44,21 @@ std::string LogText(const std::vector<std::string>& secrets) {
     }
     if (rng() % 50 == 0) {
       const std::string& s = secrets[rng() % secrets.size()];
-      text += rng() % 2 ? s : tame::Base64Encode("x" + s);
+      if (wrapped && rng() % 2) {
+        std::string encoded = tame::Base64Encode(R"({"auths":{"r":{"password":")" + s + "\"}}}");
+        for (size_t at = 0; at < encoded.size(); at += 76) text += encoded.substr(at, 76) + "\n";
+      } else {
+        text += rng() % 2 ? s : tame::Base64Encode("x" + s);
+      }
     }
     text += '\n';
   }
   return text;
 }
 
-void Stream(benchmark::State& state, bool mask) {
+void Stream(benchmark::State& state, bool mask, bool wrapped = false) {
   const std::vector<std::string> secrets = Secrets(static_cast<int>(state.range(0)));
-  const std::string text = LogText(secrets);
+  const std::string text = LogText(secrets, wrapped);
   tame::MaskPatterns patterns(secrets);
   std::string out;
   out.reserve(text.size() + 4096);
@@ -77,9 +84,11 @@ void Stream(benchmark::State& state, bool mask) {
 
 void BM_MaskStream(benchmark::State& state) { Stream(state, true); }
 void BM_CopyStream(benchmark::State& state) { Stream(state, false); }
+void BM_MaskStreamWrapped(benchmark::State& state) { Stream(state, true, true); }
 
 BENCHMARK(BM_CopyStream)->Arg(100)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MaskStream)->Arg(1)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MaskStreamWrapped)->Arg(100)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -27,6 +27,36 @@ std::string Base64Core(const std::string& s, size_t k) {
   return encoded.substr(first, last - first);
 }
 
+bool IsBase64Char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/' || c == '-' || c == '_';
+}
+
+int HexValue(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// `form` as the automaton's view reads it: each %XX decoded.
+std::string DecodeEscapes(const std::string& form) {
+  std::string out;
+  for (size_t i = 0; i < form.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(form[i]);
+    int hi =
+        c == '%' && i + 2 < form.size() ? HexValue(static_cast<unsigned char>(form[i + 1])) : -1;
+    int lo = hi >= 0 ? HexValue(static_cast<unsigned char>(form[i + 2])) : -1;
+    if (lo >= 0) {
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
@@ -53,10 +83,17 @@ std::string PercentEncode(std::string_view data, bool lower_hex, bool plus_for_s
 
 namespace {
 
-// The JSON string body of `s`; with `ascii`, bytes >= 0x80 are written as
-// \u00XX of their UTF-8 decoding when it is valid, as JSON encoders that
-// escape non-ASCII text do.
-std::string JsonEscape(const std::string& s, bool ascii) {
+// How a JSON encoder may write a string beyond the minimal escapes.
+enum JsonStyle : unsigned {
+  kJsonAscii = 1,  // non-ASCII text as \uXXXX (Python's json.dumps)
+  kJsonSlash = 2,  // '/' as "\/" (PHP's json_encode)
+  kJsonHtml = 4,   // <, > and & as \u003c, \u003e, \u0026 (Go's encoding/json)
+};
+
+// The JSON string body of `s` as an encoder of `style` writes it; "" when
+// `s` is not UTF-8 and the style must decode it.
+std::string JsonEscape(const std::string& s, unsigned style) {
+  const bool ascii = (style & kJsonAscii) != 0;
   static const char kHex[] = "0123456789abcdef";
   std::string out;
   auto unicode = [&](uint32_t cp) {
@@ -99,8 +136,10 @@ std::string JsonEscape(const std::string& s, bool ascii) {
       default:
         break;
     }
-    if (c < 0x20) {
+    if (c < 0x20 || ((style & kJsonHtml) && (c == '<' || c == '>' || c == '&'))) {
       unicode(c);
+    } else if (c == '/' && (style & kJsonSlash)) {
+      out += "\\/";
     } else if (c >= 0x80 && ascii) {
       int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
       uint32_t cp = c & (extra == 3 ? 0x07 : extra == 2 ? 0x0F : 0x1F);
@@ -188,8 +227,7 @@ std::vector<std::string> SecretForms(const std::string& secret) {
     add(PercentEncode(s), true);
     add(PercentEncode(s, /*lower_hex=*/true), true);
     add(PercentEncode(s, false, /*plus_for_space=*/true), true);
-    add(JsonEscape(s, false), true);
-    add(JsonEscape(s, true), true);
+    for (unsigned style = 0; style < 8; ++style) add(JsonEscape(s, style), true);
   }
   return forms;
 }
@@ -198,8 +236,11 @@ MaskPatterns::MaskPatterns(const std::vector<std::string>& secrets) {
   std::vector<std::string> patterns;
   std::set<std::string> seen;
   for (const std::string& secret : secrets) {
-    for (std::string& form : SecretForms(secret)) {
-      if (seen.insert(form).second) patterns.push_back(std::move(form));
+    for (const std::string& form : SecretForms(secret)) {
+      std::string view = DecodeEscapes(form);
+      std::string key = view;
+      std::replace(key.begin(), key.end(), ' ', '+');  // one class, see Build()
+      if (seen.insert(key).second) patterns.push_back(std::move(view));
     }
   }
   Build(patterns);
@@ -211,12 +252,18 @@ MaskPatterns::MaskPatterns(const std::vector<std::string>& secrets) {
 // pattern share class 0, which keeps the table small.
 void MaskPatterns::Build(const std::vector<std::string>& patterns) {
   pattern_count_ = patterns.size();
+  for (const std::string& p : patterns) max_length_ = std::max(max_length_, p.size());
+  if (max_length_ == 0) return;
+  // The bytes that need a closer look have classes of their own, and ' '
+  // shares the class of '+'.
+  for (unsigned char c : {'\n', '\r', '%'}) class_of_[c] = static_cast<uint8_t>(classes_++);
   for (const std::string& p : patterns) {
-    max_length_ = std::max(max_length_, p.size());
     for (unsigned char c : p) {
+      if (c == ' ') c = '+';
       if (class_of_[c] == 0) class_of_[c] = static_cast<uint8_t>(classes_++);
     }
   }
+  class_of_[static_cast<unsigned char>(' ')] = class_of_[static_cast<unsigned char>('+')];
   // The trie, with -1 for a missing edge.
   std::vector<int32_t> edges(classes_, -1);
   std::vector<uint32_t> terminal(1, 0);
@@ -268,7 +315,8 @@ void MaskPatterns::Build(const std::vector<std::string>& patterns) {
   next_.resize(next.size());
   for (size_t slot = 0; slot < next.size(); ++slot) {
     uint32_t target = static_cast<uint32_t>(next[slot]);
-    next_[slot] = target * classes_ | (longest_[target] > 0 ? kEndsPattern : 0);
+    next_[slot] = target * classes_ | (longest_[target] > 0 ? kEndsPattern : 0) |
+                  (slot % classes_ >= 1 && slot % classes_ <= 3 ? kSpecial : 0);
   }
 }
 
@@ -295,25 +343,16 @@ void StreamMasker::Feed(std::string_view data, std::string* out) {
     out->append(data.data(), data.size());
     return;
   }
-  const uint32_t* next = p.next_.data();
-  const uint8_t* class_of = p.class_of_;
-  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  const size_t n = data.size();
-  const uint64_t base = pos_;
-  uint32_t offset = offset_;
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t entry = next[offset + class_of[bytes[i]]];
-    offset = entry & ~MaskPatterns::kEndsPattern;
-    if (entry & MaskPatterns::kEndsPattern) {
-      uint64_t end = base + i + 1;
-      Add(Interval{end - p.longest_[offset / p.classes_], end});
-    }
-  }
-  offset_ = offset;
-  pos_ = base + n;
+  std::string joined;
+  TakeBackUnscanned(&joined, &data);
+  Scan(data, /*final=*/false);
   // A match still to come starts no earlier than the prefix the automaton
   // is in; a pending region that reaches that point may still grow.
-  uint64_t safe = pos_ - p.depth_[offset / p.classes_];
+  const uint64_t scanned = pos_ - unscanned_.size();
+  uint64_t safe = StartOf(scanned, p.depth_[offset_ / p.classes_]);
+  size_t drop = 0;
+  while (drop < gaps_.size() && gaps_[drop].pos < safe) ++drop;
+  gaps_.erase(gaps_.begin(), gaps_.begin() + static_cast<long>(drop));
   for (const Interval& interval : pending_) {
     if (interval.end >= safe) {
       safe = std::min(safe, interval.begin);
@@ -323,9 +362,157 @@ void StreamMasker::Feed(std::string_view data, std::string* out) {
   Release(safe, data, out);
 }
 
+void StreamMasker::TakeBackUnscanned(std::string* joined, std::string_view* data) {
+  if (unscanned_.empty()) return;
+  // The bytes are the end of held_ (nothing past the last scanned byte is
+  // released): scan them again, followed by `data`.
+  held_.resize(held_.size() - unscanned_.size());
+  pos_ -= unscanned_.size();
+  *joined = unscanned_;
+  joined->append(data->data(), data->size());
+  unscanned_.clear();
+  *data = *joined;
+}
+
+void StreamMasker::Scan(std::string_view buf, bool final) {
+  const MaskPatterns& p = *patterns_;
+  const uint32_t* next = p.next_.data();
+  const uint8_t* class_of = p.class_of_;
+  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(buf.data());
+  const size_t n = buf.size();
+  const uint64_t base = pos_;
+  uint32_t offset = offset_;
+  size_t i = 0;
+  for (; i < n; ++i) {
+    uint32_t entry = next[offset + class_of[bytes[i]]];
+    if ((entry & MaskPatterns::kFlags) == 0) {
+      offset = entry;
+      continue;
+    }
+    if (entry & MaskPatterns::kSpecial) {
+      size_t used = 0;
+      if (!Special(buf, i, offset, entry, final, &entry, &used)) break;
+      i += used;
+    }
+    offset = entry & ~MaskPatterns::kFlags;
+    if (entry & MaskPatterns::kEndsPattern) {
+      uint64_t end = base + i + 1;
+      Add(Interval{StartOf(end, p.longest_[offset / p.classes_]), end});
+    }
+  }
+  offset_ = offset;
+  pos_ = base + n;
+  unscanned_.assign(buf.substr(i));
+  // Keep the last scanned bytes: a line break early in the next piece is
+  // judged by what came before it.
+  constexpr size_t kKeep = kWrapRun + 16;
+  if (i >= kKeep) {
+    tail_.assign(buf.substr(i - kKeep, kKeep));
+  } else {
+    tail_.append(buf.data(), i);
+    if (tail_.size() > kKeep) tail_.erase(0, tail_.size() - kKeep);
+  }
+}
+
+bool StreamMasker::Special(std::string_view buf, size_t i, uint32_t offset, uint32_t entry,
+                           bool final, uint32_t* result, size_t* used) {
+  const MaskPatterns& p = *patterns_;
+  const uint64_t at = pos_ + i;
+  const unsigned char c = static_cast<unsigned char>(buf[i]);
+  *used = 0;
+  *result = entry & ~MaskPatterns::kSpecial;
+  if (c == '%') {
+    if (i + 1 >= buf.size() && !final) return false;
+    int hi = i + 1 < buf.size() ? HexValue(static_cast<unsigned char>(buf[i + 1])) : -1;
+    if (hi < 0) return true;  // a plain '%'
+    if (i + 2 >= buf.size() && !final) return false;
+    int lo = i + 2 < buf.size() ? HexValue(static_cast<unsigned char>(buf[i + 2])) : -1;
+    if (lo < 0) return true;
+    unsigned char decoded = static_cast<unsigned char>(hi * 16 + lo);
+    *result = p.next_[offset + p.class_of_[decoded]] & ~MaskPatterns::kSpecial;
+    *used = 2;
+    gaps_.push_back(Gap{at + 2, 2});
+    return true;
+  }
+  if (IsWrapBreak(buf, i)) {
+    if (c == '\r') wrap_cr_ = at;
+    *result = offset;
+    gaps_.push_back(Gap{at, 1});
+  }
+  return true;
+}
+
+// Judges the line break buf[i] by up to kWrapRun + 16 bytes before it.
+bool StreamMasker::IsWrapBreak(std::string_view buf, size_t i) {
+  const uint64_t at = pos_ + i;
+  if (buf[i] == '\n' && at > 0 && wrap_cr_ == at - 1) return true;  // "\r\n"
+  constexpr size_t kLook = kWrapRun + 16;
+  std::string joined;
+  std::string_view window;
+  if (i >= kLook) {
+    window = buf.substr(i - kLook, kLook);
+  } else {
+    joined = tail_;
+    joined.append(buf.data(), i);
+    window = joined;
+    if (window.size() > kLook) window.remove_prefix(window.size() - kLook);
+  }
+  const bool from_start = at == window.size();  // the window holds all since the stream began
+  size_t k = window.size();
+  size_t run = 0;
+  while (k > 0 && IsBase64Char(static_cast<unsigned char>(window[k - 1]))) {
+    --k;
+    ++run;
+  }
+  if (run >= kWrapRun) return true;
+  if (run < kWrapLine) return false;
+  while (k > 0 && (window[k - 1] == ' ' || window[k - 1] == '\t')) --k;
+  if (k == 0) return from_start;
+  return window[k - 1] == '\n' || window[k - 1] == '\r';
+}
+
+uint64_t StreamMasker::StartOf(uint64_t end, uint64_t length) const {
+  uint64_t begin = end - length;
+  for (size_t g = gaps_.size(); g-- > 0;) {
+    if (gaps_[g].pos >= end) continue;
+    if (gaps_[g].pos < begin) break;
+    begin -= gaps_[g].extra;
+  }
+  return begin;
+}
+
 void StreamMasker::Finish(std::string* out) {
-  Release(pos_, std::string_view(), out);
+  if (!patterns_->empty()) {
+    std::string joined;
+    std::string_view data;
+    TakeBackUnscanned(&joined, &data);
+    Scan(data, /*final=*/true);
+    Release(pos_, data, out);
+  } else {
+    Release(pos_, std::string_view(), out);
+  }
   offset_ = 0;
+  gaps_.clear();
+  tail_.clear();
+  wrap_cr_ = UINT64_MAX;
+}
+
+// "***" for the region [from, to), keeping the line breaks it spans.
+void StreamMasker::AppendMask(uint64_t from, uint64_t to, std::string_view data,
+                              std::string* out) const {
+  std::string region;
+  AppendRange(from, to, data, &region);
+  out->append(kMask);
+  bool after_break = false;
+  for (char c : region) {
+    if (c == '\n' || c == '\r') {
+      *out += c;
+      after_break = true;
+    } else if (after_break) {
+      out->append(kMask);
+      after_break = false;
+    }
+  }
 }
 
 void StreamMasker::AppendRange(uint64_t from, uint64_t to, std::string_view data,
@@ -347,7 +534,7 @@ void StreamMasker::Release(uint64_t upto, std::string_view data, std::string* ou
     for (; done < pending_.size() && pending_[done].end <= upto; ++done) {
       const Interval& interval = pending_[done];
       AppendRange(at, interval.begin, data, out);
-      out->append(kMask);
+      AppendMask(interval.begin, interval.end, data, out);
       at = interval.end;
     }
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(done));

@@ -205,4 +205,27 @@ std::string Sha256Hex(std::string_view text) {
   return sha.Hex();
 }
 
+std::string HmacSha256Hex(std::string_view key, std::string_view message) {
+  uint8_t block[64] = {};
+  if (key.size() > sizeof(block)) {
+    Sha256 sha;
+    sha.Update(key);
+    std::array<uint8_t, 32> digest = sha.Digest();
+    std::copy(digest.begin(), digest.end(), block);
+  } else {
+    std::copy(key.begin(), key.end(), block);
+  }
+  uint8_t pad[64];
+  for (size_t i = 0; i < sizeof(pad); ++i) pad[i] = block[i] ^ 0x36;
+  Sha256 inner;
+  inner.Update(pad, sizeof(pad));
+  inner.Update(message);
+  std::array<uint8_t, 32> inner_digest = inner.Digest();
+  for (size_t i = 0; i < sizeof(pad); ++i) pad[i] = block[i] ^ 0x5c;
+  Sha256 outer;
+  outer.Update(pad, sizeof(pad));
+  outer.Update(inner_digest.data(), inner_digest.size());
+  return outer.Hex();
+}
+
 }  // namespace tame

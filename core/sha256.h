@@ -38,6 +38,10 @@ class Sha256 {
 /// The SHA-256 of `text` as 64 lowercase hex digits.
 std::string Sha256Hex(std::string_view text);
 
+/// HMAC-SHA-256 (RFC 2104) of `message` under `key`, as 64 lowercase hex
+/// digits.
+std::string HmacSha256Hex(std::string_view key, std::string_view message);
+
 /// Whether Sha256 uses the CPU's SHA instructions (x86-64 CPUs that have
 /// them; never in the browser). It does by default where it can; tests call
 /// this with false to check the plain code. Returns what is now in use.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -29,6 +30,32 @@ bool IsEnvName(const std::string& name) {
 }
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+// `path` with "." parts, empty parts and "x/.." pairs taken out, so that
+// two spellings of one file compare equal ("./out//a/../m.bin" is
+// "out/m.bin"). A ".." that climbs above the start stays.
+std::string NormalPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    std::string part = path.substr(start, slash - start);
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") {
+        parts.pop_back();
+      } else {
+        parts.push_back(part);
+      }
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = slash + 1;
+  }
+  std::string out = path.rfind("/", 0) == 0 ? "/" : "";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i > 0 ? "/" : "") + parts[i];
+  return out;
+}
 
 std::vector<std::string> KindNames() {
   std::vector<std::string> names;
@@ -197,6 +224,21 @@ class Validator {
       if (escapes) {
         Error(Place(p, "path"),
               where + "output path " + Quote(path) + " must stay inside the workspace");
+      }
+      if (path.empty()) continue;
+      // Two writers of one file make runs flip between them, and the cache
+      // restores whichever wrote last.
+      const std::string pointer = Place(p, "path").Pointer();
+      auto [first, added] =
+          output_paths_.emplace(NormalPath(path), std::make_pair(step.id, pointer));
+      if (!added && first->second.first != step.id) {
+        Error(Place(p, "path"), where + "output file " + Quote(path) +
+                                    " is also declared by step " + Quote(first->second.first) +
+                                    " (" + first->second.second +
+                                    "); two steps may not write one file");
+      } else if (!added) {
+        Error(Place(p, "path"), where + "output file " + Quote(path) + " is declared twice (" +
+                                    first->second.second + ")");
       }
     }
   }
@@ -501,6 +543,8 @@ class Validator {
   Graph graph_;
   const std::unordered_map<std::string, int>& index_;  // first step with each id
   Diagnostics errors_;
+  // Declared output files by normal path: the step and the pointer of the first.
+  std::map<std::string, std::pair<std::string, std::string>> output_paths_;
 };
 
 }  // namespace

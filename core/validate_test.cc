@@ -229,5 +229,31 @@ TEST(ValidateTest, ApprovalsThatCanNeverBeMet) {
              "approvers are listed: the approval could never pass"}));
 }
 
+TEST(ValidateTest, TwoStepsMayNotDeclareOneOutputFile) {
+  EXPECT_EQ(Problems(R"({"version": 1, "name": "t", "steps": [
+      {"id": "train", "uses": "shell", "with": {"run": "x"},
+       "outputs": {"model": {"path": "out/model.bin"}, "log": {"path": "a.txt"}}},
+      {"id": "tune", "uses": "shell", "with": {"run": "x"},
+       "outputs": {"best": {"path": "./out//model.bin"}, "other": {"path": "b/c.txt"}}},
+      {"id": "eval", "uses": "shell", "with": {"run": "x"},
+       "outputs": {"m": {"path": "x/../a.txt"}, "n": {"path": "b/./c.txt"},
+                   "n2": {"path": "b/c.txt"}}}]})"),
+            (std::vector<std::string>{
+                "p.json: /steps/1/outputs/best/path: step \"tune\": output file "
+                "\"./out//model.bin\" is also declared by step \"train\" "
+                "(/steps/0/outputs/model/path); two steps may not write one file",
+                "p.json: /steps/2/outputs/m/path: step \"eval\": output path \"x/../a.txt\" "
+                "must stay inside the workspace",
+                "p.json: /steps/2/outputs/m/path: step \"eval\": output file \"x/../a.txt\" is "
+                "also declared by step \"train\" (/steps/0/outputs/log/path); two steps may not "
+                "write one file",
+                "p.json: /steps/2/outputs/n/path: step \"eval\": output file \"b/./c.txt\" is "
+                "also declared by step \"tune\" (/steps/1/outputs/other/path); two steps may not "
+                "write one file",
+                "p.json: /steps/2/outputs/n2/path: step \"eval\": output file \"b/c.txt\" is "
+                "also declared by step \"tune\" (/steps/1/outputs/other/path); two steps may not "
+                "write one file"}));
+}
+
 }  // namespace
 }  // namespace tame

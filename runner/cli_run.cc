@@ -260,6 +260,7 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
   if (!InitProcessControl(&error)) return Fail(error);
   Console console(state->pipeline, ChooseConsoleMode(log_format, STDOUT_FILENO),
                   ColorAllowed(STDOUT_FILENO), STDOUT_FILENO);
+  console.SetMask(state->mask.get());
   console.RunStarted(state->run_id, state->run_dir_display, state->jobs, resumed);
   state->records.assign(state->pipeline.steps.size(), StepRecord());
   state->started_ms = SteadyNowMs();
@@ -438,6 +439,13 @@ int CmdRun(const Args& args) {
   }
   const std::string key = args.Value("--key");
   if (!CheckInitiatorKey(state.pipeline, state.workspace, key, &error)) return Fail(error);
+  // A cache key that cannot be read stops the run before it starts: every
+  // cached step would run, and the next runs the same, for no visible reason.
+  if (std::any_of(state.pipeline.steps.begin(), state.pipeline.steps.end(),
+                  [](const Step& s) { return s.cache && s.cache->enabled; })) {
+    Cache cache(state.workspace);
+    if (!cache.LoadKey(&error)) return Fail(error);
+  }
   state.pipeline_file = AbsolutePath(path);
   // A sortable id: the UTC start time, then random hex against collisions.
   std::string runs = state.workspace + "/.tame/runs";

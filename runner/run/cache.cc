@@ -19,6 +19,8 @@ namespace tame {
 namespace {
 
 constexpr size_t kKeepPerStep = 4;
+// Files whose times are this close to now are "racy" (see HashFile).
+constexpr int64_t kRacyNs = 50 * 1000000;
 constexpr char kEntriesFile[] = "entries";
 
 bool StampFromJson(const Json& j, FileStamp* s) {
@@ -26,6 +28,8 @@ bool StampFromJson(const Json& j, FileStamp* s) {
   s->sha = j["sha"].get<std::string>();
   s->size = Field(j, "size", int64_t{-1});
   s->mtime_ns = Field(j, "mtime", int64_t{-1});
+  s->ctime_ns = Field(j, "ctime", int64_t{-1});
+  s->inode = Field(j, "ino", int64_t{-1});
   return true;
 }
 
@@ -59,14 +63,15 @@ class EntryReader {
     while (true) {
       std::string key;
       if (!String(&key) || !Take(':')) return false;
-      bool ok = key == "files"      ? Stamps(&e->files)
-                : key == "inputs"   ? Stamps(&e->inputs)
-                : key == "outputs"  ? Strings(&e->outputs)
-                : key == "parts"    ? Strings(&e->parts)
-                : key == "key"      ? String(&e->key)
-                : key == "pipeline" ? String(&e->pipeline)
-                : key == "step"     ? String(&e->step)
-                                    : false;
+      bool ok = key == "files"            ? Stamps(&e->files)
+                : key == "inputs"         ? Stamps(&e->inputs)
+                : key == "outputs"        ? Strings(&e->outputs)
+                : key == "parts"          ? Strings(&e->parts)
+                : key == "secret_outputs" ? Strings(&e->secret_outputs)
+                : key == "key"            ? String(&e->key)
+                : key == "pipeline"       ? String(&e->pipeline)
+                : key == "step"           ? String(&e->step)
+                                          : false;
       if (!ok) return false;
       if (Take('}')) return at_ == text_.size();
       if (!Take(',')) return false;
@@ -117,6 +122,8 @@ class EntryReader {
         if (field == "sha") return String(&s.sha);
         if (field == "size") return Integer(&s.size);
         if (field == "mtime") return Integer(&s.mtime_ns);
+        if (field == "ctime") return Integer(&s.ctime_ns);
+        if (field == "ino") return Integer(&s.inode);
         return false;
       });
     });
@@ -144,6 +151,7 @@ std::string EntryText(const CacheEntry& e) {
     for (const auto& [k, v] : m) {
       out += (out.size() > 1 ? "," : "") + quote(k) + ":{\"sha\":" + quote(v.sha) +
              ",\"size\":" + std::to_string(v.size) + ",\"mtime\":" + std::to_string(v.mtime_ns) +
+             ",\"ctime\":" + std::to_string(v.ctime_ns) + ",\"ino\":" + std::to_string(v.inode) +
              "}";
     }
     return out + "}";
@@ -151,7 +159,7 @@ std::string EntryText(const CacheEntry& e) {
   return "{\"files\":" + stamps(e.files) + ",\"inputs\":" + stamps(e.inputs) +
          ",\"key\":" + quote(e.key) + ",\"outputs\":" + strings(e.outputs) +
          ",\"parts\":" + strings(e.parts) + ",\"pipeline\":" + quote(e.pipeline) +
-         ",\"step\":" + quote(e.step) + "}";
+         ",\"secret_outputs\":" + strings(e.secret_outputs) + ",\"step\":" + quote(e.step) + "}";
 }
 
 bool EntryFromJson(const Json& j, CacheEntry* e) {
@@ -161,6 +169,8 @@ bool EntryFromJson(const Json& j, CacheEntry* e) {
          StringFromJson(j.value("step", Json()), &e->step) &&
          MapFromJson(j.value("parts", Json::object()), &e->parts, StringFromJson) &&
          MapFromJson(j.value("outputs", Json::object()), &e->outputs, StringFromJson) &&
+         MapFromJson(j.value("secret_outputs", Json::object()), &e->secret_outputs,
+                     StringFromJson) &&
          MapFromJson(j.value("files", Json::object()), &e->files, StampFromJson) &&
          MapFromJson(j.value("inputs", Json::object()), &e->inputs, StampFromJson);
 }
@@ -263,8 +273,143 @@ std::vector<std::string> GlobFiles(const std::string& workspace, const std::stri
   return std::vector<std::string>(found.begin(), found.end());
 }
 
-Cache::Cache(std::string workspace)
-    : workspace_(std::move(workspace)), dir_(workspace_ + "/.tame/cache") {}
+Cache::Cache(std::string workspace, bool create_key)
+    : workspace_(std::move(workspace)),
+      dir_(workspace_ + "/.tame/cache"),
+      create_key_(create_key) {}
+
+namespace {
+
+constexpr char kKeyFile[] = "key";
+constexpr char kSecretDir[] = "secret";
+
+bool IsKeyText(const std::string& text) {
+  std::string_view key(text);
+  if (!key.empty() && key.back() == '\n') key.remove_suffix(1);
+  return key.size() == 64 && key.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// Writes `text` to `path` only when there is no such file yet, mode 0600:
+// a file of its own, then link(2), so a reader never sees half a file and
+// of two runs making it at once, one wins and both use its text. False
+// with errno set on failure; EEXIST when another was there first.
+bool CreateExclusive(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp-" + RandomHex(8);
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return false;
+  bool ok =
+      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  int saved = errno;
+  close(fd);
+  if (ok && link(tmp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    saved = errno;
+  }
+  unlink(tmp.c_str());
+  errno = saved;
+  return ok;
+}
+
+}  // namespace
+
+bool Cache::LoadKey(std::string* error) {
+  if (!key_.empty()) return true;
+  const std::string path = dir_ + "/" + kKeyFile;
+  const std::string shown = ".tame/cache/" + std::string(kKeyFile);
+  for (int tries = 0; tries < 2; ++tries) {
+    struct stat st;
+    if (lstat(path.c_str(), &st) == 0) {
+      if (!S_ISREG(st.st_mode)) {
+        *error = shown + ": not a regular file; remove it to start the cache afresh";
+        return false;
+      }
+      if ((st.st_mode & 077) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        *error = shown + ": others may read it (mode " + mode + "); chmod 600 " + shown;
+        return false;
+      }
+      std::string text;
+      std::string read_error;
+      if (!ReadFile(path, 4096, &text, &read_error)) {
+        *error = shown + ": cannot read it: " + read_error;
+        return false;
+      }
+      if (!IsKeyText(text)) {
+        *error = shown +
+                 ": not a cache key (64 hex digits); remove it to start the cache afresh (every "
+                 "cached step then runs once)";
+        return false;
+      }
+      key_ = text.substr(0, 64);
+      return true;
+    }
+    if (errno != ENOENT) {
+      *error = shown + ": " + std::strerror(errno);
+      return false;
+    }
+    if (!create_key_) {
+      *error = "no earlier run";
+      return false;
+    }
+    std::string make_error;
+    if (!MakeDirs(dir_, &make_error)) {
+      *error = make_error;
+      return false;
+    }
+    if (!CreateExclusive(path, RandomHex(32) + "\n") && errno != EEXIST) {
+      *error = shown + ": cannot create it: " + std::strerror(errno);
+      return false;
+    }
+  }
+  *error = shown + ": cannot create it";
+  return false;
+}
+
+bool Cache::StoreSecrets(const std::string& key, const std::map<std::string, std::string>& values) {
+  const std::string dir = dir_ + "/" + kSecretDir;
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
+  struct stat st;
+  if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077) != 0) {
+    return false;
+  }
+  Json j = Json::object();
+  for (const auto& [name, value] : values) j[name] = value;
+  // Replaced whole (rename), mode 0600 from the start.
+  const std::string path = dir + "/" + key;
+  const std::string tmp = path + ".tmp-" + RandomHex(8);
+  if (!CreateExclusive(tmp, j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n")) {
+    return false;
+  }
+  bool ok = rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) unlink(tmp.c_str());
+  return ok;
+}
+
+bool Cache::Outputs(const CacheEntry& entry, std::map<std::string, std::string>* outputs,
+                    std::string* why) {
+  *outputs = entry.outputs;
+  if (entry.secret_outputs.empty()) return true;
+  const std::string path = dir_ + "/" + kSecretDir + "/" + entry.key;
+  std::string text;
+  std::string error;
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
+      !ReadFile(path, 1 << 20, &text, &error)) {
+    *why = "its secret outputs are not in .tame/cache/secret";
+    return false;
+  }
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  for (const auto& [name, unused] : entry.secret_outputs) {
+    auto it = j.is_object() ? j.find(name) : j.end();
+    if (!j.is_object() || it == j.end() || !it->is_string()) {
+      *why = "its secret outputs are not in .tame/cache/secret";
+      return false;
+    }
+    (*outputs)[name] = it->get<std::string>();
+  }
+  return true;
+}
 
 // The pipeline's name as the entries file keeps it.
 static std::string PipelineTag(const std::string& name) {
@@ -342,14 +487,23 @@ bool Cache::HashFile(const std::string& relative, const std::map<std::string, Fi
   }
   stamp->size = st.st_size;
   stamp->mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  stamp->ctime_ns = int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec;
+  stamp->inode = static_cast<int64_t>(st.st_ino);
   if (known != nullptr) {
     auto it = known->find(relative);
-    if (it != known->end() && it->second.size == stamp->size &&
-        it->second.mtime_ns == stamp->mtime_ns) {
+    if (it != known->end() && it->second.ctime_ns >= 0 && it->second.size == stamp->size &&
+        it->second.mtime_ns == stamp->mtime_ns && it->second.ctime_ns == stamp->ctime_ns &&
+        it->second.inode == stamp->inode) {
       stamp->sha = it->second.sha;
       return true;
     }
   }
+  // A file changed within the clock's step of now could change again
+  // without its times moving: its hash is not to be reused.
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t now_ns = int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
+  if (now_ns - std::max(stamp->mtime_ns, stamp->ctime_ns) < kRacyNs) stamp->ctime_ns = -1;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = "cannot read " + relative + ": " + std::strerror(errno);
@@ -371,6 +525,7 @@ bool Cache::ComputeKey(const std::string& pipeline, const Step& step, const std:
                        const std::map<std::string, std::string>& file_refs, CacheEntry* entry,
                        std::string* error) {
   Load();
+  if (!LoadKey(error)) return false;
   entry->pipeline = pipeline;
   entry->step = step.id;
   entry->parts.clear();
@@ -382,8 +537,9 @@ bool Cache::ComputeKey(const std::string& pipeline, const Step& step, const std:
   bool has_files = !file_refs.empty() || (step.cache && !step.cache->inputs.empty());
   if (has_files) latest = Latest(pipeline, step.id);
   for (const auto& [ref, value] : refs) {
-    // Secrets enter the key only through a hash of their value.
-    entry->parts["ref:" + ref] = Sha256Hex(ref + '\0' + value);
+    // Values (secrets among them) enter the key only through an HMAC
+    // under the workspace's key.
+    entry->parts["ref:" + ref] = HmacSha256Hex(key_, ref + '\0' + value);
   }
   for (const auto& [ref, path] : file_refs) {
     FileStamp stamp;

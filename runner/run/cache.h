@@ -5,14 +5,21 @@
 // A step's key is the SHA-256 of
 //   - its definition: id, uses, with, env, outputs and cache, as JSON;
 //   - the value of every reference it holds (params, secrets, step outputs;
-//     a file output also by its content; run.id makes a step never cached);
+//     a file output also by its content; run.id makes a step never cached),
+//     each as an HMAC-SHA-256 under the workspace's own random key
+//     (.tame/cache/key, mode 0600), so that who reads the cache cannot
+//     test guesses of a secret;
 //   - the path and content of every file its cache.inputs globs match.
 // Entries live in <workspace>/.tame/cache/entries, one per line,
 // appended with one write(2) each, so parallel steps and parallel runs may
 // add entries at once. A hit also needs every declared output file to be
-// there with the content it had (checked by size and mtime, else by hash).
-// File hashes are remembered by size and mtime, like git's index, so an
-// unchanged input is not read again.
+// there with the content it had.
+// File hashes are remembered by size, mtime, ctime and inode, as git's index
+// does, so an unchanged input is not read again; a file changed in the same
+// instant it was hashed ("racy") is always read again.
+// Output values that hold a secret are never in the entries: they are kept
+// in .tame/cache/secret/<key>, mode 0600 in a 0700 folder, and restored
+// from there on a hit (a hit without that file is a miss).
 #ifndef TAME_RUNNER_RUN_CACHE_H_
 #define TAME_RUNNER_RUN_CACHE_H_
 
@@ -30,22 +37,56 @@ struct FileStamp {
   std::string sha;  // SHA-256 of the content
   int64_t size = 0;
   int64_t mtime_ns = 0;
+  int64_t ctime_ns = -1;  // -1: the hash may not be reused (racy, or not known)
+  int64_t inode = -1;
 };
 
 struct CacheEntry {
   std::string key;
   std::string pipeline;  // the pipeline's name
   std::string step;
-  std::map<std::string, std::string> parts;    // what the key was made of, hashed
-  std::map<std::string, std::string> outputs;  // the step's output values
-  std::map<std::string, FileStamp> files;      // declared output files
-  std::map<std::string, FileStamp> inputs;     // input files, to reuse their hashes
+  std::map<std::string, std::string> parts;           // what the key was made of, hashed
+  std::map<std::string, std::string> outputs;         // the step's output values, but
+  std::map<std::string, std::string> secret_outputs;  // those holding a secret: name -> ""
+  std::map<std::string, FileStamp> files;             // declared output files
+  std::map<std::string, FileStamp> inputs;            // input files, to reuse their hashes
 };
 
 class Cache {
  public:
   /// The cache of `workspace` (its .tame/cache folder, created on Store()).
-  explicit Cache(std::string workspace);
+  /// With `create_key` false (a preview), a missing key is not made: every
+  /// step is then a miss.
+  explicit Cache(std::string workspace, bool create_key = true);
+
+  /// Reads the workspace's cache key, making it on first use. False with
+  /// `error` naming the file when it cannot be read or is not a key.
+  bool LoadKey(std::string* error);
+
+  /// The output values of a hit: its plain outputs and those kept in the
+  /// secret store. False with `why` set when the secret ones are gone.
+  bool Outputs(const CacheEntry& entry, std::map<std::string, std::string>* outputs,
+               std::string* why);
+
+  /// Stores `outputs` into `entry`: values that `is_secret` says hold a
+  /// secret go to the secret store (written at once), the others into
+  /// entry->outputs. False when the secret store cannot be written.
+  template <typename IsSecret>
+  bool SetOutputs(const std::map<std::string, std::string>& outputs, IsSecret is_secret,
+                  CacheEntry* entry) {
+    std::map<std::string, std::string> secret;
+    entry->outputs.clear();
+    entry->secret_outputs.clear();
+    for (const auto& [name, value] : outputs) {
+      if (is_secret(value)) {
+        secret[name] = value;
+        entry->secret_outputs[name] = "";
+      } else {
+        entry->outputs[name] = value;
+      }
+    }
+    return secret.empty() || StoreSecrets(entry->key, secret);
+  }
 
   /// Computes `step`'s key into entry->key and entry->parts (and
   /// entry->inputs). `refs` holds "params.x" -> value for every reference
@@ -96,6 +137,7 @@ class Cache {
   };
 
   void Load();
+  bool StoreSecrets(const std::string& key, const std::map<std::string, std::string>& values);
   const CacheEntry* Parsed(size_t line);
   void Index(Line line);
   bool HashFile(const std::string& relative, const std::map<std::string, FileStamp>* known,
@@ -104,6 +146,8 @@ class Cache {
 
   std::string workspace_;
   std::string dir_;
+  bool create_key_ = true;
+  std::string key_;  // the HMAC key (its 64 hex digits), once loaded
   bool loaded_ = false;
   std::string text_;       // the entries file, and the lines added since
   std::string unwritten_;  // lines stored but not yet written

@@ -280,6 +280,7 @@ void Console::Flush() {
       DrawBoard();
     }
   }
+  if (mask_ != nullptr && !mask_->empty() && !out_.empty()) out_ = mask_->Mask(out_);
   size_t done = 0;
   while (done < out_.size()) {
     ssize_t n = write(fd_, out_.data() + done, out_.size() - done);

@@ -7,7 +7,8 @@
 //   json   --log-format json: one JSON event per line, for other tools
 //
 // Colour only on a terminal, and never when NO_COLOR is set. Everything
-// passed in is already masked; the console adds no secret of its own.
+// passed in is already masked, and what is written is masked once more on
+// its way out (SetMask), so no caller can forget it.
 #ifndef TAME_RUNNER_RUN_CONSOLE_H_
 #define TAME_RUNNER_RUN_CONSOLE_H_
 
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/masker.h"
 #include "core/pipeline.h"
 
 namespace tame {
@@ -35,6 +37,10 @@ class Console {
   Console(const Pipeline& pipeline, ConsoleMode mode, bool color, int fd);
 
   ConsoleMode mode() const { return mode_; }
+
+  /// Masks everything written from now on with `mask` (which must outlive
+  /// the console).
+  void SetMask(const MaskPatterns* mask) { mask_ = mask; }
 
   void RunStarted(const std::string& run_id, const std::string& run_dir, int jobs, bool resumed);
   void StepStarted(int step, int attempt);
@@ -72,6 +78,7 @@ class Console {
   const bool utf8_;
   const int fd_;
   std::string out_;  // what is written at the next Flush()
+  const MaskPatterns* mask_ = nullptr;
   // Board state.
   std::vector<int64_t> started_at_;  // steady ms of the running attempt; -1 when not running
   std::vector<int> running_;         // in start order

@@ -29,8 +29,13 @@ bool JournalWriter::Open(const std::string& path, const MaskPatterns* mask, std:
 void JournalWriter::Append(Json event) {
   if (fd_ < 0) return;
   event["time"] = IsoTimeNow();
-  if (!mask_->empty()) event = MaskJson(event, *mask_);
-  pending_ += event.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (mask_->empty()) {
+    pending_ += event.dump(-1, ' ', false, Json::error_handler_t::replace);
+  } else {
+    // Strings first, then the line: escaping may make a form of its own.
+    pending_ +=
+        mask_->Mask(MaskJson(event, *mask_).dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
   pending_ += '\n';
 }
 

@@ -17,7 +17,7 @@ std::vector<CacheVerdict> PreviewCache(const Pipeline& pipeline, const std::stri
   std::vector<CacheVerdict> verdicts(pipeline.steps.size());
   Plan plan;
   if (!MakePlan(BuildGraph(pipeline), &plan)) return verdicts;
-  Cache cache(workspace);
+  Cache cache(workspace, /*create_key=*/false);
   // Outputs of the steps the cache would skip: what their dependents see.
   std::vector<const CacheEntry*> hits(pipeline.steps.size(), nullptr);
   for (const std::vector<int>& level : plan.levels) {
@@ -52,8 +52,11 @@ std::vector<CacheVerdict> PreviewCache(const Pipeline& pipeline, const std::stri
               v.reason = "it needs an output of " + ref.step + ", which runs";
               break;
             }
-            auto out = hits[producer]->outputs.find(ref.name);
-            value = out == hits[producer]->outputs.end() ? "" : out->second;
+            std::map<std::string, std::string> outputs;
+            std::string why;
+            cache.Outputs(*hits[producer], &outputs, &why);
+            auto out = outputs.find(ref.name);
+            value = out == outputs.end() ? "" : out->second;
             auto decl = pipeline.steps[producer].outputs.find(ref.name);
             if (decl != pipeline.steps[producer].outputs.end() && !decl->second.path.empty()) {
               file_refs[ref.Text()] = decl->second.path;
@@ -73,7 +76,9 @@ std::vector<CacheVerdict> PreviewCache(const Pipeline& pipeline, const std::stri
       }
       const CacheEntry* hit = cache.Find(entry.key);
       std::string why;
-      if (hit != nullptr && cache.OutputsIntact(*hit, &why)) {
+      std::map<std::string, std::string> outputs;
+      if (hit != nullptr && cache.OutputsIntact(*hit, &why) &&
+          cache.Outputs(*hit, &outputs, &why)) {
         v.skip = true;
         v.reason = "unchanged since an earlier run";
         hits[i] = hit;

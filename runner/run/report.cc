@@ -276,7 +276,10 @@ bool WriteReport(const RunState& state, std::string* error) {
   // Replaced atomically (rename), without fsync: the journal, not the
   // report, is what a run is resumed from, and a sync on every rewrite
   // would stall the run loop on a busy disk.
-  if (!WriteFileReplace(state.run_dir + "/report.json", ReportText(state), error)) {
+  // Every string in the report is masked already; the whole text is masked
+  // again on its way out, for forms that only escaping makes.
+  if (!WriteFileReplace(state.run_dir + "/report.json", state.mask->Mask(ReportText(state)),
+                        error)) {
     *error = "report.json: " + *error;
     return false;
   }
@@ -285,7 +288,7 @@ bool WriteReport(const RunState& state, std::string* error) {
 
 bool WriteReports(const RunState& state, const std::string& junit_path, std::string* error) {
   if (!WriteReport(state, error)) return false;
-  if (!junit_path.empty() && !WriteFileAtomic(junit_path, BuildJunit(state), error)) {
+  if (!junit_path.empty() && !WriteMaskedFile(*state.mask, junit_path, BuildJunit(state), error)) {
     *error = junit_path + ": " + *error;
     return false;
   }

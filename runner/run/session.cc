@@ -15,6 +15,7 @@
 #include "core/catalog.h"
 #include "core/duration.h"
 #include "core/params.h"
+#include "core/save.h"
 #include "core/step_inputs.h"
 #include "core/validate.h"
 #include "runner/files.h"
@@ -35,6 +36,8 @@ constexpr int64_t kStopCheckMs = 50;
 constexpr size_t kMaxDetailsFile = 4 << 20;  // $TAME_DETAILS
 // report.json is rewritten at most this often while the run goes on.
 constexpr int64_t kReportIntervalMs = 1000;
+// How long whole lines the masker holds back wait for the next output.
+constexpr int64_t kHeldLinesMs = 1000;
 
 // Variables tame sets for each step; inherited ones are dropped.
 bool IsTameVariable(const std::string& name) {
@@ -139,7 +142,8 @@ struct Session::Attempt {
   int log_fd = -1;
   ProcessTree tree;
   StreamMasker masker;
-  std::string line;  // output after the last newline, masked
+  std::string line;         // output after the last newline, masked
+  int64_t held_since = -1;  // when the masker began to hold back whole lines
   std::string output_file;
   bool exited = false;
   int wait_status = 0;
@@ -267,9 +271,10 @@ bool Session::TryCache(int step, AttemptEnd* end) {
   const CacheEntry* hit = state_->use_cache ? cache_.Find(entry.key) : nullptr;
   if (hit != nullptr) {
     std::string why;
-    if (cache_.OutputsIntact(*hit, &why)) {
+    std::map<std::string, std::string> outputs;
+    if (cache_.OutputsIntact(*hit, &why) && cache_.Outputs(*hit, &outputs, &why)) {
       StepRecord& record = state_->records[step];
-      record.outputs = hit->outputs;
+      record.outputs = std::move(outputs);
       record.cached = true;
       end->status = AttemptStatus::kSucceeded;
       end->exit_code = 0;
@@ -401,6 +406,10 @@ bool Session::StartKind(int step, int attempt, AttemptEnd* end) {
     if (!SubstituteReferences(value, text, typed, &resolved, &error)) {
       return FailAtStart(step, "with." + spec.name + ": " + error, false, end);
     }
+    // What a step sends out to be read by people (a webhook message) goes
+    // through the masker like everything tame writes.
+    if (spec.name == "message" && resolved.is_string())
+      resolved = MaskJson(resolved, *state_->mask);
     params[spec.name] = std::move(resolved);
   }
   std::map<std::string, std::string> vars;
@@ -497,6 +506,27 @@ void Session::ReadOutput(Attempt* a, bool drain) {
     WriteLog(a, masked);
     EmitLines(a, masked, false);
   }
+  if (!a->masker.holds_line()) {
+    a->held_since = -1;
+  } else if (a->held_since < 0) {
+    a->held_since = SteadyNowMs();
+  }
+}
+
+// Lines that end like wrapped base64 are held back until the next line
+// shows whether a secret's encoding goes on in it. Base64 tools write their
+// lines at once; when a step says nothing more for kHeldLinesMs, the lines
+// are released (and the masker starts afresh), so a log line never waits
+// for long. A piece of a line without its end is held as before.
+void Session::ReleaseHeldLines(int64_t now) {
+  for (auto& [step, a] : running_) {
+    if (a->held_since < 0 || now < a->held_since + kHeldLinesMs) continue;
+    a->held_since = -1;
+    std::string rest;
+    a->masker.Finish(&rest);
+    WriteLog(a.get(), rest);
+    EmitLines(a.get(), rest, false);
+  }
 }
 
 // The step's first process ended. Output still in the pipe is read; then
@@ -570,10 +600,12 @@ void Session::Complete(Attempt* a) {
   if (end.status == AttemptStatus::kSucceeded && pending != pending_cache_.end()) {
     CacheEntry& entry = pending->second;
     std::string error;
-    if (cache_.StampOutputs(state_->pipeline.steps[a->step], &entry, &error)) {
-      for (const auto& [name, value] : record.outputs) {
-        entry.outputs[name] = state_->mask->Mask(value);
-      }
+    // A value that holds a secret goes to the cache's secret store, never
+    // into the entries, in clear or masked.
+    const MaskPatterns& mask = *state_->mask;
+    auto is_secret = [&mask](const std::string& v) { return mask.Mask(v) != v; };
+    if (cache_.StampOutputs(state_->pipeline.steps[a->step], &entry, &error) &&
+        cache_.SetOutputs(record.outputs, is_secret, &entry)) {
       cache_.Store(entry);
     }
     pending_cache_.erase(pending);
@@ -653,6 +685,16 @@ void Session::ReadDetails(Attempt* a) {
   StepRecord& record = state_->records[a->step];
   auto gate = details.find("gate");
   if (gate != details.end() && gate->is_object()) record.gate = MaskJson(*gate, *state_->mask);
+  auto gate_report = details.find("gate_report");
+  if (gate_report != details.end() && gate_report->is_object()) {
+    // metrics.gate's report file: written here, through the masker.
+    const std::string dir = state_->run_dir + "/gates";
+    mkdir(dir.c_str(), 0755);
+    const std::string path = dir + "/" + state_->pipeline.steps[a->step].id + ".json";
+    if (!WriteMaskedFile(*state_->mask, path, FormatJsonValue(*gate_report) + "\n", &error)) {
+      console_->Message(state_->mask->Mask(path + ": " + error));
+    }
+  }
   auto approvals = details.find("approvals");
   if (approvals != details.end() && approvals->is_array()) {
     record.approvals = MaskJson(*approvals, *state_->mask);
@@ -707,6 +749,9 @@ int64_t Session::NextTimer() const {
   auto at = [&next](int64_t t) { next = next < 0 ? t : std::min(next, t); };
   if (report_dirty_) at(report_written_ms_ + kReportIntervalMs);
   if (waiting_steps_ > 0) at(next_details_check_ms_);
+  for (const auto& [step, a] : running_) {
+    if (a->held_since >= 0) at(a->held_since + kHeldLinesMs);
+  }
   for (const auto& [step, a] : running_) {
     if (!a->stopping) continue;
     int64_t t = std::min(a->kill_at, a->next_check);
@@ -766,6 +811,7 @@ StepExecutor::WaitResult Session::Wait(int64_t deadline_ms, AttemptEnd* end) {
     }
     for (Attempt* a : stopping) CheckStopping(a, now);
     if (!completed_.empty()) continue;
+    ReleaseHeldLines(now);
 
     int64_t wake = NextTimer();
     if (deadline_ms >= 0) wake = wake < 0 ? deadline_ms : std::min(wake, deadline_ms);

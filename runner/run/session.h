@@ -72,6 +72,7 @@ class Session : public StepExecutor, public RunObserver {
                                            const std::map<std::string, std::string>& vars) const;
   void HandleSignals();
   void ReadOutput(Attempt* a, bool drain);
+  void ReleaseHeldLines(int64_t now);
   void EmitLines(Attempt* a, const std::string& masked, bool final);
   void ProcessEnded(Attempt* a);
   void CheckStopping(Attempt* a, int64_t now);

@@ -12,6 +12,8 @@
 #include <ctime>
 #include <random>
 
+#include "runner/files.h"
+
 namespace tame {
 
 int64_t SteadyNowMs() {
@@ -132,6 +134,11 @@ std::string QuoteJson(const std::string& text) {
   out += text;
   out += '"';
   return out;
+}
+
+bool WriteMaskedFile(const MaskPatterns& mask, const std::string& path, const std::string& text,
+                     std::string* error) {
+  return WriteFileAtomic(path, mask.Mask(text), error);
 }
 
 Json MaskJson(const Json& value, const MaskPatterns& mask) {

@@ -41,6 +41,11 @@ std::string QuoteJson(const std::string& text);
 /// `value` with every string in it (keys included) masked.
 Json MaskJson(const Json& value, const MaskPatterns& mask);
 
+/// Replaces `path` atomically with `text` masked: how tame writes a whole
+/// file of the run folder or a report. False with `error` set on failure.
+bool WriteMaskedFile(const MaskPatterns& mask, const std::string& path, const std::string& text,
+                     std::string* error);
+
 /// Escapes &, <, >, " and ' for XML text and attributes, and drops
 /// characters XML 1.0 does not allow.
 std::string XmlEscape(const std::string& text);

@@ -90,18 +90,24 @@ int RunMetricsGate(const StepContext& context) {
       EvaluateGate(metrics, rules, baseline_file.empty() ? nullptr : &baseline, options);
 
   std::cout << FormatGateTable(report);
-  context.Details(Json{{"gate", GateDetails(file, report)}});
-  std::string report_path = context.run_dir.empty()
-                                ? context.InWorkspace(context.step + ".gate.json")
-                                : context.run_dir + "/gates/" + context.step + ".json";
-  if (!context.run_dir.empty()) {
-    std::string dir = context.run_dir + "/gates";
-    mkdir(dir.c_str(), 0755);
-  }
-  std::string error;
-  if (!WriteFileAtomic(report_path, FormatJsonValue(GateReportJson(report)) + "\n", &error)) {
-    std::cout << "metrics.gate: " << report_path << ": " << error << "\n";
-    return kStepFailed;
+  // Under `tame run` the session writes the report into the run folder,
+  // masked like everything else there: a metric's name or value may be a
+  // secret, and this process does not know the run's secrets.
+  std::string report_path;
+  if (!context.run_dir.empty() && !context.details_file.empty()) {
+    report_path = context.run_dir + "/gates/" + context.step + ".json";
+    if (!context.Details(
+            Json{{"gate", GateDetails(file, report)}, {"gate_report", GateReportJson(report)}})) {
+      std::cout << "metrics.gate: cannot hand the report to tame run\n";
+      return kStepFailed;
+    }
+  } else {
+    report_path = context.InWorkspace(context.step + ".gate.json");
+    std::string error;
+    if (!WriteFileAtomic(report_path, FormatJsonValue(GateReportJson(report)) + "\n", &error)) {
+      std::cout << "metrics.gate: " << report_path << ": " << error << "\n";
+      return kStepFailed;
+    }
   }
   context.Output("report", report_path);
   int failed = 0;
