@@ -983,11 +983,15 @@ test('a report opened alone opens the pipeline it ran', async ({ page, origin, m
   const run = await runLocalMl();
   const report = JSON.parse(run.report);
   const cli = tame(['fmt', path.join(root, 'examples/local-ml.json')]);
-  checkEqual(report.pipeline_source, JSON.parse(cli.stdout), 'the pipeline report.json carries');
+  check(isDeepStrictEqual(report.pipeline_source, JSON.parse(cli.stdout)),
+        'report.json does not carry the pipeline tame fmt writes');
   mount('runs', run.runsDir);
   await page.goto(`${origin}/index.html?report=runs/${run.runId}/report.json`);
   await waitForDesigner(page);
-  checkEqual(await api(page, 'exportJson'), cli.stdout, 'the pipeline the report opened');
+  // The designer places steps the file has no layout for; the rest is the file.
+  const opened = await exportJson(page);
+  delete opened.layout;
+  check(isDeepStrictEqual(opened, JSON.parse(cli.stdout)), 'the report opened another pipeline');
   const info = await api(page, 'runInfo');
   checkEqual([info.run, info.hashMatches, info.pipelineOnly, info.runOnly],
              [run.runId, true, [], []], 'the run and how it matches');
