@@ -223,12 +223,13 @@ TEST(ValidateTest, EmptyListItemsAndEmptyImageTags) {
 }
 
 TEST(ValidateTest, ProblemsNameTheirStepAndField) {
-  Pipeline p = MustLoad(R"({"version": 1, "name": "",
+  LoadResult loaded = LoadPipeline(R"({"version": 1, "name": "",
       "steps": [{"id": "a", "uses": "shell", "timeout": "soon"},
                 {"id": "b", "uses": "approval", "needs": ["a", "zz"],
                  "with": {"approvers": ["x"], "required": 1, "timeout": "1 day"}}]})");
+  ASSERT_TRUE(loaded.pipeline.has_value());
   std::vector<std::string> places;
-  for (const Diagnostic& d : Validate(p)) places.push_back(d.step + " " + d.field);
+  for (const Diagnostic& d : Validate(*loaded.pipeline)) places.push_back(d.step + " " + d.field);
   EXPECT_EQ(places, (Lines{" name", "a with/run", "a timeout", "b with/timeout", "b needs"}));
 }
 

@@ -76,7 +76,11 @@ bool Edit(const char* id, const std::string& value, std::string* out, bool refs,
   const size_t typed_before = buffer->size();
   input(buffer);
   if (pending_key == key) {
+    // The field takes the picked value as it stands: whatever took the
+    // keyboard back to it since (Enter reaching it) is dropped.
     pending_key = 0;
+    if (ImGui::GetActiveID() == key) ImGui::ClearActiveID();
+    if (editing_id == key) editing_id = 0;
     if (pending_text != value) {
       *out = pending_text;
       committed_id = key;

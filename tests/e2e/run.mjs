@@ -1197,7 +1197,8 @@ test('the delivery pipeline built by hand with the picker, its actions counted',
     await pick('inspector/with/image', `${push} ref`);
     await fill('inspector/with/name', 'iris');
     await tap(await node(smoke));
-    await pick('inspector/with/url', `${deploy} url`);
+    await fill('inspector/with/url', 'http://iris.example.org/health');
+    await edge(deploy, smoke);
     await tap(await node(notify));
     await tap(await at('inspector/with/webhook'));
     await type('HOOK');
@@ -1212,7 +1213,7 @@ test('the delivery pipeline built by hand with the picker, its actions counted',
     checkEqual(step(signoff).with, { approvers: ['alice', 'bob', 'carol'], required: 2 },
                'the sign-off');
     checkEqual(step(deploy).with.image, `\${{ steps.${push}.outputs.ref }}`, 'the image deployed');
-    checkEqual(step(smoke).with.url, `\${{ steps.${deploy}.outputs.url }}`, 'the smoke test\'s URL');
+    checkEqual(step(smoke).needs, [deploy], 'the smoke test runs after the rollout');
     checkEqual(step(notify).with.webhook, '${{ secrets.HOOK }}', 'the webhook');
     const plan = await api(page, 'plan');
     checkEqual(plan.levels.length, 9, 'the plan runs the nine steps one after another');
