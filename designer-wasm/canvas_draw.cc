@@ -107,6 +107,20 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
   const ImVec2 hi(origin_.x + size_.x, origin_.y + size_.y);
   const float half = 0.5f * kNodeHeight * zoom_;
   const float thickness = std::clamp(2.0f * zoom_, 1.0f, 3.0f);
+  // Labels go where no other label or node is; a crowded one shows while
+  // its edge is hovered or selected.
+  std::vector<std::pair<ImVec2, ImVec2>> taken;
+  auto overlaps = [&](ImVec2 min, ImVec2 max) {
+    for (const auto& [a, b] : taken) {
+      if (min.x < b.x && max.x > a.x && min.y < b.y && max.y > a.y) return true;
+    }
+    for (int i : visible_) {
+      const ImVec2 n = ToScreen(positions[i]);
+      const ImVec2 m(n.x + kNodeWidth * zoom_, n.y + kNodeHeight * zoom_);
+      if (min.x < m.x && max.x > n.x && min.y < m.y && max.y > n.y) return true;
+    }
+    return false;
+  };
   for (const Edge& edge : doc.edges()) {
     ImVec2 a = ToScreen(positions[edge.from]);
     ImVec2 b = ToScreen(positions[edge.to]);
@@ -125,10 +139,14 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
     ImU32 color = data ? color::kDataEdge : color::kNeedsEdge;
     const EdgeRef ref{doc.node(edge.from), doc.node(edge.to)};
     const bool selected = editor.selected_edge && *editor.selected_edge == ref;
+    const bool hovered = hover_edge_ && *hover_edge_ == ref;
     if (selected) {
       color = color::kAccent;
-    } else if (hover_edge_ && *hover_edge_ == ref) {
+    } else if (hovered) {
       color = color::kText;
+    } else if (editor.plan_marks && !editor.plan_marks->run.empty() &&
+               !editor.plan_marks->run[edge.to]) {
+      color = WithAlpha(color, 70);  // into a step the previewed run leaves out
     }
     if (!detail) {
       draw->AddLine(a, b, WithAlpha(color, 150), 1.0f);
@@ -153,6 +171,10 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
       const ImVec2 text = ImGui::GetFont()->CalcTextSizeA(font_size, FLT_MAX, 0, label.c_str());
       const ImVec2 mid = Bezier(a, c1, c2, b, 0.5f);
       const ImVec2 at(std::floor(mid.x - 0.5f * text.x), std::floor(mid.y - 0.5f * text.y));
+      const ImVec2 box_min(at.x - 4 * zoom_, at.y - 2 * zoom_);
+      const ImVec2 box_max(at.x + text.x + 4 * zoom_, at.y + text.y + 2 * zoom_);
+      if (!selected && !hovered && overlaps(box_min, box_max)) continue;
+      taken.push_back({box_min, box_max});
       draw->AddRectFilled(ImVec2(at.x - 4 * zoom_, at.y - 2 * zoom_),
                           ImVec2(at.x + text.x + 4 * zoom_, at.y + text.y + 2 * zoom_),
                           color::kCanvas, 4 * zoom_);
