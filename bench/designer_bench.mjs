@@ -186,7 +186,7 @@ async function main() {
       report(`  the same with a run shown`, withRun.frameMs, 'ms', limit, emptyRef);
       await page.evaluate(() => window.tame.closeRun());
       // Everything in view: nodes become blocks, edges lines.
-      await page.keyboard.press('f');
+      await page.keyboard.press('Shift+F');
       await frames(page, 3);
       const fitted = await pan(page);
       report(`pan ${steps} steps, all in view (${(100 * fitted.zoom).toFixed(1)}%)`,

@@ -22,6 +22,13 @@ inline constexpr double kLayoutRow = 100;
 /// crossing in chains and fans, then by file order; rows are kLayoutRow apart.
 std::vector<Position> LayoutByLevels(const Graph& graph, const Plan& plan);
 
+/// A layered (Sugiyama-style) layout for reading on a screen `max_width`
+/// canvas pixels wide: the plan's levels are the layers, ordered within
+/// by barycentre sweeps down and up the levels to reduce edge crossings;
+/// levels that do not fit side by side wrap into bands below each other,
+/// one band gap apart. With `max_width` <= 0 nothing wraps.
+std::vector<Position> LayoutLayered(const Graph& graph, const Plan& plan, double max_width);
+
 }  // namespace tame
 
 #endif  // TAME_CORE_AUTO_LAYOUT_H_

@@ -43,4 +43,15 @@ std::string PointerAppend(const std::string& pointer, size_t index) {
   return pointer + "/" + std::to_string(index);
 }
 
+std::string FieldOfPointer(std::string_view rest) {
+  if (rest.empty() || rest[0] != '/') return "";
+  auto token = [&](size_t at) {
+    const size_t end = rest.find('/', at);
+    return std::string(rest.substr(at, end == std::string_view::npos ? rest.npos : end - at));
+  };
+  const std::string first = token(1);
+  if (first == "with" && rest.size() > 6) return "with/" + token(6);
+  return first;
+}
+
 }  // namespace tame

@@ -5,16 +5,31 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tame {
 
 struct Diagnostic {
+  Diagnostic() = default;
+  Diagnostic(std::string pointer_in, std::string message_in, int line_in = 0, int column_in = 0)
+      : pointer(std::move(pointer_in)),
+        message(std::move(message_in)),
+        line(line_in),
+        column(column_in) {}
+
   std::string pointer;  // JSON pointer into the file ("" for the whole file)
   std::string message;  // names the step when there is one: `step "x": ...`
   int line = 0;         // 1-based, for syntax errors only; 0 otherwise
   int column = 0;
+  // What the problem is about, as data for editors: the step's id ("" for
+  // the pipeline itself) and its field: "id", "uses", "needs", "with/NAME",
+  // "timeout", ... for a step; "name", "params", "secrets", ... otherwise;
+  // "" for the step or file as a whole. Set by validation.
+  std::string step;
+  std::string field;
 
+  /// Compares what a user reads: the place and the message.
   bool operator==(const Diagnostic& o) const {
     return pointer == o.pointer && message == o.message && line == o.line && column == o.column;
   }
@@ -25,6 +40,12 @@ using Diagnostics = std::vector<Diagnostic>;
 /// "FILE: /pointer: message", or "FILE: line L, column C: message" for a
 /// syntax error, or "FILE: message" when there is no place inside the file.
 std::string FormatDiagnostic(const std::string& file, const Diagnostic& d);
+
+/// The field a pointer inside one step or the pipeline names, given the
+/// pointer's rest after "/steps/N" (or the whole pointer for the pipeline):
+/// "with/NAME" for a param, else its first token ("timeout", "needs", ...);
+/// "" for the step or pipeline as a whole.
+std::string FieldOfPointer(std::string_view rest);
 
 /// A place in a JSON document as a chain of links to its parents: cheap to
 /// make on the stack while walking a document, and turned into a JSON

@@ -607,13 +607,14 @@ EditResult Document::SetInfo(PipelineInfo info) {
   return {};
 }
 
-EditResult Document::AutoLayout() {
+EditResult Document::AutoLayout(double max_width) {
   const Plan* levels = plan();
   if (levels == nullptr) {
     return EditResult::Refused("auto-layout needs a pipeline without a " +
                                DescribeCycle(pipeline_, FindCycle(graph())));
   }
-  std::vector<Position> placed = LayoutByLevels(graph(), *levels);
+  std::vector<Position> placed =
+      max_width > 0 ? LayoutLayered(graph(), *levels, max_width) : LayoutByLevels(graph(), *levels);
   std::vector<std::pair<NodeId, Position>> moves;
   moves.reserve(placed.size());
   for (size_t i = 0; i < placed.size(); ++i) moves.push_back({nodes_[i], placed[i]});

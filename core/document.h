@@ -165,8 +165,10 @@ class Document {
   /// Sets the pipeline's name, description, params and secrets.
   EditResult SetInfo(PipelineInfo info);
   /// Places every step by its plan level: one column per level, left to
-  /// right. Refused while there is a dependency cycle.
-  EditResult AutoLayout();
+  /// right; with `max_width` > 0, in layers that wrap into bands to fit that
+  /// width, crossings reduced (LayoutLayered). Refused while there is a
+  /// dependency cycle.
+  EditResult AutoLayout(double max_width = 0);
 
   /// The steps as a pipeline document, for the clipboard: the steps in file
   /// order with their positions, and the params and secrets they refer to.

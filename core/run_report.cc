@@ -51,6 +51,13 @@ class Reader {
     String(doc, root, "run", &report.run);
     String(doc, root, "pipeline", &report.pipeline);
     String(doc, root, "pipeline_hash", &report.pipeline_hash);
+    if (const Json* source = Find(doc, "pipeline_source")) {
+      if (source->is_object()) {
+        report.pipeline_source = source->dump();
+      } else {
+        Expected(Place(root, "pipeline_source"), "a pipeline (an object)", *source);
+      }
+    }
     String(doc, root, "status", &report.status);
     String(doc, root, "started_at", &report.started_at);
     Milliseconds(doc, root, "duration_ms", &report.duration_ms);

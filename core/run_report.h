@@ -102,7 +102,10 @@ struct RunReport {
   std::string run;
   std::string pipeline;       // the pipeline's name
   std::string pipeline_hash;  // SHA-256 of its canonical text
-  std::string status;         // succeeded, failed, interrupted, running
+  // The pipeline it ran as JSON text ("pipeline_source"), for a report
+  // opened without its pipeline file; empty when the report has none.
+  std::string pipeline_source;
+  std::string status;  // succeeded, failed, interrupted, running
   std::string started_at;
   int64_t duration_ms = 0;
   std::vector<StepRun> steps;

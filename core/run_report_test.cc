@@ -219,5 +219,15 @@ TEST(RunReportTest, HashMatchesWithOrWithoutLayout) {
   EXPECT_FALSE(PipelineHashMatches(p, ""));
 }
 
+TEST(RunReportTest, CarriesThePipelineItRan) {
+  const RunReport r = MustRead(
+      R"({"run": "r", "steps": [], "pipeline_source": {"version": 1, "name": "t", "steps": []}})");
+  EXPECT_EQ(r.pipeline_source, R"({"name":"t","steps":[],"version":1})");
+  EXPECT_EQ(MustRead(R"({"run": "r", "steps": []})").pipeline_source, "");
+  EXPECT_EQ(Errors(R"({"run": "r", "steps": [], "pipeline_source": "t.json"})"),
+            std::vector<std::string>{
+                "report.json: /pipeline_source: expected a pipeline (an object), found a string"});
+}
+
 }  // namespace
 }  // namespace tame

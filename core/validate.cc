@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string_view>
@@ -81,8 +82,22 @@ class Validator {
   }
 
  private:
-  void Error(const Place& at, const std::string& message) {
-    errors_.push_back(Diagnostic{at.Pointer(), message, 0, 0});
+  // Records a problem with the step and field its place names; `field`
+  // overrides the field for problems placed on a whole object (a missing
+  // param is reported at /steps/N/with but is about that param).
+  void Error(const Place& at, const std::string& message, const std::string& field = "") {
+    Diagnostic d{at.Pointer(), message, 0, 0};
+    std::string_view rest = d.pointer;
+    constexpr std::string_view kSteps = "/steps/";
+    if (rest.substr(0, kSteps.size()) == kSteps) {
+      const size_t end = rest.find('/', kSteps.size());
+      const std::string index(rest.substr(kSteps.size(), end - kSteps.size()));
+      const size_t i = std::strtoul(index.c_str(), nullptr, 10);
+      if (i < p_.steps.size()) d.step = p_.steps[i].id;
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+    }
+    d.field = field.empty() ? FieldOfPointer(rest) : field;
+    errors_.push_back(std::move(d));
   }
 
   void CheckParams() {
@@ -356,7 +371,8 @@ class Validator {
     }
     for (const ParamSpec& spec : kind.params) {
       if (spec.required && !step.with.contains(spec.name)) {
-        Error(with_ptr, where + kind.uses + " needs param " + Quote(spec.name));
+        Error(with_ptr, where + kind.uses + " needs param " + Quote(spec.name),
+              "with/" + spec.name);
       }
     }
   }
@@ -380,7 +396,11 @@ class Validator {
     switch (spec.type) {
       case ParamType::kString:
       case ParamType::kText:
-        if (!value.is_string()) type_error("a string");
+        if (!value.is_string()) {
+          type_error("a string");
+        } else if (spec.name == "image" && HasEmptyTag(value.get_ref<const std::string&>())) {
+          Error(ptr, where + name + " " + value.dump() + " has an empty tag after ':'");
+        }
         return;
       case ParamType::kSecretRef: {
         std::vector<Reference> refs;
@@ -419,6 +439,11 @@ class Validator {
         for (size_t k = 0; k < value.size(); ++k) {
           if (!value[k].is_string()) {
             Error(Place(ptr, k), where + name + " items must be strings");
+          } else if (value[k].get_ref<const std::string&>().empty()) {
+            Error(Place(ptr, k), where + name + " item " + std::to_string(k + 1) + " is empty");
+          } else if (spec.name == "tags" && HasEmptyTag(value[k].get_ref<const std::string&>())) {
+            Error(Place(ptr, k),
+                  where + name + " " + value[k].dump() + " has an empty tag after ':'");
           }
         }
         return;
@@ -466,6 +491,11 @@ class Validator {
                 std::to_string(first.size()) + " distinct approver" +
                 (first.size() == 1 ? " is" : "s are") + " listed: the approval could never pass");
     }
+  }
+
+  // "127.0.0.1:5000/app:" names no tag: nothing follows its last ':'.
+  static bool HasEmptyTag(const std::string& image) {
+    return !image.empty() && image.back() == ':' && image.find("${{") == std::string::npos;
   }
 
   void CheckEnum(const ParamSpec& spec, const Json& value, const Place& ptr,

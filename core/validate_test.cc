@@ -255,5 +255,30 @@ TEST(ValidateTest, TwoStepsMayNotDeclareOneOutputFile) {
                 "write one file"}));
 }
 
+TEST(ValidateTest, EmptyListItemsAndEmptyImageTags) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "b", "uses": "docker.build",
+        "with": {"tags": ["127.0.0.1:5000/iris:"]}},
+      {"id": "s", "uses": "approval", "needs": ["b"],
+        "with": {"approvers": ["alice", ""], "required": 1}},
+      {"id": "d", "uses": "k8s.deploy", "needs": ["s"],
+        "with": {"image": "127.0.0.1:5000/iris:", "name": "iris"}})")),
+            (Lines{"p.json: /steps/0/with/tags/0: step \"b\": \"tags\" "
+                   "\"127.0.0.1:5000/iris:\" has an empty tag after ':'",
+                   "p.json: /steps/1/with/approvers/1: step \"s\": \"approvers\" item 2 is empty",
+                   "p.json: /steps/2/with/image: step \"d\": \"image\" "
+                   "\"127.0.0.1:5000/iris:\" has an empty tag after ':'"}));
+}
+
+TEST(ValidateTest, ProblemsNameTheirStepAndField) {
+  LoadResult loaded = LoadPipeline(R"({"version": 1, "name": "",
+      "steps": [{"id": "a", "uses": "shell", "timeout": "soon"},
+                {"id": "b", "uses": "approval", "needs": ["a", "zz"],
+                 "with": {"approvers": ["x"], "required": 1, "timeout": "1 day"}}]})");
+  ASSERT_TRUE(loaded.pipeline.has_value());
+  std::vector<std::string> places;
+  for (const Diagnostic& d : Validate(*loaded.pipeline)) places.push_back(d.step + " " + d.field);
+  EXPECT_EQ(places, (Lines{" name", "a with/run", "a timeout", "b with/timeout", "b needs"}));
+}
+
 }  // namespace
 }  // namespace tame

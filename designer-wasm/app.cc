@@ -77,14 +77,29 @@ std::vector<std::string> App::OpenReport(const std::string& name, const std::str
     editor_.Post(Severity::kError, "Could not open the run report " + name);
     return errors;
   }
+  // A report brings the pipeline it ran: opened with it, unless the one
+  // open is that pipeline, as it ran or since edited (same name), whose
+  // differences the run view marks.
+  const RunReport& report = run_.report();
+  const Document& doc = editor_.doc();
+  const bool same = (!report.pipeline_hash.empty() &&
+                     PipelineHashMatches(doc.pipeline(), report.pipeline_hash)) ||
+                    (doc.size() > 0 && doc.pipeline().name == report.pipeline);
+  std::string opened;
+  if (!same && !report.pipeline_source.empty()) {
+    const std::string file = (report.pipeline.empty() ? "pipeline" : report.pipeline) + ".json";
+    const uint64_t before = editor_.doc().revision();
+    editor_.Open(file, report.pipeline_source);
+    if (editor_.doc().revision() != before) opened = " with its pipeline " + file;
+  }
   run_.Sync(editor_.doc());
-  editor_.Post(Severity::kInfo, "Showing run " + run_.report().run + " from " + name);
+  editor_.Post(Severity::kInfo, "Showing run " + report.run + " from " + name + opened);
   return errors;
 }
 
 void App::PasteText(const std::string& text) {
   if (ImGui::GetIO().WantTextInput) {
-    ImGui::GetIO().AddInputCharactersUTF8(text.c_str());
+    field_paste_ += text;
     return;
   }
   std::optional<Position> at = editor_.paste_at;
@@ -92,8 +107,10 @@ void App::PasteText(const std::string& text) {
   editor_.Paste(text, at);
 }
 
+// In a text field, Ctrl+C and Ctrl+X copy its selected text (ImGui cuts it
+// itself); elsewhere they copy the selected steps.
 std::string App::CopyText(bool cut) {
-  if (ImGui::GetIO().WantTextInput) return "";
+  if (ImGui::GetIO().WantTextInput) return fields::SelectedText();
   std::string text = editor_.CopySelection();
   if (cut && !text.empty()) editor_.DeleteSelection();
   return text;
@@ -108,6 +125,16 @@ void App::ShareReady(const std::string& url) {
 
 void App::Frame() {
   fields::BeginFrame();
+  // Text pasted into a field arrives while Ctrl is down, and ImGui drops
+  // characters typed with Ctrl held: the field takes them as typed keys.
+  ImGuiIO& io = ImGui::GetIO();
+  if (!field_paste_.empty() && io.WantTextInput) {
+    io.KeyCtrl = false;
+    io.KeySuper = false;
+    io.AddInputCharactersUTF8(field_paste_.c_str());
+  }
+  field_paste_.clear();
+  editor_.ApplyDeferredSelection();
   editor_.Prune();
   run_.Sync(editor_.doc());
   // The canvas marks what a partial plan runs while the Plan tab shows it.
@@ -124,25 +151,45 @@ void App::Frame() {
   DrawStatusBar(kStatusHeight);
   DrawDialogs();
   DrawHelp(&show_help_);
+  connect_.Draw(editor_);
+  const std::string edge_from = fields::DrawRefPicker();
+  const NodeId target = editor_.SingleSelected();
+  if (!edge_from.empty() && target) {
+    const int index = editor_.doc().IndexOf(target);
+    const std::string to = index >= 0 ? editor_.doc().pipeline().steps[index].id : "this step";
+    editor_.Post(Severity::kInfo, "Inserted a reference to " + edge_from +
+                                      "'s output: it adds the edge " + edge_from + " -> " + to);
+  }
+  fields::SetRefChoices(nullptr);
   AfterFrame();
 }
 
+// The panels around the canvas: the palette on the left, the side tabs on
+// the right, the problems below; each can be hidden (View menu) and resized
+// by dragging its edge, and the sizes are remembered across visits.
 void App::DrawPanels(float top, float bottom) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float height = bottom - top;
-  const float canvas_w = display.x - kPaletteWidth - kInspectorWidth;
+  const float palette_w =
+      show_palette_ ? std::clamp(layout_.palette, 140.0f, std::max(140.0f, 0.35f * display.x)) : 0;
+  const float side_w =
+      show_side_ ? std::clamp(layout_.side, 240.0f, std::max(240.0f, 0.5f * display.x)) : 0;
+  const float canvas_w = std::max(1.0f, display.x - palette_w - side_w);
   // The problems panel is one line while there are none.
-  const float full = editor_.doc().problems().empty() ? ImGui::GetFrameHeightWithSpacing() + 6.0f
-                                                      : std::min(kProblemsHeight, 0.4f * height);
+  const float full = editor_.doc().problems().empty() || QuietEmpty(editor_)
+                         ? ImGui::GetFrameHeightWithSpacing() + 6.0f
+                         : std::clamp(layout_.problems, 60.0f, 0.6f * height);
   const float problems_h = show_problems_ ? full : 0.0f;
 
-  PlacePanel(0, top, kPaletteWidth, height);
-  if (ImGui::Begin("Palette", nullptr, kPanel)) palette_.Draw(editor_, canvas_);
-  ImGui::End();
+  if (show_palette_) {
+    PlacePanel(0, top, palette_w, height);
+    if (ImGui::Begin("Palette", nullptr, kPanel)) palette_.Draw(editor_, canvas_);
+    ImGui::End();
+  }
 
   const float banner_h = run_.BannerHeight(canvas_w);
   if (banner_h > 0) {
-    PlacePanel(kPaletteWidth, top, canvas_w, banner_h);
+    PlacePanel(palette_w, top, canvas_w, banner_h);
     ImGui::PushStyleColor(ImGuiCol_WindowBg, ImGui::GetStyleColorVec4(ImGuiCol_MenuBarBg));
     if (ImGui::Begin("Run banner", nullptr, kPanel | ImGuiWindowFlags_NoScrollbar)) {
       run_.DrawBanner();
@@ -151,7 +198,7 @@ void App::DrawPanels(float top, float bottom) {
     ImGui::PopStyleColor();
   }
 
-  PlacePanel(kPaletteWidth, top + banner_h, canvas_w, height - problems_h - banner_h);
+  PlacePanel(palette_w, top + banner_h, canvas_w, height - problems_h - banner_h);
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
   if (ImGui::Begin("Canvas", nullptr,
@@ -162,12 +209,100 @@ void App::DrawPanels(float top, float bottom) {
   ImGui::PopStyleVar(2);
 
   if (show_problems_) {
-    PlacePanel(kPaletteWidth, bottom - problems_h, canvas_w, problems_h);
+    PlacePanel(palette_w, bottom - problems_h, canvas_w, problems_h);
     if (ImGui::Begin("Problems", nullptr, kPanel)) problems_.Draw(editor_);
     ImGui::End();
   }
 
-  PlacePanel(display.x - kInspectorWidth, top, kInspectorWidth, height);
+  if (show_side_) DrawSide(display.x - side_w, top, side_w, height);
+
+  // The edges that resize the panels, over them.
+  bool changed = false;
+  if (show_palette_) {
+    float w = palette_w;
+    if (Splitter("palette", ImVec2(palette_w - 3, top), ImVec2(6, height), false, &w)) {
+      layout_.palette = w;
+      changed = true;
+    }
+  }
+  if (show_side_) {
+    float w = side_w;
+    if (Splitter("side", ImVec2(display.x - side_w - 3, top), ImVec2(6, height), false, &w)) {
+      layout_.side = 2 * side_w - w;  // dragging left widens it
+      changed = true;
+    }
+  }
+  if (show_problems_ && full > ImGui::GetFrameHeightWithSpacing() + 6.0f) {
+    float h = problems_h;
+    if (Splitter("problems", ImVec2(palette_w, bottom - problems_h - 3), ImVec2(canvas_w, 6), true,
+                 &h)) {
+      layout_.problems = 2 * problems_h - h;
+      changed = true;
+    }
+  }
+  if (changed) SaveLayout();
+}
+
+// A thin handle over a panel's edge; dragging it moves `*size` with the
+// mouse. Returns true while it changes.
+bool App::Splitter(const char* name, ImVec2 at, ImVec2 size, bool horizontal, float* value) {
+  ImGui::SetNextWindowPos(at);
+  ImGui::SetNextWindowSize(size);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, ImVec2(1, 1));
+  const std::string id = std::string("##split-") + name;
+  ImGui::Begin(id.c_str(), nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoBackground |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove);
+  ImGui::InvisibleButton("##handle", size);
+  fields::Mark(std::string("split/") + name);
+  const bool active = ImGui::IsItemActive();
+  if (ImGui::IsItemHovered() || active) {
+    ImGui::SetMouseCursor(horizontal ? ImGuiMouseCursor_ResizeNS : ImGuiMouseCursor_ResizeEW);
+    ImGui::GetWindowDrawList()->AddRectFilled(at, ImVec2(at.x + size.x, at.y + size.y),
+                                              color::kAccentFaint);
+  }
+  ImGui::End();
+  ImGui::PopStyleVar(2);
+  const ImVec2 delta = ImGui::GetIO().MouseDelta;
+  if (!active || (horizontal ? delta.y : delta.x) == 0) return false;
+  *value += horizontal ? delta.y : delta.x;
+  return true;
+}
+
+void App::SaveLayout() {
+  Json settings = {{"palette", layout_.palette},
+                   {"side", layout_.side},
+                   {"problems", layout_.problems},
+                   {"showPalette", show_palette_},
+                   {"showSide", show_side_},
+                   {"showProblems", show_problems_},
+                   {"showMinimap", canvas_.show_minimap}};
+  editor_.platform().SaveSettings(settings.dump());
+}
+
+void App::LoadLayout(const std::string& text) {
+  const Json settings = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!settings.is_object()) return;
+  auto number = [&](const char* key, float* out) {
+    auto it = settings.find(key);
+    if (it != settings.end() && it->is_number()) *out = it->get<float>();
+  };
+  auto flag = [&](const char* key, bool* out) {
+    auto it = settings.find(key);
+    if (it != settings.end() && it->is_boolean()) *out = it->get<bool>();
+  };
+  number("palette", &layout_.palette);
+  number("side", &layout_.side);
+  number("problems", &layout_.problems);
+  flag("showPalette", &show_palette_);
+  flag("showSide", &show_side_);
+  flag("showProblems", &show_problems_);
+  flag("showMinimap", &canvas_.show_minimap);
+}
+
+void App::DrawSide(float x, float top, float width, float height) {
+  PlacePanel(x, top, width, height);
   if (ImGui::Begin("Side", nullptr, kPanel)) {
     if (ImGui::BeginTabBar("side-tabs")) {
       const bool inspector = ImGui::BeginTabItem("Inspector");
@@ -195,6 +330,12 @@ void App::DrawPanels(float top, float bottom) {
         ImGui::EndChild();
         ImGui::EndTabItem();
       }
+      const bool source = ImGui::BeginTabItem("Source");
+      fields::Mark("tab/Source");
+      if (source) {
+        source_.Draw(editor_);
+        ImGui::EndTabItem();
+      }
       ImGui::EndTabBar();
     }
   }
@@ -208,12 +349,14 @@ void App::DrawStatusBar(float height) {
   if (ImGui::Begin("Status", nullptr, kPanel | ImGuiWindowFlags_NoScrollbar)) {
     const StatusMessage& status = editor_.status();
     const double age = ImGui::GetTime() - status.time;
-    if (!status.text.empty() && (status.severity == Severity::kError || age < 8.0)) {
+    // Messages clear on their own, errors after a longer look.
+    const double shown_for = status.severity == Severity::kError ? 15.0 : 6.0;
+    if (!status.text.empty() && age < shown_for) {
       const ImU32 color = status.severity == Severity::kError ? color::kError : color::kTextDim;
       ImGui::TextColored(ToVec4(color), "%s", status.text.c_str());
     }
     const Document& doc = editor_.doc();
-    const size_t problems = doc.problems().size();
+    const size_t problems = QuietEmpty(editor_) ? 0 : doc.problems().size();
     char right[200];
     std::snprintf(right, sizeof right, "%s%s  |  %zu %s  |  %zu %s  |  %.0f%%",
                   editor_.file_name().c_str(), doc.Modified() ? " (edited)" : "", doc.size(),
@@ -237,6 +380,9 @@ void App::DrawMenuBar() {
     if (ImGui::BeginMenu("New from template")) {
       for (size_t i = 0; i < Templates().size(); ++i) {
         if (MenuItem("File", Templates()[i].file)) editor_.OpenTemplate(i);
+        ImGui::Indent();
+        ImGui::TextDisabled("%s", TemplateSummary(i).c_str());
+        ImGui::Unindent();
       }
       ImGui::EndMenu();
     }
@@ -273,12 +419,23 @@ void App::DrawMenuBar() {
   }
   if (BeginMenu("View")) {
     if (MenuItem("View", "Fit to view", "F")) editor_.view_request = ViewRequest::kFitAll;
+    if (MenuItem("View", "Show everything", "Shift+F")) {
+      editor_.view_request = ViewRequest::kShowAll;
+    }
     if (ImGui::MenuItem("Zoom in", "+")) canvas_.ZoomBy(1.25f);
     if (ImGui::MenuItem("Zoom out", "-")) canvas_.ZoomBy(0.8f);
     if (ImGui::MenuItem("Zoom to 100%", "0")) canvas_.ZoomBy(1.0f / canvas_.zoom());
     ImGui::Separator();
     if (MenuItem("View", "Auto-layout", "L")) editor_.AutoLayout();
-    ImGui::MenuItem("Problems panel", nullptr, &show_problems_);
+    bool shown = ImGui::MenuItem("Palette panel", nullptr, &show_palette_);
+    fields::Mark("menu/View/Palette panel");
+    shown |= ImGui::MenuItem("Side panel", nullptr, &show_side_);
+    fields::Mark("menu/View/Side panel");
+    shown |= ImGui::MenuItem("Problems panel", nullptr, &show_problems_);
+    fields::Mark("menu/View/Problems panel");
+    shown |= ImGui::MenuItem("Minimap", nullptr, &canvas_.show_minimap);
+    fields::Mark("menu/View/Minimap");
+    if (shown) SaveLayout();
     ImGui::EndMenu();
   }
   if (BeginMenu("Export")) {
@@ -331,11 +488,14 @@ void App::HandleShortcuts() {
     editor_.DeleteSelection();
   }
   if (pressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) editor_.ClearSelection();
-  if (pressed(kKeyF)) {
+  if (pressed(kKeyF) && io.KeyShift) {
+    editor_.view_request = ViewRequest::kShowAll;
+  } else if (pressed(kKeyF)) {
     editor_.view_request =
         editor_.selection().empty() ? ViewRequest::kFitAll : ViewRequest::kFitSelection;
   }
   if (pressed(kKeyL)) editor_.AutoLayout();
+  if (pressed(kKeyC) && editor_.SingleSelected()) connect_.Open(editor_.SingleSelected());
   if (pressed(kKeyEqual) || pressed(kKeyPadAdd)) canvas_.ZoomBy(1.25f);
   if (pressed(kKeyMinus) || pressed(kKeyPadSubtract)) canvas_.ZoomBy(0.8f);
   if (pressed(kKey0)) canvas_.ZoomBy(1.0f / canvas_.zoom());

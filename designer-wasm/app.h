@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "designer-wasm/canvas.h"
+#include "designer-wasm/connect_picker.h"
 #include "designer-wasm/editor.h"
 #include "designer-wasm/inspector.h"
 #include "designer-wasm/panels.h"
 #include "designer-wasm/run_view.h"
+#include "designer-wasm/source_view.h"
+#include "designer-wasm/theme.h"
 
 namespace tame::designer {
 
@@ -70,6 +73,9 @@ class App {
   std::string CopyText(bool cut);
   /// A share link the page made.
   void ShareReady(const std::string& url);
+  /// Panel sizes and which panels show, as SaveSettings() wrote them on an
+  /// earlier visit (JSON); anything unreadable is ignored.
+  void LoadLayout(const std::string& text);
   /// Milliseconds from the page handing in a file to the end of the frame
   /// showing it, or -1; set by main.cc.
   double last_open_ms = -1;
@@ -78,6 +84,9 @@ class App {
   void HandleShortcuts();
   void DrawMenuBar();
   void DrawPanels(float top, float bottom);
+  void DrawSide(float x, float top, float width, float height);
+  bool Splitter(const char* name, ImVec2 at, ImVec2 size, bool horizontal, float* value);
+  void SaveLayout();
   void DrawStatusBar(float height);
   void DrawDialogs();
   void DrawExportDialog();
@@ -89,13 +98,25 @@ class App {
   Palette palette_;
   ProblemsPanel problems_;
   RunView run_;
+  SourceView source_;
+  ConnectPicker connect_;
   FrameStats stats_;
 
   bool show_problems_ = true;
+  bool show_palette_ = true;
+  bool show_side_ = true;
+  // Panel sizes in pixels, as the user dragged them.
+  struct Layout {
+    float palette = kPaletteWidth;
+    float side = kInspectorWidth;
+    float problems = kProblemsHeight;
+  };
+  Layout layout_;
   bool plan_tab_shown_ = false;  // in the last frame
   bool show_help_ = false;
   bool open_share_ = false;
   std::string share_url_;
+  std::string field_paste_;  // text pasted into the focused field, typed at the next frame
   bool save_next_frame_ = false;
   bool busy_ = true;
 

@@ -128,12 +128,12 @@ void Canvas::HandleViewRequests(Editor& editor) {
     // their ids; a larger one starts at its top left, readable.
     const float whole = std::min((size_.x - 2 * kMargin) / std::max(1.0f, hi.x - lo.x),
                                  (size_.y - 2 * kMargin) / std::max(1.0f, hi.y - lo.y));
-    if (request == ViewRequest::kShowOpened && whole < kDetailZoom) {
-      Fit(lo, hi, kTwoLineZoom, 1.0f, /*top_left=*/true);
-    } else if (request == ViewRequest::kShowOpened) {
-      Fit(lo, hi, kDetailZoom, 1.0f, /*top_left=*/false);
-    } else {
+    if (request == ViewRequest::kShowAll) {
       Fit(lo, hi, kMinZoom, 1.0f, /*top_left=*/false);
+    } else if (whole < kDetailZoom) {
+      Fit(lo, hi, kTwoLineZoom, 1.0f, /*top_left=*/true);
+    } else {
+      Fit(lo, hi, kDetailZoom, 1.0f, /*top_left=*/false);
     }
   } else if (request == ViewRequest::kShowOpened) {
     zoom_ = 1.0f;
@@ -157,11 +157,16 @@ void Canvas::Draw(Editor& editor) {
   origin_ = ImGui::GetCursorScreenPos();
   size_ = ImGui::GetContentRegionAvail();
   if (size_.x < 1 || size_.y < 1) return;
+  editor.layout_width = size_.x / kTwoLineZoom;
   HandleViewRequests(editor);
 
   // Buttons over the canvas come first, so that they and not the canvas
-  // get the mouse.
+  // get the mouse; they draw into a channel above the canvas's.
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw->ChannelsSplit(2);
+  draw->ChannelsSetCurrent(1);
   DrawEmptyHint(editor);
+  draw->ChannelsSetCurrent(0);
   ImGui::SetCursorScreenPos(origin_);
   ImGui::InvisibleButton("##canvas", size_,
                          ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
@@ -183,12 +188,22 @@ void Canvas::Draw(Editor& editor) {
   FindVisible(editor);
   HitTest(editor);
   HandleMouse(editor);
+  // The cursor says what a press does: connect from a port, move a node,
+  // pick from the minimap, move the view while panning.
+  if (hovered_ || mode_ != Mode::kIdle) {
+    if (mode_ == Mode::kConnect || hover_out_port_ || hover_in_port_) {
+      ImGui::SetMouseCursor(ImGuiMouseCursor_Hand);
+    } else if (mode_ == Mode::kMove || hover_node_ >= 0) {
+      ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeAll);
+    } else if (InMinimap(io.MousePos)) {
+      ImGui::SetMouseCursor(ImGuiMouseCursor_Hand);
+    }
+  }
   if (mode_ != Mode::kIdle && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
     mode_ = Mode::kIdle;  // cancels a move, box or connection in progress
     move_delta_ = ImVec2(0, 0);
   }
 
-  ImDrawList* draw = ImGui::GetWindowDrawList();
   draw->PushClipRect(origin_, ImVec2(origin_.x + size_.x, origin_.y + size_.y), true);
   draw->AddRectFilled(origin_, ImVec2(origin_.x + size_.x, origin_.y + size_.y), color::kCanvas);
   DrawGrid(draw);
@@ -197,6 +212,7 @@ void Canvas::Draw(Editor& editor) {
   DrawGestures(editor, draw);
   DrawMinimap(editor, draw);
   draw->PopClipRect();
+  draw->ChannelsMerge();
   DrawContextMenus(editor);
 }
 

@@ -63,6 +63,8 @@ class Canvas {
   /// The canvas point at the centre of the view.
   Position ViewCenter() const;
   float zoom() const { return zoom_; }
+  /// Whether the minimap shows (View > Minimap; remembered across visits).
+  bool show_minimap = true;
   /// Moves the view by `delta` screen pixels.
   void ScrollBy(ImVec2 delta);
   /// Zooms by `factor` about the view's centre.
@@ -121,6 +123,7 @@ class Canvas {
   bool hover_out_port_ = false;
   std::optional<EdgeRef> hover_edge_;
   bool hovered_ = false;  // the mouse is over the canvas and nothing covers it
+  bool scratch_ = false;  // the user chose "start from scratch" on the empty canvas
 
   // The gesture in progress.
   Mode mode_ = Mode::kIdle;

@@ -9,6 +9,7 @@
 #include "core/templates.h"
 #include "designer-wasm/canvas.h"
 #include "designer-wasm/fields.h"
+#include "designer-wasm/panels.h"
 #include "designer-wasm/theme.h"
 
 namespace tame::designer {
@@ -16,7 +17,9 @@ namespace {
 
 constexpr float kGridStep = 32.0f;
 constexpr int kMajorEvery = 4;
-const ImVec2 kMinimapSize(180.0f, 120.0f);
+// The minimap is a fifth of the canvas wide, from 100 to 180 pixels, 3:2.
+constexpr float kMinimapMinWidth = 100.0f;
+constexpr float kMinimapMaxWidth = 180.0f;
 constexpr float kMinimapMargin = 12.0f;
 constexpr int kMinimapCols = 90;
 constexpr int kMinimapRows = 60;
@@ -104,6 +107,20 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
   const ImVec2 hi(origin_.x + size_.x, origin_.y + size_.y);
   const float half = 0.5f * kNodeHeight * zoom_;
   const float thickness = std::clamp(2.0f * zoom_, 1.0f, 3.0f);
+  // Labels go where no other label or node is; a crowded one shows while
+  // its edge is hovered or selected.
+  std::vector<std::pair<ImVec2, ImVec2>> taken;
+  auto overlaps = [&](ImVec2 min, ImVec2 max) {
+    for (const auto& [a, b] : taken) {
+      if (min.x < b.x && max.x > a.x && min.y < b.y && max.y > a.y) return true;
+    }
+    for (int i : visible_) {
+      const ImVec2 n = ToScreen(positions[i]);
+      const ImVec2 m(n.x + kNodeWidth * zoom_, n.y + kNodeHeight * zoom_);
+      if (min.x < m.x && max.x > n.x && min.y < m.y && max.y > n.y) return true;
+    }
+    return false;
+  };
   for (const Edge& edge : doc.edges()) {
     ImVec2 a = ToScreen(positions[edge.from]);
     ImVec2 b = ToScreen(positions[edge.to]);
@@ -122,10 +139,14 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
     ImU32 color = data ? color::kDataEdge : color::kNeedsEdge;
     const EdgeRef ref{doc.node(edge.from), doc.node(edge.to)};
     const bool selected = editor.selected_edge && *editor.selected_edge == ref;
+    const bool hovered = hover_edge_ && *hover_edge_ == ref;
     if (selected) {
       color = color::kAccent;
-    } else if (hover_edge_ && *hover_edge_ == ref) {
+    } else if (hovered) {
       color = color::kText;
+    } else if (editor.plan_marks && !editor.plan_marks->run.empty() &&
+               !editor.plan_marks->run[edge.to]) {
+      color = WithAlpha(color, 70);  // into a step the previewed run leaves out
     }
     if (!detail) {
       draw->AddLine(a, b, WithAlpha(color, 150), 1.0f);
@@ -150,6 +171,10 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
       const ImVec2 text = ImGui::GetFont()->CalcTextSizeA(font_size, FLT_MAX, 0, label.c_str());
       const ImVec2 mid = Bezier(a, c1, c2, b, 0.5f);
       const ImVec2 at(std::floor(mid.x - 0.5f * text.x), std::floor(mid.y - 0.5f * text.y));
+      const ImVec2 box_min(at.x - 4 * zoom_, at.y - 2 * zoom_);
+      const ImVec2 box_max(at.x + text.x + 4 * zoom_, at.y + text.y + 2 * zoom_);
+      if (!selected && !hovered && overlaps(box_min, box_max)) continue;
+      taken.push_back({box_min, box_max});
       draw->AddRectFilled(ImVec2(at.x - 4 * zoom_, at.y - 2 * zoom_),
                           ImVec2(at.x + text.x + 4 * zoom_, at.y + text.y + 2 * zoom_),
                           color::kCanvas, 4 * zoom_);
@@ -407,8 +432,10 @@ Position Canvas::MinimapToCanvas(ImVec2 s) const {
 void Canvas::DrawMinimap(const Editor& editor, ImDrawList* draw) {
   minimap_scale_ = 0;
   const Document& doc = editor.doc();
-  if (doc.size() == 0 || size_.x < 420 || size_.y < 300) return;
+  if (!show_minimap || doc.size() == 0 || size_.x < 420 || size_.y < 300) return;
   UpdateBounds(editor);
+  const float map_w = std::clamp(0.2f * size_.x, kMinimapMinWidth, kMinimapMaxWidth);
+  const ImVec2 kMinimapSize(map_w, map_w * 2.0f / 3.0f);
   minimap_max_ = ImVec2(origin_.x + size_.x - kMinimapMargin, origin_.y + size_.y - kMinimapMargin);
   minimap_min_ = ImVec2(minimap_max_.x - kMinimapSize.x, minimap_max_.y - kMinimapSize.y);
   draw->AddRectFilled(minimap_min_, minimap_max_, color::kMinimap, 4.0f);
@@ -457,28 +484,60 @@ void Canvas::DrawMinimap(const Editor& editor, ImDrawList* draw) {
   draw->PopClipRect();
 }
 
-// An empty pipeline says how to begin, with a button per starter template.
+// An untouched empty pipeline shows cards over the canvas: one per starter
+// template with the steps it chains, "start from scratch" and "open a file".
+// Once the user starts from scratch or has edited, a one-line hint remains.
 void Canvas::DrawEmptyHint(Editor& editor) {
-  if (editor.doc().size() > 0) return;
-  const char* lines[] = {"This pipeline has no steps yet.",
-                         "Drag a step here from the palette, double-click the canvas,",
-                         "or start from a template:"};
-  float y = origin_.y + 0.5f * size_.y - 70.0f;
-  for (const char* line : lines) {
-    const float width = ImGui::CalcTextSize(line).x;
-    ImGui::GetWindowDrawList()->AddText(ImVec2(origin_.x + 0.5f * (size_.x - width), y),
-                                        color::kTextDim, line);
-    y += ImGui::GetTextLineHeightWithSpacing();
+  if (editor.doc().size() > 0) {
+    scratch_ = false;
+    return;
   }
-  y += 8.0f;
-  for (size_t i = 0; i < Templates().size(); ++i) {
-    const std::string label = std::string("Open ") + Templates()[i].file;
-    const float width = ImGui::CalcTextSize(label.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x;
-    ImGui::SetCursorScreenPos(ImVec2(origin_.x + 0.5f * (size_.x - width), y));
-    if (ImGui::Button(label.c_str())) editor.OpenTemplate(i);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  auto centered = [&](const char* text, float y, ImU32 color) {
+    const float width = ImGui::CalcTextSize(text).x;
+    draw->AddText(ImVec2(origin_.x + 0.5f * (size_.x - width), y), color, text);
+  };
+  if (scratch_ || !QuietEmpty(editor)) {
+    centered("Drag a step here from the palette, or double-click the canvas.",
+             origin_.y + 0.5f * size_.y - line, color::kTextDim);
+    return;
+  }
+  const float pad = 10.0f;
+  const float card_w = std::min(460.0f, size_.x - 40.0f);
+  const float card_h = 2 * line + 2 * pad;
+  const size_t n = Templates().size();
+  const float total = line * 2 + n * (card_h + 8.0f) + ImGui::GetFrameHeight();
+  const float x = origin_.x + 0.5f * (size_.x - card_w);
+  float y = origin_.y + std::max(20.0f, 0.5f * (size_.y - total));
+  centered("Start a pipeline", y, color::kText);
+  y += line * 1.5f;
+  for (size_t i = 0; i < n; ++i) {
+    ImGui::SetCursorScreenPos(ImVec2(x, y));
+    const std::string id = std::string("##template-") + Templates()[i].file;
+    const bool pressed = ImGui::InvisibleButton(id.c_str(), ImVec2(card_w, card_h));
+    const bool hovered = ImGui::IsItemHovered();
     fields::Mark("canvas/template/" + std::string(Templates()[i].file));
-    y += ImGui::GetFrameHeightWithSpacing();
+    if (hovered) ImGui::SetMouseCursor(ImGuiMouseCursor_Hand);
+    draw->AddRectFilled(ImVec2(x, y), ImVec2(x + card_w, y + card_h),
+                        hovered ? color::kNodeHovered : color::kNode, 6.0f);
+    draw->AddRect(ImVec2(x, y), ImVec2(x + card_w, y + card_h), color::kNodeBorder, 6.0f);
+    draw->AddText(ImVec2(x + pad, y + pad), color::kText, Templates()[i].file);
+    const std::string summary = TemplateSummary(i);
+    draw->PushClipRect(ImVec2(x, y), ImVec2(x + card_w - pad, y + card_h), true);
+    draw->AddText(ImVec2(x + pad, y + pad + line), color::kTextDim, summary.c_str());
+    draw->PopClipRect();
+    fields::Tooltip(summary);
+    if (pressed) editor.OpenTemplate(i);
+    y += card_h + 8.0f;
   }
+  y += 4.0f;
+  ImGui::SetCursorScreenPos(ImVec2(x, y));
+  if (ImGui::Button("Start from scratch")) scratch_ = true;
+  fields::Mark("canvas/scratch");
+  ImGui::SameLine();
+  if (ImGui::Button("Open a file...")) editor.platform().PickFile();
+  fields::Mark("canvas/open");
 }
 
 }  // namespace tame::designer

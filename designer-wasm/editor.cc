@@ -4,6 +4,7 @@
 
 #include "core/templates.h"
 #include "core/validate.h"
+#include "designer-wasm/fields.h"
 #include "imgui.h"
 
 namespace tame::designer {
@@ -15,12 +16,21 @@ std::vector<std::string> FormatProblems(const std::string& file, const Diagnosti
   return lines;
 }
 
+std::string PlainMessage(const Diagnostic& d) {
+  const std::string prefix = "step \"" + d.step + "\": ";
+  if (d.step.empty() || d.message.rfind(prefix, 0) != 0) return d.message;
+  return d.message.substr(prefix.size());
+}
+
 void Editor::Post(Severity severity, std::string text) {
   status_ = StatusMessage{std::move(text), severity, ImGui::GetTime()};
 }
 
 bool Editor::Report(const EditResult& result) {
-  if (!result.ok()) Post(Severity::kError, result.error);
+  if (!result.ok()) {
+    Post(Severity::kError, result.error);
+    fields::Refuse(result.error);
+  }
   return result.ok();
 }
 
@@ -37,7 +47,18 @@ std::string Editor::file_name() const {
 
 // ---- Selection -------------------------------------------------------------
 
+// While a field has uncommitted text, the inspector must still draw it in
+// this frame so that it commits: the new selection waits for the next one.
 void Editor::SetSelection(std::vector<NodeId> nodes) {
+  if (fields::Editing()) {
+    deferred_selection_ = std::move(nodes);
+    return;
+  }
+  deferred_selection_.reset();
+  ReplaceSelection(std::move(nodes));
+}
+
+void Editor::ReplaceSelection(std::vector<NodeId> nodes) {
   selection_ = std::move(nodes);
   selected_.clear();
   selected_.insert(selection_.begin(), selection_.end());
@@ -49,20 +70,19 @@ void Editor::Select(NodeId node, bool toggle) {
     SetSelection({node});
     return;
   }
+  std::vector<NodeId> nodes = selection_;
   if (IsSelected(node)) {
-    selected_.erase(node);
-    selection_.erase(std::remove(selection_.begin(), selection_.end(), node), selection_.end());
+    nodes.erase(std::remove(nodes.begin(), nodes.end(), node), nodes.end());
   } else {
-    selected_.insert(node);
-    selection_.push_back(node);
+    nodes.push_back(node);
   }
-  selected_edge.reset();
+  SetSelection(std::move(nodes));
 }
 
-void Editor::ClearSelection() {
-  selection_.clear();
-  selected_.clear();
-  selected_edge.reset();
+void Editor::ClearSelection() { SetSelection({}); }
+
+void Editor::ApplyDeferredSelection() {
+  if (deferred_selection_ && !fields::Editing()) SetSelection(std::move(*deferred_selection_));
 }
 
 NodeId Editor::SingleSelected() const { return selection_.size() == 1 ? selection_[0] : NodeId(); }
@@ -74,7 +94,7 @@ void Editor::Prune() {
     for (NodeId node : selection_) {
       if (doc_.IndexOf(node) >= 0) kept.push_back(node);
     }
-    SetSelection(std::move(kept));
+    ReplaceSelection(std::move(kept));
   }
   if (selected_edge) {
     const int from = doc_.IndexOf(selected_edge->from);
@@ -139,6 +159,28 @@ void Editor::NewPipeline() {
   ClearSelection();
   view_request = ViewRequest::kShowOpened;
   Post(Severity::kInfo, "New pipeline (Ctrl+Z brings the last one back)");
+}
+
+std::string TemplateSummary(size_t index) {
+  static std::vector<std::string>* summaries = nullptr;
+  if (summaries == nullptr) {
+    summaries = new std::vector<std::string>();
+    for (const Template& t : Templates()) {
+      const Json file = Json::parse(t.text, nullptr, /*allow_exceptions=*/false);
+      std::string chain;
+      size_t count = 0;
+      const Json* steps = file.is_object() && file.contains("steps") ? &file["steps"] : nullptr;
+      if (steps != nullptr && steps->is_array()) {
+        for (const Json& step : *steps) {
+          if (!step.is_object() || !step.contains("id") || !step["id"].is_string()) continue;
+          chain += (chain.empty() ? "" : " > ") + step["id"].get<std::string>();
+          ++count;
+        }
+      }
+      summaries->push_back(std::to_string(count) + " steps: " + chain);
+    }
+  }
+  return index < summaries->size() ? (*summaries)[index] : std::string();
 }
 
 void Editor::OpenTemplate(size_t index) {
@@ -227,7 +269,7 @@ void Editor::SelectAll() {
 }
 
 void Editor::AutoLayout() {
-  if (Report(doc_.AutoLayout())) {
+  if (Report(doc_.AutoLayout(layout_width))) {
     Post(Severity::kInfo, "Laid out by plan levels");
     view_request = ViewRequest::kShowOpened;
   }

@@ -42,6 +42,9 @@ class Platform {
   virtual void Autosave(const std::string& file, const std::string& text, bool modified) = 0;
   /// Sets the page's title.
   virtual void SetTitle(const std::string& title) = 0;
+  /// Keeps the view's settings (panel sizes, which panels show) for the
+  /// next visit.
+  virtual void SaveSettings(const std::string& json) { (void)json; }
 };
 
 enum class Severity { kInfo, kError };
@@ -81,7 +84,9 @@ struct PlanChoice {
 };
 
 /// What the canvas should do with its view at the next frame.
-enum class ViewRequest { kNone, kFitAll, kFitSelection, kShowOpened };
+/// Fits never zoom out below where ids can be read (they pan instead);
+/// kShowAll zooms out as far as it takes, for an overview.
+enum class ViewRequest { kNone, kFitAll, kFitSelection, kShowOpened, kShowAll };
 
 class Editor {
  public:
@@ -109,6 +114,8 @@ class Editor {
   void ClearSelection();
   /// The selected node when exactly one is, else NodeId().
   NodeId SingleSelected() const;
+  /// Applies a selection change that waited for a field to commit.
+  void ApplyDeferredSelection();
   /// Forgets selected nodes and edges the document no longer has.
   void Prune();
   std::optional<EdgeRef> selected_edge;
@@ -167,6 +174,9 @@ class Editor {
   std::optional<Selection> plan_marks;
 
   ViewRequest view_request = ViewRequest::kNone;
+  /// How wide, in canvas pixels, the canvas shows at a readable zoom: what
+  /// auto-layout wraps its layers to. Set by the canvas every frame.
+  double layout_width = 0;
   std::optional<Position> paste_at;  // where the next clipboard text lands
   NodeId focus_request;              // a node the canvas should bring into view
 
@@ -176,13 +186,23 @@ class Editor {
   StatusMessage status_;
   std::vector<NodeId> selection_;
   std::unordered_set<NodeId, NodeIdHash> selected_;
-  std::string file_name_;  // empty for a pipeline made here
+  std::optional<std::vector<NodeId>> deferred_selection_;
+  void ReplaceSelection(std::vector<NodeId> nodes);  // SetSelection without waiting
+  std::string file_name_;                            // empty for a pipeline made here
   mutable uint64_t counts_revision_ = UINT64_MAX;
   mutable std::vector<int> counts_;
 };
 
 /// "p.json: /steps/0/uses: ..." lines, as `tame validate` prints them.
 std::vector<std::string> FormatProblems(const std::string& file, const Diagnostics& problems);
+
+/// What template `index` does in one line: "9 steps: checkout > train > ...",
+/// the steps it chains in file order.
+std::string TemplateSummary(size_t index);
+
+/// A problem's message without the leading `step "ID": `, for places that
+/// show the step already.
+std::string PlainMessage(const Diagnostic& d);
 
 }  // namespace tame::designer
 

@@ -8,6 +8,7 @@
 #include <cfloat>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "imgui.h"
 
@@ -21,6 +22,52 @@ bool Text(const char* id, const std::string& value, std::string* out, const char
 
 /// The same for several lines; Enter starts a new line, Ctrl+Enter commits.
 bool MultilineText(const char* id, const std::string& value, std::string* out, float lines);
+
+/// Whether a text field has the keyboard with text not yet committed. While
+/// one does, a click elsewhere first ends that edit (the field commits it in
+/// the frame of the click) and selection changes wait a frame, so the
+/// inspector still draws the field that commits.
+bool Editing();
+
+/// The selected text of the field that has the keyboard, for Ctrl+C and
+/// Ctrl+X; "" when no field has it or nothing is selected.
+std::string SelectedText();
+
+/// Says why the edit a field committed in this frame was refused; the field
+/// shows it below itself until its next commit or until it is not drawn.
+void Refuse(const std::string& why);
+
+/// The refusal a field shows, or "" when none does.
+std::string Refusal();
+
+// ---- References by picking
+
+/// Something a field may reference: `expr` is what goes between `${{` and
+/// `}}` ("steps.train.outputs.metrics", "params.image", "run.id").
+struct RefChoice {
+  std::string expr;
+  std::string detail;      // the output's or param's doc
+  ImU32 color = 0;         // the source step's colour; 0 for params, secrets, run.id
+  bool adds_edge = false;  // a step that is not upstream yet: the reference adds the edge
+  std::string from_step;   // the step whose output it is
+};
+
+/// What the fields drawn next may reference (the selected step's upstream
+/// outputs, params, secrets, run.id); null for none. The list must live
+/// until the frame ends.
+void SetRefChoices(const std::vector<RefChoice>* choices);
+
+/// A text field with a button before it that opens the reference picker;
+/// typing `${{` in it opens the picker too. `mark` names the button for the
+/// page's test API. Returns as Text() does.
+bool TextWithRefs(const char* id, const std::string& value, std::string* out, const char* hint,
+                  const std::string& mark, bool multiline = false);
+
+/// Draws the open reference picker: a filter, the choices that match it,
+/// Up/Down to move, Enter or a click to insert, Escape to close. Call once
+/// a frame after the panels. Returns the step whose output was picked when
+/// the reference adds an edge from it ("" otherwise).
+std::string DrawRefPicker();
 
 /// A small square button with `label`, such as "x" to remove a row.
 bool SmallButton(const char* id, const char* label, const char* tooltip);

@@ -13,39 +13,6 @@ namespace {
 
 const char* const kConditions[] = {"success", "failure", "always"};
 
-// `message` without the leading `step "id": `, which the inspector shows
-// once at its top.
-std::string WithoutStep(const std::string& message) {
-  if (message.rfind("step \"", 0) != 0) return message;
-  const size_t end = message.find("\": ");
-  return end == std::string::npos ? message : message.substr(end + 3);
-}
-
-// The field a problem of one step is about, from its JSON pointer's rest
-// after "/steps/N" and, for missing params, from its message.
-std::string FieldOf(const std::string& rest, const std::string& message) {
-  auto token = [&](size_t at) {
-    const size_t end = rest.find('/', at);
-    return rest.substr(at, end == std::string::npos ? std::string::npos : end - at);
-  };
-  if (rest.rfind("/with/", 0) == 0) return "with/" + token(6);
-  if (rest == "/with") {
-    const std::string marker = "needs param \"";
-    const size_t at = message.find(marker);
-    if (at != std::string::npos) {
-      const size_t begin = at + marker.size();
-      return "with/" + message.substr(begin, message.find('"', begin) - begin);
-    }
-    return "";
-  }
-  for (const char* field : {"id", "uses", "needs", "if", "timeout", "retries", "outputs", "env",
-                            "name", "params", "secrets", "description"}) {
-    const std::string key = std::string("/") + field;
-    if (rest == key || rest.rfind(key + "/", 0) == 0) return field;
-  }
-  return "";
-}
-
 void Errors(const std::map<std::string, std::vector<std::string>>& problems,
             const std::string& field) {
   auto it = problems.find(field);
@@ -70,15 +37,73 @@ const std::map<std::string, std::vector<std::string>>& Inspector::ProblemsOf(con
   problems_revision_ = doc.revision();
   problems_index_ = index;
   problems_.clear();
-  const std::string base = index >= 0 ? "/steps/" + std::to_string(index) : "";
   for (const Diagnostic& d : doc.problems()) {
     if (StepOfPointer(doc, d.pointer) != index) continue;
-    const bool own = d.pointer.rfind(base, 0) == 0 &&
-                     (d.pointer.size() == base.size() || d.pointer[base.size()] == '/');
-    const std::string rest = own ? d.pointer.substr(base.size()) : "";
-    problems_[FieldOf(rest, d.message)].push_back(WithoutStep(d.message));
+    // A problem placed outside the step (its layout entry) shows at the top.
+    problems_[d.step.empty() && index >= 0 ? "" : d.field].push_back(PlainMessage(d));
   }
   return problems_;
+}
+
+const std::vector<fields::RefChoice>& Inspector::RefChoicesOf(const Editor& editor, int index) {
+  const Document& doc = editor.doc();
+  if (choices_revision_ == doc.revision() && choices_index_ == index) return choices_;
+  choices_revision_ = doc.revision();
+  choices_index_ = index;
+  choices_.clear();
+  const Pipeline& p = doc.pipeline();
+  const Graph& graph = doc.graph();
+  const size_t n = p.steps.size();
+  // Which steps run before this one (up) and after it (down: a reference
+  // to them would make a cycle).
+  auto reach = [&](const std::vector<std::vector<int>>& links) {
+    std::vector<char> seen(n, 0);
+    std::vector<int> stack = {index};
+    while (!stack.empty()) {
+      const int at = stack.back();
+      stack.pop_back();
+      if (at < 0 || static_cast<size_t>(at) >= links.size()) continue;
+      for (int next : links[at]) {
+        if (next >= 0 && static_cast<size_t>(next) < n && !seen[next]) {
+          seen[next] = 1;
+          stack.push_back(next);
+        }
+      }
+    }
+    return seen;
+  };
+  const std::vector<char> up = reach(graph.deps);
+  const std::vector<char> down = reach(graph.dependents);
+  std::vector<fields::RefChoice> later;
+  for (size_t j = 0; j < n; ++j) {
+    if (static_cast<int>(j) == index || down[j]) continue;
+    const Step& source = p.steps[j];
+    const KindSpec* kind = FindKind(source.uses);
+    const ImU32 tint = kind != nullptr ? KindColor(*kind) : color::kTextDim;
+    auto add = [&](const std::string& name, const std::string& detail) {
+      fields::RefChoice choice{"steps." + source.id + ".outputs." + name, detail, tint, !up[j],
+                               source.id};
+      (up[j] ? choices_ : later).push_back(std::move(choice));
+    };
+    if (kind != nullptr) {
+      for (const OutputSpec& out : kind->outputs) add(out.name, out.doc);
+    }
+    for (const auto& [name, decl] : source.outputs) {
+      add(name,
+          decl.path.empty() ? "a value the step writes to $TAME_OUTPUT" : "the file " + decl.path);
+    }
+  }
+  choices_.insert(choices_.end(), later.begin(), later.end());
+  for (const auto& [name, decl] : p.params) {
+    choices_.push_back({"params." + name,
+                        decl.description.empty() ? "a " + decl.type + " param" : decl.description,
+                        0, false, ""});
+  }
+  for (const auto& [name, decl] : p.secrets) {
+    choices_.push_back({"secrets." + name, "a secret, from " + decl.from, 0, false, ""});
+  }
+  choices_.push_back({"run.id", "this run's id", 0, false, ""});
+  return choices_;
 }
 
 void Inspector::Draw(Editor& editor) {
@@ -101,6 +126,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
   const NodeId node = doc.node(index);
   const KindSpec* kind = FindKind(step.uses);
   const auto& problems = ProblemsOf(editor, index);
+  fields::SetRefChoices(&RefChoicesOf(editor, index));
 
   // The kind, with its doc as a tooltip.
   const ImVec2 at = ImGui::GetCursorScreenPos();
@@ -248,6 +274,7 @@ void Inspector::DrawRunSettings(Editor& editor, int index) {
       edit().retries = r;
     } else {
       editor.Post(Severity::kError, "retries must be a whole number from 0 to 100");
+      fields::Refuse("retries must be a whole number from 0 to 100");
     }
   }
   Errors(problems, "retries");

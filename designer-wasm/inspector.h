@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "designer-wasm/editor.h"
+#include "designer-wasm/fields.h"
 
 namespace tame::designer {
 
@@ -30,6 +31,13 @@ class Inspector {
   const std::map<std::string, std::vector<std::string>>& ProblemsOf(const Editor& editor,
                                                                     int index);
 
+  // What step `index`'s fields may reference: outputs of the steps that do
+  // not run after it (upstream ones first), params, secrets and run.id.
+  const std::vector<fields::RefChoice>& RefChoicesOf(const Editor& editor, int index);
+
+  uint64_t choices_revision_ = UINT64_MAX;
+  int choices_index_ = -2;
+  std::vector<fields::RefChoice> choices_;
   uint64_t problems_revision_ = UINT64_MAX;
   int problems_index_ = -2;
   std::map<std::string, std::vector<std::string>> problems_;

@@ -12,6 +12,7 @@ inline constexpr int kKeySlash = 47;
 inline constexpr int kKey0 = 48;
 inline constexpr int kKeyEqual = 61;
 inline constexpr int kKeyA = 'A';
+inline constexpr int kKeyC = 'C';
 inline constexpr int kKeyD = 'D';
 inline constexpr int kKeyF = 'F';
 inline constexpr int kKeyL = 'L';

@@ -7,6 +7,7 @@
 #include <emscripten/html5.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -42,6 +43,15 @@ EM_JS(void, JsReadClipboard, (), { Module.tamePage.readClipboard(); });
 EM_JS(void, JsShare, (const char* text), { Module.tamePage.share(UTF8ToString(text)); });
 EM_JS(void, JsAutosave, (const char* name, const char* text, int modified),
       { Module.tamePage.autosave(UTF8ToString(name), UTF8ToString(text), !!modified); });
+EM_JS(void, JsSaveSettings, (const char* json), {
+  try {
+    localStorage.setItem('tame.view', UTF8ToString(json));
+  } catch (error) {
+    console.warn('tame: view settings not kept:', error.message);
+  }
+});
+EM_JS(void, JsSetCursor, (const char* cursor),
+      { Module.canvas.style.cursor = UTF8ToString(cursor); });
 EM_JS(void, JsSetTitle, (const char* title), { document.title = UTF8ToString(title); });
 
 class BrowserPlatform : public tame::designer::Platform {
@@ -60,6 +70,7 @@ class BrowserPlatform : public tame::designer::Platform {
     JsAutosave(file.c_str(), text.c_str(), modified ? 1 : 0);
   }
   void SetTitle(const std::string& title) override { JsSetTitle(title.c_str()); }
+  void SaveSettings(const std::string& json) override { JsSaveSettings(json.c_str()); }
 };
 
 // A key or character event from GLFW, queued for ImGui (see DeliverInput).
@@ -89,7 +100,11 @@ struct Globals {
   BrowserPlatform platform;
   App app{&platform};
   int frames = 0;
-  std::string out;  // the text the last exported function returned
+  // The page's devicePixelRatio: the drawing buffer has that many pixels
+  // per CSS pixel, and the font is rasterised at that size.
+  float pixel_ratio = 1.0f;
+  float font_ratio = 0.0f;  // the ratio the font atlas was built for
+  std::string out;          // the text the last exported function returned
 };
 
 Globals* globals = nullptr;
@@ -104,8 +119,9 @@ ImVec2 FitToCanvas() {
   double css_width = 0.0;
   double css_height = 0.0;
   emscripten_get_element_css_size("#canvas", &css_width, &css_height);
-  const int width = static_cast<int>(css_width);
-  const int height = static_cast<int>(css_height);
+  const float ratio = globals->pixel_ratio;
+  const int width = static_cast<int>(css_width * ratio);
+  const int height = static_cast<int>(css_height * ratio);
   int current_width = 0;
   int current_height = 0;
   emscripten_get_canvas_element_size("#canvas", &current_width, &current_height);
@@ -116,9 +132,56 @@ ImVec2 FitToCanvas() {
   }
   const ImVec2 size(static_cast<float>(current_width), static_cast<float>(current_height));
   ImGuiIO& io = ImGui::GetIO();
-  io.DisplaySize = size;
-  io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
+  io.DisplaySize = ImVec2(size.x / ratio, size.y / ratio);
+  io.DisplayFramebufferScale = ImVec2(ratio, ratio);
+  // Emscripten's GLFW gives the mouse in drawing-buffer pixels.
+  if (io.MousePos.x > -FLT_MAX && ratio != 1.0f) {
+    io.MousePos = ImVec2(io.MousePos.x / ratio, io.MousePos.y / ratio);
+  }
   return size;
+}
+
+// Emscripten's GLFW sets no cursors: the page's canvas shows ImGui's.
+void SetCursor(ImGuiMouseCursor cursor) {
+  static ImGuiMouseCursor shown = ImGuiMouseCursor_Arrow;
+  if (cursor == shown) return;
+  shown = cursor;
+  switch (cursor) {
+    case ImGuiMouseCursor_TextInput:
+      return JsSetCursor("text");
+    case ImGuiMouseCursor_ResizeAll:
+      return JsSetCursor("move");
+    case ImGuiMouseCursor_ResizeNS:
+      return JsSetCursor("ns-resize");
+    case ImGuiMouseCursor_ResizeEW:
+      return JsSetCursor("ew-resize");
+    case ImGuiMouseCursor_ResizeNESW:
+      return JsSetCursor("nesw-resize");
+    case ImGuiMouseCursor_ResizeNWSE:
+      return JsSetCursor("nwse-resize");
+    case ImGuiMouseCursor_Hand:
+      return JsSetCursor("pointer");
+    case ImGuiMouseCursor_NotAllowed:
+      return JsSetCursor("not-allowed");
+    default:
+      return JsSetCursor("default");
+  }
+}
+
+// Rebuilds the font atlas for the pixel ratio when it changed: the default
+// bitmap font rasterised at ratio times its size and drawn scaled back,
+// so that text is as sharp as the screen.
+void FitFonts() {
+  Globals& g = *globals;
+  if (g.font_ratio == g.pixel_ratio) return;
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  ImFontConfig config;
+  config.SizePixels = 13.0f * g.pixel_ratio;
+  io.Fonts->AddFontDefault(&config);
+  io.FontGlobalScale = 1.0f / g.pixel_ratio;
+  if (g.font_ratio != 0.0f) tame::designer::UploadFonts();
+  g.font_ratio = g.pixel_ratio;
 }
 
 // Dear ImGui 1.86 reads key state once a frame, so events that arrive
@@ -224,11 +287,14 @@ void Frame(void*) {
   g.last_frame = start;
   glfwPollEvents();
   DeliverInput();
+  FitFonts();
   ImGui_ImplGlfw_NewFrame();
   const ImVec2 size = FitToCanvas();  // after the GLFW backend set its size
   ImGui::NewFrame();
   g.app.Frame();
   ImGui::Render();
+
+  SetCursor(ImGui::GetMouseCursor());
 
   ImDrawData* data = ImGui::GetDrawData();
   tame::designer::RenderFrame(data, static_cast<int>(size.x), static_cast<int>(size.y));
@@ -527,6 +593,52 @@ EMSCRIPTEN_KEEPALIVE const char* tame_problems() {
   return Out(Strings(tame::designer::FormatProblems(editor.file_name(), editor.doc().problems())));
 }
 
+/// The problems as the panel groups them: [{step, field, text, line}], step
+/// "" for the pipeline's own, text in plain words, line as `tame validate`
+/// prints it; [] while the pipeline is empty and untouched.
+EMSCRIPTEN_KEEPALIVE const char* tame_problem_list() {
+  tame::designer::Editor& editor = globals->app.editor();
+  Json list = Json::array();
+  if (tame::designer::QuietEmpty(editor)) return Out(list);
+  for (const tame::Diagnostic& d : editor.doc().problems()) {
+    list.push_back({{"step", d.step},
+                    {"field", d.field},
+                    {"text", tame::designer::PlainMessage(d)},
+                    {"line", tame::FormatDiagnostic(editor.file_name(), d)}});
+  }
+  return Out(list);
+}
+
+/// The document's revision: it changes with every edit.
+EMSCRIPTEN_KEEPALIVE double tame_revision() {
+  return static_cast<double>(globals->app.editor().doc().revision());
+}
+
+/// What the page's outline for screen readers lists: {steps: [{id, uses,
+/// needs, problems}], problems: ["step: field: plain words", ...]}.
+EMSCRIPTEN_KEEPALIVE const char* tame_outline() {
+  tame::designer::Editor& editor = globals->app.editor();
+  const tame::Document& doc = editor.doc();
+  const std::vector<int>& counts = editor.ProblemCounts();
+  Json steps = Json::array();
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const tame::Step& step = doc.pipeline().steps[i];
+    steps.push_back({{"id", step.id},
+                     {"uses", step.uses},
+                     {"needs", step.needs},
+                     {"problems", i < counts.size() ? counts[i] : 0}});
+  }
+  Json problems = Json::array();
+  if (!tame::designer::QuietEmpty(editor)) {
+    for (const tame::Diagnostic& d : doc.problems()) {
+      std::string line = d.step.empty() ? "the pipeline" : "step " + d.step;
+      if (!d.field.empty()) line += ", " + d.field;
+      problems.push_back(line + ": " + tame::designer::PlainMessage(d));
+    }
+  }
+  return Out(Json{{"steps", steps}, {"problems", problems}});
+}
+
 /// The messages of the last file that could not be opened.
 EMSCRIPTEN_KEEPALIVE const char* tame_open_errors() {
   return Out(Strings(globals->app.editor().open_errors));
@@ -556,6 +668,25 @@ EMSCRIPTEN_KEEPALIVE void tame_post(const char* text, int error) {
 EMSCRIPTEN_KEEPALIVE void tame_paste_text(const char* text) {
   Touch();
   globals->app.PasteText(text);
+}
+
+/// View settings an earlier visit kept (see Platform::SaveSettings).
+EMSCRIPTEN_KEEPALIVE void tame_load_view(const char* json) {
+  Touch();
+  globals->app.LoadLayout(json);
+}
+
+/// The page's devicePixelRatio, at start and whenever it changes.
+EMSCRIPTEN_KEEPALIVE void tame_set_pixel_ratio(double ratio) {
+  Touch();
+  globals->pixel_ratio = static_cast<float>(std::min(4.0, std::max(1.0, ratio)));
+  globals->drawn_width = -1;  // draw again at the new size
+}
+
+/// Why a field's last edit was not applied, as the field shows it; "" when
+/// no field shows a refusal.
+EMSCRIPTEN_KEEPALIVE const char* tame_field_refusal() {
+  return Out(tame::designer::fields::Refusal());
 }
 
 EMSCRIPTEN_KEEPALIVE const char* tame_copy_text(int cut) {
@@ -621,6 +752,7 @@ int main() {
   io.MouseDoubleClickTime = 0.5f;  // as long as desktops allow by default
   io.SetClipboardTextFn = [](void*, const char* text) { JsWriteClipboard(text); };
   io.GetClipboardTextFn = [](void*) -> const char* { return ""; };
+  FitFonts();
   if (!tame::designer::InitRenderer()) return 1;
 
   emscripten_set_main_loop_arg(Frame, nullptr, 0, true);

@@ -98,13 +98,31 @@ void Palette::Draw(Editor& editor, const Canvas& canvas) {
   ImGui::EndChild();
 }
 
+// Problems grouped by what they are about: the pipeline's settings first,
+// then each step in file order under its id, each problem in plain words
+// with the line `tame validate` prints as its tooltip (or, with "as tame
+// validate prints them" ticked, those lines alone).
 void ProblemsPanel::Draw(Editor& editor) {
   const Document& doc = editor.doc();
   const std::string file = editor.file_name();
   if (revision_ != doc.revision() || file_ != file) {
     lines_ = FormatProblems(file, doc.problems());
+    rows_.clear();
+    std::vector<std::vector<int>> by_step(doc.size() + 1);
+    for (size_t i = 0; i < doc.problems().size(); ++i) {
+      by_step[StepOfPointer(doc, doc.problems()[i].pointer) + 1].push_back(static_cast<int>(i));
+    }
+    for (size_t group = 0; group < by_step.size(); ++group) {
+      if (by_step[group].empty()) continue;
+      rows_.push_back(Row{static_cast<int>(group) - 1, -1});
+      for (int i : by_step[group]) rows_.push_back(Row{static_cast<int>(group) - 1, i});
+    }
     revision_ = doc.revision();
     file_ = file;
+  }
+  if (QuietEmpty(editor)) {
+    ImGui::TextDisabled("An empty pipeline: start from a template, or add steps from the palette.");
+    return;
   }
   if (lines_.empty()) {
     ImGui::TextColored(ToVec4(color::kOk), "No problems:");
@@ -115,30 +133,56 @@ void ProblemsPanel::Draw(Editor& editor) {
   ImGui::TextColored(ToVec4(color::kError), "%zu %s", lines_.size(),
                      lines_.size() == 1 ? "problem" : "problems");
   ImGui::SameLine();
-  ImGui::TextDisabled("as tame validate reports them; click one to show its step");
+  ImGui::TextDisabled("click one to show its step");
+  ImGui::SameLine();
+  ImGui::Checkbox("as tame validate prints them", &raw_);
+  fields::Mark("problems/raw");
   ImGui::BeginChild("problem-list");
+  const int count = static_cast<int>(raw_ ? lines_.size() : rows_.size());
   ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(lines_.size()));
+  clipper.Begin(count);
+  int clicked = -1;
   while (clipper.Step()) {
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      ImGui::PushID(i);
-      ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
-      const bool clicked = ImGui::Selectable(lines_[i].c_str());
-      ImGui::PopStyleColor();
-      if (i == 0) fields::Mark("problems/0");
-      ImGui::PopID();
-      if (clicked && static_cast<size_t>(i) < doc.problems().size()) {
-        const int step = StepOfPointer(doc, doc.problems()[i].pointer);
-        if (step >= 0) {
-          editor.SetSelection({doc.node(step)});
-          editor.focus_request = doc.node(step);
-        } else {
-          editor.ClearSelection();  // the inspector shows the pipeline's settings
-        }
+    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
+      ImGui::PushID(r);
+      if (raw_) {
+        if (ImGui::Selectable(lines_[r].c_str())) clicked = r;
+        if (r == 0) fields::Mark("problems/0");
+      } else if (rows_[r].problem < 0) {
+        const int step = rows_[r].step;
+        const KindSpec* kind = step >= 0 ? FindKind(doc.pipeline().steps[step].uses) : nullptr;
+        ImGui::PushStyleColor(ImGuiCol_Text,
+                              ToVec4(kind != nullptr ? KindColor(*kind) : color::kTextDim));
+        const std::string title =
+            step >= 0 ? "step " + doc.pipeline().steps[step].id : std::string("the pipeline");
+        ImGui::TextUnformatted(title.c_str());
+        ImGui::PopStyleColor();
+      } else {
+        const Diagnostic& d = doc.problems()[rows_[r].problem];
+        const std::string text =
+            "    " + (d.field.empty() ? std::string() : d.field + ": ") + PlainMessage(d);
+        if (ImGui::Selectable(text.c_str())) clicked = rows_[r].problem;
+        if (r == 1) fields::Mark("problems/0");
+        fields::Tooltip(lines_[rows_[r].problem]);
       }
+      ImGui::PopID();
     }
   }
   ImGui::EndChild();
+  if (clicked >= 0 && static_cast<size_t>(clicked) < doc.problems().size()) {
+    const int step = StepOfPointer(doc, doc.problems()[clicked].pointer);
+    if (step >= 0) {
+      editor.SetSelection({doc.node(step)});
+      editor.focus_request = doc.node(step);
+    } else {
+      editor.ClearSelection();  // the inspector shows the pipeline's settings
+    }
+  }
+}
+
+bool QuietEmpty(const Editor& editor) {
+  const Document& doc = editor.doc();
+  return doc.size() == 0 && !doc.CanUndo() && !doc.CanRedo();
 }
 
 ScopedPlan ScopePlan(const Editor& editor) {
@@ -348,8 +392,11 @@ void DrawHelp(bool* open) {
       {"Ctrl+A", "select every step"},
       {"Escape", "cancel a drag, or clear the selection"},
       {"Arrow keys", "nudge the selection (Shift: further)"},
-      {"F", "fit the selection, or everything, in view"},
-      {"L", "auto-layout by plan levels"},
+      {"F", "fit the selection, or everything, in view (readable)"},
+      {"Shift+F", "show everything, however small"},
+      {"L", "auto-layout in layers that wrap to the canvas"},
+      {"C", "connect the selected step to one picked from a list"},
+      {"${{ or $", "in a field: pick a reference"},
       {"+, -, 0", "zoom in, out, to 100%"},
       {"Ctrl+S", "save (download) the pipeline file"},
       {"Ctrl+O", "open a pipeline file"},

@@ -22,17 +22,28 @@ class Palette {
   char filter_[64] = "";
 };
 
-/// Every validation problem as `tame validate` prints it; clicking one
+/// Every validation problem, grouped by step in plain words, with the line
+/// `tame validate` prints as a tooltip or, ticked, instead; clicking one
 /// selects its step and brings it into view.
 class ProblemsPanel {
  public:
   void Draw(Editor& editor);
 
  private:
+  struct Row {
+    int step;     // -1 for the pipeline
+    int problem;  // index into the problems; -1 for the group's heading
+  };
   uint64_t revision_ = UINT64_MAX;
   std::string file_;
   std::vector<std::string> lines_;
+  std::vector<Row> rows_;
+  bool raw_ = false;
 };
+
+/// Whether the pipeline is empty and untouched: a first visit or File > New,
+/// whose "no steps" is not shown as an error until the user does something.
+bool QuietEmpty(const Editor& editor);
 
 /// What the plan preview's choice selects: `flag` ("--from" or "--only";
 /// empty when the whole pipeline runs), the steps it names, and core's

@@ -130,10 +130,17 @@ std::optional<Json> ListParam(const Json* value) {
     if (!item.is_string()) return RawJson(value);
   }
   std::optional<Json> result;
+  // An item just added gets the keyboard, to be typed in at once.
+  static ImGuiID focus_list = 0;
+  const ImGuiID this_list = ImGui::GetID("##list");
   const float remove_width = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.x;
   for (size_t k = 0; k < list.size(); ++k) {
     ImGui::PushID(static_cast<int>(k));
     std::string text;
+    if (focus_list == this_list && k + 1 == list.size()) {
+      ImGui::SetKeyboardFocusHere();
+      focus_list = 0;
+    }
     if (fields::Text("##item", list[k].get<std::string>(), &text, "",
                      ImGui::GetContentRegionAvail().x - remove_width)) {
       Json changed = list;
@@ -152,6 +159,7 @@ std::optional<Json> ListParam(const Json* value) {
     Json changed = list;
     changed.push_back("");
     result = changed;
+    focus_list = this_list;
   }
   return result;
 }
@@ -278,14 +286,17 @@ std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Jso
     case ParamType::kInteger:
     case ParamType::kNumber:
       if (value != nullptr && !value->is_primitive()) return RawJson(value);
-      if (fields::Text("##value", AsText(value), &text, Placeholder(spec).c_str())) {
+      if (fields::TextWithRefs("##value", AsText(value), &text, Placeholder(spec).c_str(),
+                               "inspector/ref/" + spec.name)) {
         return FromText(text, spec.type);
       }
       return std::nullopt;
     case ParamType::kText:
       if (value != nullptr && !value->is_string()) return RawJson(value);
-      if (fields::MultilineText("##value", AsText(value), &text, 5))
+      if (fields::TextWithRefs("##value", AsText(value), &text, "", "inspector/ref/" + spec.name,
+                               /*multiline=*/true)) {
         return FromText(text, spec.type);
+      }
       return std::nullopt;
     case ParamType::kBoolean:
       return BooleanParam(spec, value);
@@ -337,7 +348,9 @@ std::optional<std::map<std::string, OutputDecl>> OutputsEditor(
     }
     ImGui::PopID();
   }
-  if (ImGui::SmallButton("+ add output")) {
+  const bool add = ImGui::SmallButton("+ add output");
+  fields::Mark("inspector/outputs/add");
+  if (add) {
     result = outputs;
     std::string name = "output";
     for (int n = 2; result->count(name) > 0; ++n) name = "output_" + std::to_string(n);

@@ -497,9 +497,11 @@ void RunView::DrawLog(const StepRun& step) {
   }
   Heading("Log (its end)");
   ImGui::PushStyleColor(ImGuiCol_ChildBg, ToVec4(color::kCanvas));
-  ImGui::BeginChild(("log/" + step.id).c_str(), ImVec2(0, 0), true,
-                    ImGuiWindowFlags_HorizontalScrollbar);
+  ImGui::BeginChild(("log/" + step.id).c_str(), ImVec2(0, 0), true);
+  // Long lines wrap: a log tail is read, not scrolled sideways.
+  ImGui::PushTextWrapPos(0.0f);
   ImGui::TextUnformatted(it->second.data(), it->second.data() + it->second.size());
+  ImGui::PopTextWrapPos();
   // Follows the end, as a terminal does, until the user scrolls up.
   if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1 || ImGui::IsWindowAppearing()) {
     ImGui::SetScrollHereY(1.0f);

@@ -60,6 +60,23 @@ GLuint Compile(GLenum type, const char* source) {
 
 }  // namespace
 
+void UploadFonts() {
+  Renderer& r = renderer;
+  ImGuiIO& io = ImGui::GetIO();
+  unsigned char* pixels = nullptr;
+  int width = 0;
+  int height = 0;
+  io.Fonts->GetTexDataAsRGBA32(&pixels, &width, &height);
+  if (r.font != 0) glDeleteTextures(1, &r.font);
+  glGenTextures(1, &r.font);
+  glBindTexture(GL_TEXTURE_2D, r.font);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+  io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(r.font)));
+}
+
 bool InitRenderer() {
   const GLuint vertex = Compile(GL_VERTEX_SHADER, kVertexShader);
   const GLuint fragment = Compile(GL_FRAGMENT_SHADER, kFragmentShader);
@@ -98,19 +115,8 @@ bool InitRenderer() {
   glVertexAttribPointer(2, 4, GL_UNSIGNED_BYTE, GL_TRUE, stride,
                         reinterpret_cast<void*>(offsetof(ImDrawVert, col)));
 
-  ImGuiIO& io = ImGui::GetIO();
-  unsigned char* pixels = nullptr;
-  int width = 0;
-  int height = 0;
-  io.Fonts->GetTexDataAsRGBA32(&pixels, &width, &height);
-  glGenTextures(1, &r.font);
-  glBindTexture(GL_TEXTURE_2D, r.font);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
-  io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(r.font)));
-  io.BackendRendererName = "tame_webgl2";
+  UploadFonts();
+  ImGui::GetIO().BackendRendererName = "tame_webgl2";
 
   // What stays the same for every frame.
   glEnable(GL_BLEND);

@@ -13,6 +13,10 @@ namespace tame::designer {
 /// context. Returns false when WebGL refused either.
 bool InitRenderer();
 
+/// Uploads the current ImGui context's font atlas again, after it was
+/// rebuilt (for another pixel ratio), replacing the texture.
+void UploadFonts();
+
 /// Clears the framebuffer of `width` x `height` pixels and draws `data`.
 void RenderFrame(const ImDrawData* data, int width, int height);
 

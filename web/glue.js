@@ -267,12 +267,49 @@
   canvas.addEventListener('mousedown', () => canvas.focus());
   canvas.addEventListener('contextmenu', (event) => event.preventDefault());
 
+  // ---- An outline for screen readers ----------------------------------------
+
+  // The steps (id, kind, what they need, their problems) and the problems in
+  // plain words, as lists in the page; remade at most twice a second while
+  // the pipeline changes.
+  let outlineRevision = -1;
+  function updateOutline() {
+    if (!window.tame.ready) return;
+    const revision = Module._tame_revision();
+    if (revision === outlineRevision) return;
+    outlineRevision = revision;
+    const outline = json('tame_outline');
+    const fill = (list, items) => {
+      list.replaceChildren(...items.map((line) => {
+        const item = document.createElement('li');
+        item.textContent = line;
+        return item;
+      }));
+    };
+    fill(document.getElementById('outline-steps'), outline.steps.map((step) =>
+      `${step.id}, ${step.uses}` + (step.needs.length ? `, after ${step.needs.join(', ')}` : '') +
+      (step.problems ? `, ${step.problems} ${step.problems === 1 ? 'problem' : 'problems'}` : '')));
+    fill(document.getElementById('outline-problems'), outline.problems);
+  }
+  setInterval(updateOutline, 500);
+
   // ---- The services main.cc asks for -----------------------------------------
 
   let autosaveSerial = 0;
 
+  // The screen's pixel density: the designer draws that many pixels per
+  // CSS pixel; a window moved to another screen, or a browser zoom, changes it.
+  function followPixelRatio() {
+    Module._tame_set_pixel_ratio(window.devicePixelRatio || 1);
+    const query = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    query.addEventListener('change', followPixelRatio, { once: true });
+  }
+
   const page = {
     ready() {
+      followPixelRatio();
+      const view = localStorage.getItem('tame.view');
+      if (view) call('tame_load_view', [view]);
       restore().catch((error) => console.warn('tame: could not restore:', error))
         .finally(() => {
           status.hidden = true;
@@ -411,10 +448,14 @@
     widgetRect: (name) => json('tame_widget_rect', name),
     /** The problems panel's lines. */
     problems: () => json('tame_problems'),
+    /** The problems in plain words: [{step, field, text, line}]; [] for an untouched empty pipeline. */
+    problemList: () => json('tame_problem_list'),
     /** The messages of the last file that could not be opened. */
     openErrors: () => json('tame_open_errors'),
     /** The ids of the selected steps. */
     selection: () => json('tame_selection'),
+    /** Why a field's last edit was refused, as shown below the field; '' when none is. */
+    fieldRefusal: () => text('tame_field_refusal'),
     /** The status line's text. */
     status: () => text('tame_status'),
     /** Moves the canvas view by pixels. */

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/gate.h"
+#include "core/save.h"
 #include "runner/files.h"
 #include "runner/run/util.h"
 
@@ -139,6 +140,11 @@ std::string ReportText(const RunState& state) {
     j.Close('}');
   }
   j.Close(']');
+  // The pipeline as it ran, so that a report opened alone brings its steps.
+  // A pipeline file holds secrets only by reference; masking is kept all
+  // the same, as for every string of the report.
+  const Json source = Json::parse(SavePipeline(state.pipeline), nullptr, false);
+  if (source.is_object()) j.Value("pipeline_source", source);
   j.Close('}');
   return out + "\n";
 }

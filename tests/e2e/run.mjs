@@ -472,7 +472,15 @@ test('templates, plan preview, auto-layout, duplicate and clipboard', async ({ p
   check(moved.gate.y > placed.gate.y + 150, `gate did not move: ${JSON.stringify(moved.gate)}`);
   await click(page, { x: paletteWidth + 20, y: 500 });  // clear the selection
   await press(page, 'l');
-  checkEqual(await layout(), placed, 'the layout after auto-layout');
+  // Auto-layout puts the levels in layers that wrap to the canvas's width at
+  // a readable zoom: (700 / 0.75 - 40) / 240, three levels a band.
+  const laid = await layout();
+  checkEqual(laid.checkout, { x: 40, y: 80 }, 'the first step after auto-layout');
+  check(Object.values(laid).every((p) => p.x <= 40 + 2 * 240),
+        `auto-layout did not wrap: ${JSON.stringify(laid)}`);
+  const spots = Object.values(laid).map((p) => `${p.x},${p.y}`);
+  check(new Set(spots).size === spots.length, `steps share a place: ${spots}`);
+  check(!isDeepStrictEqual(laid, placed), 'the one-row template layout should wrap');
   await press(page, 'Control+Z');
   checkEqual(await layout(), moved, 'the layout after undoing the auto-layout');
 
@@ -885,6 +893,412 @@ test('the screenshot of the README: ml-to-k8s in the designer', async ({ page })
     await fs.copyFile(path.join(outDir, 'designer.png'), path.join(root, 'docs/designer.png'));
   }
 });
+
+test('input is never lost: commit on a click elsewhere, field shortcuts, refusals next to the field',
+  async ({ page, origin }) => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    await drag(page, center(await widget(page, 'palette/git.checkout')), { x: 400, y: 200 });
+    await drag(page, center(await widget(page, 'palette/shell')), { x: 400, y: 400 });
+    const steps = async () => (await exportJson(page)).steps;
+
+    // Type into a field, then click another node: the text is kept, as one
+    // undo entry, and the click selects the node.
+    await click(page, center(await api(page, 'nodeRect', 'checkout')));
+    await click(page, center(await widget(page, 'inspector/with/repo')));
+    await page.keyboard.type('https://git.example.org/ml/iris.git');
+    await frames(page, 3);
+    await click(page, center(await api(page, 'nodeRect', 'shell')));
+    checkEqual((await steps())[0].with, { repo: 'https://git.example.org/ml/iris.git' },
+               'checkout params after typing and clicking another node');
+    checkEqual(await api(page, 'selection'), ['shell'], 'the selection after the click');
+
+    // Type, then click the empty canvas: kept as well.
+    await click(page, center(await widget(page, 'inspector/with/run')));
+    await page.keyboard.type('python3 train.py');
+    await frames(page, 3);
+    await click(page, { x: paletteWidth + 30, y: 100 });
+    checkEqual((await steps())[1].with, { run: 'python3 train.py' },
+               'shell params after typing and clicking the canvas');
+    checkEqual(await api(page, 'selection'), [], 'the selection after clicking the canvas');
+    await press(page, 'Control+Z');
+    checkEqual((await steps())[1].with, undefined, 'one Ctrl+Z undoes the whole typed text');
+    await press(page, 'Control+Shift+Z');
+
+    // Ctrl+V pastes into the focused field, not steps onto the canvas.
+    await click(page, center(await api(page, 'nodeRect', 'checkout')));
+    await page.evaluate(() => navigator.clipboard.writeText('v1.2.3'));
+    await click(page, center(await widget(page, 'inspector/with/ref')));
+    await press(page, 'Control+V');
+    await press(page, 'Enter');
+    checkEqual((await steps())[0].with.ref, 'v1.2.3', 'the ref after Ctrl+V in its field');
+    checkEqual((await steps()).length, 2, 'steps after Ctrl+V in a field');
+
+    // Ctrl+A selects the field's text, Ctrl+C copies it, Ctrl+X cuts it;
+    // Ctrl+Z undoes typing inside the field, not the pipeline.
+    await click(page, center(await widget(page, 'inspector/with/ref')));
+    await press(page, 'Control+A');
+    await page.evaluate(() => navigator.clipboard.writeText('-'));
+    await press(page, 'Control+C');
+    checkEqual(await page.evaluate(() => navigator.clipboard.readText()), 'v1.2.3',
+               'the clipboard after Ctrl+A, Ctrl+C in a field');
+    checkEqual(await api(page, 'selection'), ['checkout'], 'Ctrl+A in a field selects no steps');
+    await press(page, 'Control+X');
+    await page.keyboard.type('main');
+    await frames(page, 3);
+    await press(page, 'Control+Z');
+    await press(page, 'Enter');
+    // The field's own undo takes back the last letter typed.
+    checkEqual((await steps())[0].with.ref, 'mai', 'Ctrl+Z in a field undoes its typing only');
+    checkEqual((await steps()).map((s) => s.id), ['checkout', 'shell'],
+               'Ctrl+X and Ctrl+Z in a field leave the steps alone');
+
+    // A refused edit says why next to the field.
+    await click(page, center(await api(page, 'nodeRect', 'shell')));
+    await click(page, center(await widget(page, 'inspector/id')));
+    await press(page, 'Control+A');
+    await page.keyboard.type('checkout');
+    await press(page, 'Enter');
+    checkEqual((await steps()).map((s) => s.id), ['checkout', 'shell'], 'ids after a refused rename');
+    checkEqual(await api(page, 'fieldRefusal'), 'there is already a step "checkout"',
+               'the refusal shown below the id field');
+    await screenshot(page, 'field-refusal.png');
+  });
+
+test('the first screen: template cards on top, no error until the user acts', async ({ page }) => {
+  checkEqual(await api(page, 'problemList'), [], 'problems of the untouched empty pipeline');
+  const card = await widget(page, 'canvas/template/ml-to-k8s.json');
+  check(card.w >= 300 && card.h >= 40, `a template card is ${JSON.stringify(card)}`);
+  await widget(page, 'canvas/scratch');
+  await widget(page, 'canvas/open');
+  const image = await screenshot(page, 'first-screen.png');
+  const [cardPixels] = countColors(image, { x: Math.round(card.x), y: Math.round(card.y),
+    w: Math.round(card.w), h: Math.round(card.h) }, ['#282b36']);
+  check(cardPixels > card.w * card.h * 0.5,
+        `the card is covered: ${cardPixels} of its pixels show the card's colour`);
+
+  // Start from scratch: the cards go, a step added and removed leaves an
+  // empty pipeline that is now a problem.
+  await click(page, center(await widget(page, 'canvas/scratch')));
+  await frames(page, 3);
+  checkEqual(await api(page, 'widgetRect', 'canvas/template/ml-to-k8s.json'), null,
+             'the cards after "start from scratch"');
+  await drag(page, center(await widget(page, 'palette/shell')), { x: 500, y: 300 });
+  await press(page, 'Delete');
+  checkEqual((await api(page, 'problemList')).map((p) => p.text),
+             ['the pipeline has no steps'], 'problems once the user acted');
+
+  // File > New from template lists the same templates.
+  await click(page, center(await widget(page, 'menu/File')));
+  await page.mouse.move((await widget(page, 'menu/File/New')).x + 20,
+                        (await widget(page, 'menu/File/New')).y + 30);
+  await frames(page, 3);
+  await click(page, center(await widget(page, 'menu/File/ml-to-k8s.json')));
+  checkEqual((await api(page, 'stats')).steps, 9, 'steps of the template from the menu');
+});
+
+test('problems name their step and field, grouped, in plain words', async ({ page }) => {
+  await pickFile(page, 'p.json', JSON.stringify({
+    version: 1, name: 'p', steps: [
+      { id: 'build', uses: 'docker.build', with: { tags: ['127.0.0.1:5000/iris:'] } },
+      { id: 'signoff', uses: 'approval', needs: ['build'],
+        with: { approvers: ['alice', ''], required: 1 } },
+      { id: 'train', uses: 'shell', timeout: 'soon' },
+    ],
+  }));
+  const list = (await api(page, 'problemList')).map((p) => [p.step, p.field, p.text, p.line]);
+  checkEqual(list, [
+    { step: 'build', field: 'with/tags', text: '"tags" "127.0.0.1:5000/iris:" has an empty tag after \':\'',
+      line: 'p.json: /steps/0/with/tags/0: step "build": "tags" "127.0.0.1:5000/iris:" has an empty tag after \':\'' },
+    { step: 'signoff', field: 'with/approvers', text: '"approvers" item 2 is empty',
+      line: 'p.json: /steps/1/with/approvers/1: step "signoff": "approvers" item 2 is empty' },
+    { step: 'train', field: 'with/run', text: 'shell needs param "run"',
+      line: 'p.json: /steps/2/with: step "train": shell needs param "run"' },
+    { step: 'train', field: 'timeout', text: (await api(page, 'problems'))[3].split('step "train": ')[1],
+      line: (await api(page, 'problems'))[3] },
+  ].map((p) => [p.step, p.field, p.text, p.line]), 'the problems with their step and field');
+
+  // The inspector shows each problem below its field: the missing param
+  // below "run", found from the problem's field and not its words.
+  await click(page, center(await api(page, 'nodeRect', 'train')));
+  const run = await widget(page, 'inspector/with/run');
+  const timeout = await widget(page, 'inspector/timeout');
+  check(run.y < timeout.y, 'the run field comes before timeout');
+  await screenshot(page, 'problems-grouped.png');
+
+  // Clicking a problem selects its step; the raw toggle shows the lines.
+  await click(page, center(await widget(page, 'problems/0')));
+  checkEqual(await api(page, 'selection'), ['build'], 'the selection after clicking a problem');
+  await click(page, center(await widget(page, 'problems/raw')));
+  await screenshot(page, 'problems-raw.png');
+});
+
+test('a report opened alone opens the pipeline it ran', async ({ page, origin, mount }) => {
+  const run = await runLocalMl();
+  const report = JSON.parse(run.report);
+  const cli = tame(['fmt', path.join(root, 'examples/local-ml.json')]);
+  check(isDeepStrictEqual(report.pipeline_source, JSON.parse(cli.stdout)),
+        'report.json does not carry the pipeline tame fmt writes');
+  mount('runs', run.runsDir);
+  await page.goto(`${origin}/index.html?report=runs/${run.runId}/report.json`);
+  await waitForDesigner(page);
+  // The designer places steps the file has no layout for; the rest is the file.
+  const opened = await exportJson(page);
+  delete opened.layout;
+  check(isDeepStrictEqual(opened, JSON.parse(cli.stdout)), 'the report opened another pipeline');
+  const info = await api(page, 'runInfo');
+  checkEqual([info.run, info.hashMatches, info.pipelineOnly, info.runOnly],
+             [run.runId, true, [], []], 'the run and how it matches');
+  checkEqual(await api(page, 'status'),
+             `Showing run ${run.runId} from runs/${run.runId}/report.json with its pipeline ` +
+             `${report.pipeline}.json`, 'the status line');
+  await screenshot(page, 'report-alone.png');
+});
+
+test('references by picking: typing ${{ or the $ button, filtered, adds the edge', async ({ page }) => {
+  await pickFile(page, 'refs.json', JSON.stringify({
+    version: 1, name: 'refs',
+    params: { image: { type: 'string', default: '127.0.0.1:5000/iris' } },
+    secrets: { HOOK: { from: 'env' } },
+    steps: [
+      { id: 'train', uses: 'shell', with: { run: 'python3 train.py' },
+        outputs: { metrics: { path: 'metrics.json' } } },
+      { id: 'gate', uses: 'metrics.gate',
+        with: { rules: [{ metric: 'accuracy', op: '>=', value: 0.9 }] } },
+      { id: 'notify', uses: 'notify', needs: ['gate'],
+        with: { webhook: '${{ secrets.HOOK }}', message: '' } },
+    ],
+    layout: { train: { x: 40, y: 80 }, gate: { x: 300, y: 200 }, notify: { x: 560, y: 80 } },
+  }));
+  await click(page, center(await api(page, 'nodeRect', 'gate')));
+
+  // Typing ${{ in a field opens the picker; typing filters; Enter inserts.
+  await click(page, center(await widget(page, 'inspector/with/file')));
+  await page.keyboard.type('${{');
+  await frames(page, 4);
+  await widget(page, 'picker/filter');
+  await widget(page, 'picker/item/steps.train.outputs.metrics');
+  check(!(await api(page, 'widgetRect', 'picker/item/steps.notify.outputs.delivered')),
+        'the picker offers a step that runs after this one (a cycle)');
+  await page.keyboard.type('metr');
+  await frames(page, 3);
+  await press(page, 'Enter');
+  await frames(page, 3);
+  let saved = await exportJson(page);
+  checkEqual(saved.steps[1].with.file, '${{ steps.train.outputs.metrics }}', 'the picked reference');
+  checkEqual(await api(page, 'status'),
+             'Inserted a reference to train\'s output: it adds the edge train -> gate',
+             'the status after picking a step that was not upstream');
+  checkEqual(await api(page, 'problems'), [], 'problems after picking');
+
+  // The $ button beside a field opens the same picker; arrows move in it.
+  await click(page, center(await api(page, 'nodeRect', 'notify')));
+  await click(page, center(await widget(page, 'inspector/ref/message')));
+  await widget(page, 'picker/filter');
+  await page.keyboard.type('run.id');
+  await frames(page, 3);
+  await press(page, 'Enter');
+  saved = await exportJson(page);
+  checkEqual(saved.steps[2].with.message, '${{ run.id }}', 'the reference the button inserted');
+
+  // Escape closes the picker and keeps what was typed.
+  await click(page, center(await widget(page, 'inspector/with/message')));
+  await press(page, 'End');
+  await page.keyboard.type(' by ${{');
+  await frames(page, 4);
+  await widget(page, 'picker/filter');
+  await press(page, 'Escape');
+  await frames(page, 3);
+  checkEqual((await exportJson(page)).steps[2].with.message, '${{ run.id }} by ${{',
+             'the message after Escape');
+  await screenshot(page, 'picker.png');
+});
+
+test('panels resize, hide and are remembered; the minimap is small and hideable',
+  async ({ page }) => {
+    await pickFile(page, 'ml-to-k8s.json', await example('ml-to-k8s.json'));
+    const split = await widget(page, 'split/palette');
+    await drag(page, center(split), { x: center(split).x - 60, y: center(split).y });
+    const narrower = await widget(page, 'split/palette');
+    check(Math.abs(narrower.x - (split.x - 60)) <= 4,
+          `the palette's edge did not follow the mouse: ${JSON.stringify(narrower)}`);
+    const side = await widget(page, 'split/side');
+    await drag(page, center(side), { x: center(side).x - 80, y: center(side).y });
+    check(Math.abs((await widget(page, 'split/side')).x - (side.x - 80)) <= 4,
+          'the side panel\'s edge did not follow the mouse');
+    // Hide the minimap from the View menu.
+    await click(page, center(await widget(page, 'menu/View')));
+    await click(page, center(await widget(page, 'menu/View/Minimap')));
+    await page.waitForFunction(() => localStorage.getItem('tame.view'));
+    const kept = JSON.parse(await page.evaluate(() => localStorage.getItem('tame.view')));
+    checkEqual([Math.round(kept.palette), Math.round(kept.side), kept.showMinimap],
+               [180, 420, false], 'the view settings kept');
+    // A reload restores them.
+    await page.reload();
+    await waitForDesigner(page);
+    check(Math.abs((await widget(page, 'split/palette')).x - narrower.x) <= 1,
+          'the palette width after a reload');
+    await screenshot(page, 'panels.png');
+  });
+
+test('screenshots at three window sizes and two pixel densities', async ({ browser, origin }) => {
+  for (const [width, height] of [[1024, 700], [1440, 900], [1920, 1080]]) {
+    for (const scale of [1, 2]) {
+      const context = await browser.newContext({ viewport: { width, height },
+                                                 deviceScaleFactor: scale });
+      const page = await context.newPage();
+      try {
+        await page.goto(`${origin}/index.html`);
+        await waitForDesigner(page);
+        await screenshot(page, `size-${width}x${height}@${scale}-start.png`);
+        await pickFile(page, 'ml-to-k8s.json', await example('ml-to-k8s.json'));
+        await press(page, 'f');
+        await frames(page, 5);
+        const buffer = await page.evaluate(() => {
+          const canvas = document.getElementById('canvas');
+          return [canvas.width, canvas.height];
+        });
+        checkEqual(buffer, [width * scale, height * scale],
+                   `the drawing buffer at ${width}x${height}, ratio ${scale}`);
+        const node = await api(page, 'nodeRect', 'train');
+        check(node && node.w > 60, `train is too small to read at ${width}x${height}: ` +
+                                   JSON.stringify(node));
+        await click(page, center(node));
+        checkEqual(await api(page, 'selection'), ['train'],
+                   `a click selects at ${width}x${height}, ratio ${scale}`);
+        const image = await screenshot(page, `size-${width}x${height}@${scale}.png`);
+        check(blackPixels(image) === 0, `parts are undrawn at ${width}x${height}@${scale}`);
+      } finally {
+        await context.close();
+      }
+    }
+  }
+});
+
+test('the delivery pipeline built by hand with the picker, its actions counted',
+  async ({ page }) => {
+    // Every click, drag, key press and typed value is an action; the
+    // characters typed are counted apart.
+    const count = { actions: 0, clicks: 0, drags: 0, keys: 0, typed: 0, chars: 0 };
+    const tap = async (point) => { ++count.actions; ++count.clicks; await click(page, point); };
+    const pull = async (from, to) => { ++count.actions; ++count.drags; await drag(page, from, to); };
+    const key = async (keys) => { ++count.actions; ++count.keys; await press(page, keys); };
+    const type = async (text) => {
+      ++count.actions;
+      ++count.typed;
+      count.chars += text.length;
+      await page.keyboard.type(text);
+      await frames(page, 4);
+    };
+    const ids = async () => (await exportJson(page)).steps.map((s) => s.id);
+    const node = async (id) => center(await api(page, 'nodeRect', id));
+    const at = async (name) => center(await widget(page, name));
+
+    const kinds = ['git.checkout', 'shell', 'metrics.gate', 'approval', 'docker.build',
+                   'docker.push', 'k8s.deploy', 'http.check', 'notify'];
+    // Dragged onto the canvas in three rows of three.
+    for (const [k, kind] of kinds.entries()) {
+      await pull(center(await widget(page, `palette/${kind}`)),
+                 { x: paletteWidth + 110 + 240 * (k % 3), y: 80 + 130 * Math.floor(k / 3) });
+    }
+    const [checkout, train, gate, signoff, build, push, deploy, smoke, notify] = await ids();
+    checkEqual((await ids()).length, 9, 'steps added');
+
+    const edge = async (from, to) =>
+      pull((await api(page, 'nodeRect', from)).out, await node(to));
+    await edge(checkout, train);
+    await edge(gate, signoff);
+    await edge(signoff, build);
+    await edge(build, push);
+    await edge(smoke, notify);
+
+    // A field: click, type, Enter (Ctrl+Enter for several lines).
+    const fill = async (name, text, enter = 'Enter') => {
+      await tap(await at(name));
+      await type(text);
+      await key(enter);
+    };
+    // A reference by picking: ${{ in the field, words to filter, Enter.
+    const pick = async (name, words) => {
+      await tap(await at(name));
+      await type('${{');
+      await type(words);
+      await key('Enter');
+    };
+
+    await tap(await node(checkout));
+    await fill('inspector/with/repo', 'https://git.example.org/ml/iris.git');
+    await tap(await node(train));
+    await fill('inspector/with/run', 'python3 train.py', 'Control+Enter');
+    await tap(await at('inspector/outputs/add'));
+    await tap(await node(gate));
+    await pick('inspector/with/file', train);
+    await tap(await at('inspector/with/rules'));
+    await tap(await node(signoff));
+    for (const who of ['alice', 'bob', 'carol']) {
+      await tap(await at('inspector/with/approvers'));
+      await type(who);
+      await key('Enter');
+    }
+    await fill('inspector/with/required', '2');
+    await tap(await node(build));
+    await tap(await at('inspector/with/tags'));
+    await type('127.0.0.1:5000/iris:1.0');
+    await key('Enter');
+    await tap(await node(push));
+    await fill('inspector/with/image', '127.0.0.1:5000/iris:1.0');
+    await tap(await node(deploy));
+    await pick('inspector/with/image', `${push} ref`);
+    await fill('inspector/with/name', 'iris');
+    await tap(await node(smoke));
+    await fill('inspector/with/url', 'http://iris.example.org/health');
+    await edge(deploy, smoke);
+    await tap(await node(notify));
+    await tap(await at('inspector/with/webhook'));
+    await type('HOOK');
+    await key('Enter');
+    await fill('inspector/with/message', 'iris is deployed', 'Control+Enter');
+    await key('l');
+
+    const saved = await exportJson(page);
+    checkEqual(await api(page, 'problems'), [], 'problems of the delivery pipeline');
+    const step = (id) => saved.steps.find((s) => s.id === id);
+    checkEqual(step(gate).with.file, `\${{ steps.${train}.outputs.output }}`, 'the gate\'s file');
+    checkEqual(step(signoff).with, { approvers: ['alice', 'bob', 'carol'], required: 2 },
+               'the sign-off');
+    checkEqual(step(deploy).with.image, `\${{ steps.${push}.outputs.ref }}`, 'the image deployed');
+    checkEqual(step(smoke).needs, [deploy], 'the smoke test runs after the rollout');
+    checkEqual(step(notify).with.webhook, '${{ secrets.HOOK }}', 'the webhook');
+    const plan = await api(page, 'plan');
+    checkEqual(plan.levels.length, 9, 'the plan runs the nine steps one after another');
+    await screenshot(page, 'delivery-pipeline.png');
+    console.log(`  the delivery pipeline: ${count.actions} actions (${count.clicks} clicks, ` +
+                `${count.drags} drags, ${count.keys} keys, ${count.typed} typed values of ` +
+                `${count.chars} characters in all)`);
+  });
+
+test('connect two steps by keyboard: select, C, pick the target', async ({ page }) => {
+  await drag(page, center(await widget(page, 'palette/git.checkout')), { x: 400, y: 200 });
+  await drag(page, center(await widget(page, 'palette/shell')), { x: 400, y: 400 });
+  await click(page, center(await api(page, 'nodeRect', 'checkout')));
+  await press(page, 'c');
+  await widget(page, 'connect/filter');
+  await page.keyboard.type('sh');
+  await frames(page, 3);
+  await press(page, 'Enter');
+  checkEqual((await exportJson(page)).steps[1].needs, ['checkout'], 'shell needs checkout');
+  checkEqual(await api(page, 'status'), 'shell now runs after checkout', 'the status line');
+  // The Source tab shows the canonical text, live.
+  await click(page, center(await widget(page, 'tab/Source')));
+  await widget(page, 'source/text');
+  const outline = await page.evaluate(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    return Array.from(document.querySelectorAll('#outline-steps li'), (li) => li.textContent);
+  });
+  checkEqual(outline, ['checkout, git.checkout, 1 problem', 'shell, shell, after checkout, 1 problem'],
+             'the outline for screen readers');
+  await screenshot(page, 'source.png');
+});
+
 
 // ---- Running -----------------------------------------------------------------------
 
