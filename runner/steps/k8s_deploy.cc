@@ -239,9 +239,11 @@ bool Check(const StepContext& context) {
 
 // Reads the kubeconfig and says which API the step talks to, warning when
 // the kubeconfig turns certificate checks off.
-bool Connect(KubeConfig* config) {
+bool Connect(const StepContext& context, KubeConfig* config) {
   std::string error;
-  if (!LoadKubeConfig(config, &error)) {
+  std::string file = context.String("kubeconfig");
+  if (!file.empty()) file = context.InWorkspace(file);
+  if (!LoadKubeConfig(file, context.String("context"), config, &error)) {
     std::cout << "k8s.deploy: " << error << "\n";
     return false;
   }
@@ -253,6 +255,19 @@ bool Connect(KubeConfig* config) {
   if (config->server.rfind("http://", 0) == 0) {
     std::cout << "warning: the API server is reached over plain HTTP: what tame sends, its "
                  "credential included, travels unencrypted\n";
+  }
+  if (config->has_exec) {
+    std::cout << "credential: exec plugin " << config->exec.command << " ("
+              << config->exec.api_version << "), kept in memory only\n";
+  }
+  if (!config->proxy_url.empty()) {
+    // A proxy URL may carry a password: the log shows it without.
+    std::string shown = config->proxy_url;
+    const size_t at = shown.find('@'), scheme = shown.find("://");
+    if (at != std::string::npos && scheme != std::string::npos && at > scheme) {
+      shown.erase(scheme + 3, at + 1 - (scheme + 3));
+    }
+    std::cout << "through proxy " << shown << "\n";
   }
   if (config->insecure) {
     std::cout << "warning: kubeconfig cluster " << Quoted(config->cluster)
@@ -332,7 +347,7 @@ int Deploy(const StepContext& context) {
                  "output) pins exactly what was tested\n";
   }
   KubeConfig config;
-  if (!Connect(&config)) return kStepFailedFinal;
+  if (!Connect(context, &config)) return kStepFailedFinal;
   K8sClient client(config);
   return ApplyAndFollow(client, context, manifests);
 }

@@ -509,9 +509,8 @@ class TlsAndConfigTest(SimulatorCase):
         self.kubeconfig = kubeconfig(self.dir, user="    exec:\n      command: aws\n")
         r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
         self.assertEqual(r.returncode, 3)
-        self.assertEqual(lines(r)[-1], 'k8s.deploy: kubeconfig %s: user "ci" gets its credential '
-                         'from an exec plugin (aws), which tame does not run; give it a token or '
-                         'a client certificate' % self.kubeconfig)
+        self.assertEqual(lines(r)[-1], 'k8s.deploy: kubeconfig %s: user "ci": exec: apiVersion '
+                         '"" is not client.authentication.k8s.io/v1 or v1beta1' % self.kubeconfig)
         with open(self.kubeconfig, "w") as f:
             f.write("clusters: [\n")
         r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})

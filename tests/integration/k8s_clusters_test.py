@@ -1,0 +1,363 @@
+"""k8s.deploy on real clusters' terms: kubeconfig exec credential plugins
+(v1 and v1beta1, token and certificate, expiry, a 401, a missing command),
+auth-provider refused, the context and kubeconfig params, the cluster's
+proxy-url through Debian's tinyproxy (HTTP CONNECT) and microsocks (socks5),
+and tls-server-name. Against the Kubernetes API simulator in
+tests/k8s_simulator/ (a simulator, not an API server).
+
+Run by ctest: k8s_clusters_test.py TAME SOURCE_DIR.
+"""
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import k8s_test as base  # noqa: E402  (the simulator and step helpers)
+from k8s_test import control, lines, read, step  # noqa: E402
+
+PLUGIN = r'''#!/usr/bin/env python3
+# A credential plugin as the tests write it: prints an ExecCredential,
+# counts its calls, and says what it was given on stderr.
+import json, os, sys
+state = os.path.join(os.path.dirname(os.path.abspath(__file__)), "calls")
+calls = int(open(state).read()) + 1 if os.path.exists(state) else 1
+open(state, "w").write(str(calls))
+info = json.loads(os.environ["KUBERNETES_EXEC_INFO"])
+open(state + ".info", "w").write(json.dumps(info))
+open(state + ".argv", "w").write(json.dumps(sys.argv[1:] + [os.environ.get("PLUGIN_MODE", "")]))
+mode = os.environ.get("PLUGIN_MODE", "token")
+version = os.environ.get("PLUGIN_VERSION", info["apiVersion"])
+status = {}
+if mode == "token":
+    tokens = os.environ.get("PLUGIN_TOKENS", "tame-test-token").split(",")
+    status["token"] = tokens[min(calls, len(tokens)) - 1]
+    sys.stderr.write("issued token %s\n" % status["token"])
+elif mode == "cert":
+    status["clientCertificateData"] = open(os.environ["PLUGIN_CERT"]).read()
+    status["clientKeyData"] = open(os.environ["PLUGIN_KEY"]).read()
+elif mode == "cert-only":
+    status["clientCertificateData"] = open(os.environ["PLUGIN_CERT"]).read()
+if "PLUGIN_EXPIRES" in os.environ:
+    status["expirationTimestamp"] = os.environ["PLUGIN_EXPIRES"]
+print(json.dumps({"apiVersion": version, "kind": "ExecCredential", "status": status}))
+'''
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_daemon(argv, log_path, port):
+    log = open(log_path, "w")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    for _ in range(200):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("%s did not start: %s" % (argv[0], read(log_path)))
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class ClusterCase(base.SimulatorCase):
+    def exec_kubeconfig(self, version="v1", extra="", cluster_extra="", name="kubeconfig"):
+        plugin = os.path.join(self.dir, "plugin.py")
+        with open(plugin, "w") as f:
+            f.write(PLUGIN)
+        os.chmod(plugin, 0o755)
+        user = ("    exec:\n      apiVersion: client.authentication.k8s.io/%s\n"
+                "      command: ./plugin.py\n      args: [\"--cluster\", \"sim one\"]\n"
+                "      env:\n      - name: PLUGIN_FROM_KUBECONFIG\n        value: \"yes\"\n"
+                "      interactiveMode: IfAvailable\n      provideClusterInfo: true\n%s"
+                % (version, extra))
+        cluster = "    certificate-authority-data: %s\n%s" % (base.b64(base.SIM["pki"]["ca_crt"]),
+                                                           cluster_extra)
+        self.kubeconfig = base.kubeconfig(self.dir, name=name, cluster=cluster, user=user)
+        return plugin
+
+    def calls(self):
+        path = os.path.join(self.dir, "calls")
+        return int(read(path)) if os.path.exists(path) else 0
+
+    def users(self):
+        return sorted({q["user"] for q in control("/_simulator/requests")})
+
+
+class ExecPluginTest(ClusterCase):
+    def test_v1_token_with_args_env_and_cluster_info(self):
+        self.exec_kubeconfig("v1")
+        r, outputs = self.deploy({"image": "reg/iris:1", "name": "iris"})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(outputs["revision"], "1")
+        self.assertIn("credential: exec plugin ./plugin.py (client.authentication.k8s.io/v1), "
+                      "kept in memory only", lines(r))
+        # The plugin's stderr is in the log, the token masked.
+        self.assertIn("./plugin.py: issued token ***", lines(r))
+        self.assertNotIn(base.TOKEN, r.stdout + r.stderr)
+        self.assertEqual(self.calls(), 1)  # one run for every request of the step
+        info = json.loads(read(os.path.join(self.dir, "calls.info")))
+        self.assertEqual(info["apiVersion"], "client.authentication.k8s.io/v1")
+        self.assertEqual(info["kind"], "ExecCredential")
+        self.assertEqual(info["spec"]["interactive"], False)
+        self.assertEqual(info["spec"]["cluster"]["server"], base.SIM["url"])
+        self.assertEqual(info["spec"]["cluster"]["certificate-authority-data"],
+                         base.b64(base.SIM["pki"]["ca_crt"]))
+        self.assertEqual(json.loads(read(os.path.join(self.dir, "calls.argv"))),
+                         ["--cluster", "sim one", ""])
+        self.assertEqual(self.users(), ["ci"])
+        # Nothing of the credential is written in the workspace.
+        for root, _, names in os.walk(os.path.join(self.dir, ".tame")):
+            for n in names:
+                self.assertNotIn(base.TOKEN, read(os.path.join(root, n)))
+
+    def test_v1beta1_client_certificate(self):
+        self.exec_kubeconfig("v1beta1")
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"}, env={
+            "PLUGIN_MODE": "cert", "PLUGIN_CERT": base.SIM["pki"]["client_crt"],
+            "PLUGIN_KEY": base.SIM["pki"]["client_key"]})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(self.users(), ["ci-cert"])
+
+    def test_certificate_without_key_is_an_error(self):
+        self.exec_kubeconfig("v1")
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"}, env={
+            "PLUGIN_MODE": "cert-only", "PLUGIN_CERT": base.SIM["pki"]["client_crt"]})
+        self.assertEqual(r.returncode, 3, r.stdout)
+        self.assertEqual(lines(r)[-1], 'cannot read Deployment "iris": exec plugin "./plugin.py" '
+                         'of kubeconfig user "ci" printed clientCertificateData without '
+                         'clientKeyData')
+
+    def test_wrong_api_version_is_an_error(self):
+        self.exec_kubeconfig("v1")
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"}, env={
+            "PLUGIN_VERSION": "client.authentication.k8s.io/v1beta1"})
+        self.assertEqual(r.returncode, 3, r.stdout)
+        self.assertEqual(lines(r)[-1], 'cannot read Deployment "iris": exec plugin "./plugin.py" '
+                         'of kubeconfig user "ci" printed an ExecCredential of apiVersion '
+                         '"client.authentication.k8s.io/v1beta1", but the kubeconfig asks for '
+                         '"client.authentication.k8s.io/v1"')
+
+    def test_expired_credential_runs_the_plugin_again(self):
+        self.exec_kubeconfig("v1")
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"},
+                           env={"PLUGIN_EXPIRES": "2020-01-01T00:00:00Z"})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertGreater(self.calls(), 1)
+        os.unlink(os.path.join(self.dir, "calls"))
+        r, _ = self.deploy({"image": "reg/iris:2", "name": "iris"},
+                           env={"PLUGIN_EXPIRES": "2999-01-01T00:00:00+02:00"})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(self.calls(), 1)
+
+    def test_a_401_runs_the_plugin_once_more(self):
+        self.exec_kubeconfig("v1")
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"},
+                           env={"PLUGIN_TOKENS": "revoked-token," + base.TOKEN})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(self.calls(), 2)
+        self.assertIn("the API refused the exec plugin's credential (401); running the plugin "
+                      "again", lines(r))
+        os.unlink(os.path.join(self.dir, "calls"))
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"},
+                           env={"PLUGIN_TOKENS": "revoked-token"})
+        self.assertEqual(r.returncode, 3, r.stdout)
+        self.assertEqual(self.calls(), 2)
+        self.assertEqual(lines(r)[-1], 'cannot read Deployment "iris": the credential from exec '
+                         'plugin "./plugin.py" of kubeconfig user "ci" was refused (401 '
+                         'Unauthorized) by the Kubernetes API at %s (kubeconfig cluster '
+                         '"simulator")' % base.SIM["url"])
+
+    def test_missing_command_prints_the_install_hint(self):
+        self.kubeconfig = base.kubeconfig(self.dir, user=(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+            "      command: aws\n      args: [eks, get-token, --cluster-name, prod]\n"
+            "      installHint: |\n        aws is needed to log in to EKS: install the AWS CLI "
+            "v2\n"))
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"},
+                           env={"PATH": "/usr/bin:/bin"})
+        self.assertEqual(r.returncode, 3, r.stdout)
+        self.assertEqual(lines(r)[-1], 'cannot read Deployment "iris": exec plugin "aws" of '
+                         'kubeconfig user "ci": aws was not found on PATH; aws is needed to log in '
+                         'to EKS: install the AWS CLI v2')
+
+    def test_interactive_always_and_auth_provider_are_refused(self):
+        self.exec_kubeconfig("v1", extra="")
+        text = read(self.kubeconfig).replace("IfAvailable", "Always")
+        with open(self.kubeconfig, "w") as f:
+            f.write(text)
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
+        self.assertEqual(r.returncode, 3)
+        self.assertEqual(lines(r)[-1], 'k8s.deploy: kubeconfig %s: user "ci": exec: '
+                         'interactiveMode is Always, but tame never prompts: the plugin must get '
+                         'its credential without a terminal (set interactiveMode: IfAvailable or '
+                         'Never, and log in before the run)' % self.kubeconfig)
+        self.kubeconfig = base.kubeconfig(self.dir, user=(
+            "    auth-provider:\n      name: gcp\n      config: {}\n"))
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
+        self.assertEqual(r.returncode, 3)
+        self.assertEqual(lines(r)[-1], 'k8s.deploy: kubeconfig %s: user "ci" uses auth-provider '
+                         '"gcp", which kubectl no longer supports and tame does not run; replace '
+                         'it with its exec plugin: gke-gcloud-auth-plugin (`gcloud components '
+                         'install gke-gcloud-auth-plugin`, then `gcloud container clusters '
+                         'get-credentials` writes the exec entry)' % self.kubeconfig)
+
+
+class ContextParamTest(ClusterCase):
+    def test_context_and_kubeconfig_params(self):
+        path = os.path.join(self.dir, "clusters.yaml")
+        ca = base.b64(base.SIM["pki"]["ca_crt"])
+        with open(path, "w") as f:
+            f.write("apiVersion: v1\nkind: Config\ncurrent-context: broken\nclusters:\n"
+                    "- name: sim\n  cluster:\n    server: %s\n    certificate-authority-data: %s\n"
+                    "contexts:\n- name: broken\n  context: {cluster: sim, user: nobody}\n"
+                    "- name: staging\n  context: {cluster: sim, user: ci, namespace: staging}\n"
+                    "users:\n- name: ci\n  user:\n    token: %s\n"
+                    % (base.SIM["url"], ca, base.TOKEN))
+        r, outputs = step("k8s.deploy", {"image": "reg/iris:1", "name": "iris",
+                                         "kubeconfig": "clusters.yaml", "context": "staging"},
+                          self.dir)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn('Kubernetes API %s (context "staging" of kubeconfig %s)'
+                      % (base.SIM["url"], path), lines(r))
+        r, _ = step("k8s.deploy", {"image": "reg/iris:1", "name": "iris",
+                                   "kubeconfig": "clusters.yaml", "context": "prod"}, self.dir)
+        self.assertEqual(r.returncode, 3)
+        self.assertEqual(lines(r)[-1], 'k8s.deploy: kubeconfig %s: context "prod" is not '
+                         'defined' % path)
+        r, _ = step("k8s.deploy", {"image": "reg/iris:1", "name": "iris",
+                                   "kubeconfig": "nope.yaml"}, self.dir)
+        self.assertEqual(lines(r)[-1], "k8s.deploy: kubeconfig %s does not exist"
+                         % os.path.join(self.dir, "nope.yaml"))
+
+
+class ProxyTest(ClusterCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix="tame-proxies-")
+        cls.procs = []
+        tinyproxy, microsocks = shutil.which("tinyproxy"), shutil.which("microsocks")
+        if tinyproxy is None or microsocks is None:
+            raise unittest.SkipTest("SKIPPED LOUDLY: tinyproxy or microsocks is not installed "
+                                    "(scripts/setup.sh installs both)")
+        cls.http_port, cls.socks_port = free_port(), free_port()
+        cls.tinyproxy_log = os.path.join(cls.folder, "tinyproxy.log")
+        conf = os.path.join(cls.folder, "tinyproxy.conf")
+        with open(conf, "w") as f:
+            f.write("Listen 127.0.0.1\nPort %d\nAllow 127.0.0.1\nLogFile \"%s\"\nLogLevel Info\n"
+                    "MaxClients 20\nTimeout 60\nConnectPort %d\n"
+                    % (cls.http_port, cls.tinyproxy_log, base.SIM["port"]))
+        cls.procs.append(start_daemon([tinyproxy, "-d", "-c", conf],
+                                      os.path.join(cls.folder, "tinyproxy.out"), cls.http_port))
+        cls.socks_log = os.path.join(cls.folder, "microsocks.log")
+        cls.procs.append(start_daemon([microsocks, "-i", "127.0.0.1", "-p", str(cls.socks_port)],
+                                      cls.socks_log, cls.socks_port))
+
+    @classmethod
+    def tearDownClass(cls):
+        for proc in cls.procs:
+            stop(proc)
+        shutil.rmtree(cls.folder, ignore_errors=True)
+
+    def kubeconfig_with(self, cluster_extra):
+        cluster = "    certificate-authority-data: %s\n%s" % (base.b64(base.SIM["pki"]["ca_crt"]),
+                                                           cluster_extra)
+        self.kubeconfig = base.kubeconfig(self.dir, cluster=cluster)
+
+    def test_http_proxy_url_carries_every_request(self):
+        before = read(self.tinyproxy_log).count("CONNECT 127.0.0.1:%d" % base.SIM["port"])
+        self.kubeconfig_with("    proxy-url: http://127.0.0.1:%d\n" % self.http_port)
+        r, outputs = self.deploy({"image": "reg/iris:1", "name": "iris"})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("through proxy http://127.0.0.1:%d" % self.http_port, lines(r))
+        after = read(self.tinyproxy_log).count("CONNECT 127.0.0.1:%d" % base.SIM["port"])
+        self.assertGreaterEqual(after - before, 1, read(self.tinyproxy_log))
+
+    def test_socks5_proxy_url(self):
+        self.kubeconfig_with("    proxy-url: socks5://127.0.0.1:%d\n" % self.socks_port)
+        before = read(self.socks_log).count("client[")
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertGreater(read(self.socks_log).count("client["), before, read(self.socks_log))
+
+    def test_environment_proxy_and_no_proxy(self):
+        # Without proxy-url, the environment's proxy applies as libcurl reads
+        # it, loopback included, unless NO_PROXY names the host.
+        self.kubeconfig_with("")
+        proxy = "http://127.0.0.1:%d" % self.http_port
+        marker = "CONNECT 127.0.0.1:%d" % base.SIM["port"]
+        before = read(self.tinyproxy_log).count(marker)
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"},
+                           env={"HTTPS_PROXY": proxy, "https_proxy": proxy})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        middle = read(self.tinyproxy_log).count(marker)
+        self.assertGreater(middle, before)
+        r, _ = self.deploy({"image": "reg/iris:2", "name": "iris"},
+                           env={"HTTPS_PROXY": proxy, "https_proxy": proxy,
+                                "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(read(self.tinyproxy_log).count(marker), middle)
+
+    def test_unreachable_proxy(self):
+        self.kubeconfig_with("    proxy-url: http://127.0.0.1:%d\n" % free_port())
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertTrue(lines(r)[-1].startswith('cannot read Deployment "iris": cannot reach '),
+                        lines(r)[-1])
+
+
+class TlsServerNameTest(ClusterCase):
+    def test_tls_server_name_is_checked_instead_of_the_address(self):
+        # The simulator's certificate names 127.0.0.1 and localhost.
+        cluster = "    certificate-authority-data: %s\n" % base.b64(base.SIM["pki"]["ca_crt"])
+        self.kubeconfig = base.kubeconfig(self.dir, cluster=cluster +
+                                          "    tls-server-name: localhost\n")
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.kubeconfig = base.kubeconfig(self.dir, cluster=cluster +
+                                          "    tls-server-name: api.example.org\n")
+        r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
+        self.assertEqual(r.returncode, 3, r.stdout)
+        self.assertTrue(lines(r)[-1].startswith(
+            'cannot read Deployment "iris": the certificate of the Kubernetes API at %s '
+            '(kubeconfig cluster "simulator") is for another name than tls-server-name '
+            '"api.example.org" (' % base.SIM["url"]), lines(r)[-1])
+
+
+def main():
+    base.TAME, base.SOURCE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    base.SIM = base.start_simulator()
+    try:
+        program = unittest.main(argv=[sys.argv[0]] + sys.argv[3:], exit=False, verbosity=2)
+    finally:
+        base.SIM["proc"].terminate()
+        try:
+            base.SIM["proc"].wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            base.SIM["proc"].kill()
+        shutil.rmtree(base.SIM["dir"], ignore_errors=True)
+    sys.exit(0 if program.result.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()
