@@ -103,7 +103,8 @@ int Spawn(const std::string& path, const ExecPlugin& plugin, std::string* out, s
   close(err_pipe[1]);
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   std::string* sinks[2] = {out, err};
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPluginTimeoutMs);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kPluginTimeoutMs);
   int open_fds = 2;
   bool timed_out = false;
   while (open_fds > 0) {
@@ -150,8 +151,7 @@ std::string Mask(std::string text, const ExecCredential& credential) {
   for (const std::string* secret :
        {&credential.token, &credential.client_key_pem, &credential.client_cert_pem}) {
     if (secret->empty()) continue;
-    for (size_t at = text.find(*secret); at != std::string::npos;
-         at = text.find(*secret, at + 3)) {
+    for (size_t at = text.find(*secret); at != std::string::npos; at = text.find(*secret, at + 3)) {
       text.replace(at, secret->size(), "***");
     }
   }
@@ -192,8 +192,8 @@ bool ParseExecCredential(const std::string& text, const std::string& api_version
   }
   const std::string version = json.value("apiVersion", "");
   if (version != api_version) {
-    *error = "printed an ExecCredential of apiVersion \"" + version + "\", but the kubeconfig asks for \"" +
-             api_version + "\"";
+    *error = "printed an ExecCredential of apiVersion \"" + version +
+             "\", but the kubeconfig asks for \"" + api_version + "\"";
     return false;
   }
   if (json.value("kind", "") != "ExecCredential") {
@@ -213,9 +213,9 @@ bool ParseExecCredential(const std::string& text, const std::string& api_version
   credential->client_cert_pem = text_of("clientCertificateData");
   credential->client_key_pem = text_of("clientKeyData");
   if (credential->client_cert_pem.empty() != credential->client_key_pem.empty()) {
-    *error = std::string("printed ") +
-             (credential->client_cert_pem.empty() ? "clientKeyData without clientCertificateData"
-                                                  : "clientCertificateData without clientKeyData");
+    *error = std::string("printed ") + (credential->client_cert_pem.empty()
+                                            ? "clientKeyData without clientCertificateData"
+                                            : "clientCertificateData without clientKeyData");
     return false;
   }
   if (credential->token.empty() && credential->client_cert_pem.empty()) {
@@ -236,8 +236,8 @@ bool ParseExecCredential(const std::string& text, const std::string& api_version
 
 bool RunExecPlugin(const ExecPlugin& plugin, ExecCredential* credential, std::string* error,
                    std::ostream& log) {
-  const std::string name = "exec plugin \"" + plugin.command + "\" of kubeconfig user \"" +
-                           plugin.user + "\"";
+  const std::string name =
+      "exec plugin \"" + plugin.command + "\" of kubeconfig user \"" + plugin.user + "\"";
   const std::string path = Resolve(plugin);
   if (path.empty()) {
     *error = name + ": " + plugin.command + " was not found" +
@@ -249,8 +249,8 @@ bool RunExecPlugin(const ExecPlugin& plugin, ExecCredential* credential, std::st
   std::string out, err, why;
   const int status = Spawn(path, plugin, &out, &err, &why);
   std::string parse_error;
-  const bool parsed = status == 0 && ParseExecCredential(out, plugin.api_version, credential,
-                                                        &parse_error);
+  const bool parsed =
+      status == 0 && ParseExecCredential(out, plugin.api_version, credential, &parse_error);
   std::istringstream lines(Mask(err, parsed ? *credential : ExecCredential{}));
   for (std::string line; std::getline(lines, line);) log << plugin.command << ": " << line << "\n";
   if (status < 0) {

@@ -344,6 +344,196 @@ class TlsServerNameTest(ClusterCase):
             '"api.example.org" (' % base.SIM["url"]), lines(r)[-1])
 
 
+class ExposeTest(ClusterCase):
+    """ingress, autoscale, the url output, deletion when dropped, adoption."""
+
+    PARAMS = {"image": "reg/iris:1", "name": "iris", "resources": {"requests.cpu": "100m"}}
+
+    def get(self, what, name="iris", check=True):
+        r = self.kubectl("get", what, name, "-n", "default", "-o", "json", check=check)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def test_ingress_autoscale_and_url(self):
+        params = dict(self.PARAMS, replicas=3,
+                      ingress={"host": "iris.example.org", "path": "/api", "class": "nginx",
+                               "tls_secret": "iris-tls"},
+                      autoscale={"min": 2, "max": 10, "cpu": 70})
+        r, outputs = self.deploy(params)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(outputs["url"], "https://iris.example.org/api")
+        self.assertIn("ingress.networking.k8s.io/iris applied (iris.example.org/api)", lines(r))
+        self.assertIn("horizontalpodautoscaler.autoscaling/iris applied (2 to 10 pods at 70% CPU)",
+                      lines(r))
+        # Read back with the real kubectl.
+        ingress = self.get("ingress")
+        self.assertEqual(ingress["spec"]["ingressClassName"], "nginx")
+        self.assertEqual(ingress["spec"]["tls"], [{"hosts": ["iris.example.org"],
+                                                   "secretName": "iris-tls"}])
+        self.assertEqual(ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"],
+                         {"service": {"name": "iris", "port": {"number": 8080}}})
+        self.assertEqual(ingress["metadata"]["labels"]["app.kubernetes.io/managed-by"], "tame")
+        hpa = self.get("hpa")
+        self.assertEqual((hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]), (2, 10))
+        self.assertEqual(hpa["spec"]["metrics"][0]["resource"]["target"],
+                         {"type": "Utilization", "averageUtilization": 70})
+        self.assertEqual(hpa["spec"]["scaleTargetRef"],
+                         {"apiVersion": "apps/v1", "kind": "Deployment", "name": "iris"})
+        self.assertEqual(self.get("deployment")["spec"]["replicas"], 3)  # seeds a new one
+        # Later applies keep what the autoscaler set.
+        control("/_simulator/config", {})
+        dep = self.get("deployment")
+        self.assertEqual(dep["spec"]["replicas"], 3)
+        params["replicas"] = 1
+        params["image"] = "reg/iris:2"
+        r, _ = self.deploy(params)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("autoscale: replicas stays at the live 3; the autoscaler decides it",
+                      lines(r))
+        self.assertEqual(self.get("deployment")["spec"]["replicas"], 3)
+        # Dropping both deletes what tame made, and says so.
+        r, outputs = self.deploy(dict(self.PARAMS, image="reg/iris:3"))
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn('ingress "iris" in namespace "default" deleted: the step no longer asks '
+                      'for it', lines(r))
+        self.assertIn('horizontalpodautoscaler "iris" in namespace "default" deleted: the step '
+                      'no longer asks for it', lines(r))
+        self.assertEqual(outputs["url"], "http://iris.default.svc:8080")
+        self.assertIsNone(self.get("ingress", check=False))
+        self.assertIsNone(self.get("hpa", check=False))
+
+    def test_objects_tame_did_not_make_are_left_alone(self):
+        r, _ = step("k8s.deploy", dict(self.PARAMS, ingress={"host": "iris.example.org"}),
+                    self.dir, {"TAME_K8S_PRINT": "1"})
+        obj = json.loads(r.stdout)["items"][-1]
+        obj["metadata"]["labels"] = {"team": "web"}
+        self.kubectl_apply(obj)
+        r, outputs = self.deploy(self.PARAMS)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn('note: ingress "iris" in namespace "default" was not made by tame (no '
+                      'app.kubernetes.io/managed-by: tame label); left alone', lines(r))
+        self.assertIsNotNone(self.get("ingress"))
+
+    def kubectl_apply(self, obj):
+        path = os.path.join(self.dir, "obj.json")
+        with open(path, "w") as f:
+            json.dump(obj, f)
+        self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=someone",
+                     "--validate=false", "-f", path)
+
+    def test_existing_deployment_with_another_selector_is_adopted(self):
+        self.kubectl_apply({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "iris", "namespace": "default", "labels": {"app": "churn"}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "churn"}},
+                     "template": {"metadata": {"labels": {"app": "churn"}},
+                                  "spec": {"containers": [{"name": "iris",
+                                                           "image": "reg/iris:0"}]}}}})
+        self.kubectl_apply({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "iris", "namespace": "default"},
+            "spec": {"selector": {"app": "churn"}, "ports": [{"port": 8080}]}})
+        r, outputs = self.deploy(self.PARAMS)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn('adopting deployment "iris": it keeps its selector app=churn (the API '
+                      "refuses to change one), and its pods get those labels as well as tame's",
+                      lines(r))
+        dep = self.get("deployment")
+        self.assertEqual(dep["spec"]["selector"], {"matchLabels": {"app": "churn"}})
+        self.assertEqual(dep["spec"]["template"]["metadata"]["labels"]["app"], "churn")
+        self.assertEqual(dep["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"],
+                         "iris")
+        self.assertEqual(dep["spec"]["template"]["spec"]["containers"][0]["image"], "reg/iris:1")
+        svc = self.get("service")
+        self.assertEqual(svc["spec"]["selector"], {"app": "churn"})
+
+    def test_a_selector_tame_cannot_adopt_fails_with_what_to_do(self):
+        self.kubectl_apply({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "iris", "namespace": "default"},
+            "spec": {"selector": {"matchLabels": {"app": "churn"},
+                                  "matchExpressions": [{"key": "tier", "operator": "In",
+                                                        "values": ["web"]}]},
+                     "template": {"metadata": {"labels": {"app": "churn", "tier": "web"}},
+                                  "spec": {"containers": [{"name": "iris",
+                                                           "image": "reg/iris:0"}]}}}})
+        r, _ = self.deploy(self.PARAMS)
+        self.assertEqual(r.returncode, 3, r.stdout)
+        self.assertEqual(lines(r)[-1], 'k8s.deploy: deployment "iris" exists with a selector of '
+                         'matchExpressions, which tame cannot adopt (the API refuses to change a '
+                         'selector): delete it (`kubectl delete deployment iris`) or deploy under '
+                         'another name')
+
+    def test_selector_change_is_refused_by_the_api(self):
+        # The simulator behaves as the API: a selector is immutable (422).
+        self.kubectl_apply({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "churn", "namespace": "default"},
+            "spec": {"selector": {"matchLabels": {"app": "churn"}},
+                     "template": {"metadata": {"labels": {"app": "churn", "v": "2"}},
+                                  "spec": {"containers": [{"name": "c", "image": "x"}]}}}})
+        path = os.path.join(self.dir, "obj.json")
+        obj = json.loads(read(path))
+        obj["spec"]["selector"]["matchLabels"]["v"] = "2"
+        with open(path, "w") as f:
+            json.dump(obj, f)
+        r = self.kubectl("apply", "--server-side", "--field-manager=someone", "--validate=false",
+                         "-f", path, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("field is immutable", r.stderr)
+
+    def test_generated_objects_validate_against_the_reference_schemas(self):
+        import jsonschema
+        folder = os.path.join(base.SOURCE, "..", "shared", "reference-schemas")
+        if not os.path.isdir(folder):
+            self.skipTest("SKIPPED LOUDLY: %s is missing" % folder)
+        schemas = {"Deployment": "k8s-deployment-apps-v1.schema.json",
+                   "Service": "k8s-service-v1.schema.json",
+                   "Ingress": "k8s-ingress-networking-v1.schema.json",
+                   "HorizontalPodAutoscaler": "k8s-hpa-autoscaling-v2.schema.json"}
+        with open(os.path.join(self.dir, "k8s.yaml"), "w") as f:
+            f.write(base.MANIFEST)
+        kinds = []
+        for params in (dict(self.PARAMS, ingress={"host": "iris.example.org"},
+                            autoscale={"max": 3}),
+                       {"image": "reg/iris:1", "name": "iris", "manifest": "k8s.yaml",
+                        "ingress": {"host": "a.example.org", "tls_secret": "t"},
+                        "autoscale": {"min": 1, "max": 2, "cpu": 50}}):
+            r, _ = step("k8s.deploy", params, self.dir, {"TAME_K8S_PRINT": "1"})
+            self.assertEqual(r.returncode, 0, r.stdout)
+            for obj in json.loads(r.stdout)["items"]:
+                validator = jsonschema.Draft7Validator(
+                    json.loads(read(os.path.join(folder, schemas[obj["kind"]]))))
+                errors = [e.message for e in validator.iter_errors(obj)]
+                self.assertEqual(errors, [], obj["kind"])
+                kinds.append(obj["kind"])
+        self.assertEqual(kinds.count("Ingress"), 2)
+        self.assertEqual(kinds.count("HorizontalPodAutoscaler"), 2)
+
+
+class AccessReviewTest(ClusterCase):
+    def review(self, token, verb):
+        import ssl
+        import urllib.request
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": {"namespace": "default", "verb": verb,
+                                                "group": "apps", "resource": "deployments"}}}
+        request = urllib.request.Request(
+            base.SIM["url"] + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            data=json.dumps(body).encode(), method="POST",
+            headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        context = ssl.create_default_context(cafile=base.SIM["pki"]["ca_crt"])
+        with urllib.request.urlopen(request, context=context, timeout=10) as answer:
+            return answer.status, json.load(answer)["status"]["allowed"]
+
+    def test_self_subject_access_review(self):
+        # JSON only: kubectl sends these as protobuf, which the simulator
+        # does not decode (it answers 415, naming the type).
+        control("/_simulator/config", {"read_only_users": ["viewer"]})
+        self.assertEqual(self.review(base.TOKEN, "patch"), (201, True))
+        self.assertEqual(self.review("viewer-token", "patch"), (201, False))
+        self.assertEqual(self.review("viewer-token", "get"), (201, True))
+
+
 def main():
     base.TAME, base.SOURCE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     base.SIM = base.start_simulator()
