@@ -318,6 +318,21 @@ class ProxyTest(ClusterCase):
         self.assertEqual(r.returncode, 0, r.stdout)
         self.assertEqual(read(self.tinyproxy_log).count(marker), middle)
 
+    def test_http_check_follows_the_environment_proxies(self):
+        proxy = "http://127.0.0.1:%d" % self.http_port
+        with base.AppServer([(200, "ok")]) as app:
+            marker = "GET %s/healthz" % app.url
+            before = read(self.tinyproxy_log).count(marker)
+            r, outputs = step("http.check", {"url": app.url + "/healthz"}, self.dir,
+                              {"http_proxy": proxy})
+            self.assertEqual(r.returncode, 0, r.stdout)
+            middle = read(self.tinyproxy_log).count(marker)
+            self.assertEqual(middle - before, 1, read(self.tinyproxy_log))
+            r, _ = step("http.check", {"url": app.url + "/healthz"}, self.dir,
+                        {"http_proxy": proxy, "NO_PROXY": "127.0.0.1"})
+            self.assertEqual(r.returncode, 0, r.stdout)
+            self.assertEqual(read(self.tinyproxy_log).count(marker), middle)
+
     def test_unreachable_proxy(self):
         self.kubeconfig_with("    proxy-url: http://127.0.0.1:%d\n" % free_port())
         r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
