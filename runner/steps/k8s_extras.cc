@@ -54,8 +54,7 @@ int64_t ServicePort(const Manifests& manifests) {
 }
 
 std::string ServiceName(const Manifests& manifests) {
-  return manifests.services.empty() ? NameOf(manifests.deployment)
-                                    : NameOf(manifests.services[0]);
+  return manifests.services.empty() ? NameOf(manifests.deployment) : NameOf(manifests.services[0]);
 }
 
 // Server-side applies one object; on failure says why.
@@ -107,7 +106,8 @@ Json MatchLabels(const Json& deployment) {
 std::string LabelText(const Json& labels) {
   std::string text;
   for (const auto& [key, value] : labels.items()) {
-    text += (text.empty() ? "" : ",") + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+    text += (text.empty() ? "" : ",") + key + "=" +
+            (value.is_string() ? value.get<std::string>() : value.dump());
   }
   return text;
 }
@@ -158,8 +158,9 @@ std::string AutoscalerPath(const std::string& ns, const std::string& name) {
 }
 
 Json MakeIngress(const IngressSpec& ingress, const Manifests& manifests) {
-  Json backend{{"service", {{"name", ServiceName(manifests)},
-                            {"port", {{"number", ServicePort(manifests)}}}}}};
+  Json backend{
+      {"service",
+       {{"name", ServiceName(manifests)}, {"port", {{"number", ServicePort(manifests)}}}}}};
   Json spec{{"rules", Json::array({{{"host", ingress.host},
                                     {"http",
                                      {{"paths", Json::array({{{"path", ingress.path},
@@ -167,8 +168,8 @@ Json MakeIngress(const IngressSpec& ingress, const Manifests& manifests) {
                                                               {"backend", backend}}})}}}}})}};
   if (!ingress.class_name.empty()) spec["ingressClassName"] = ingress.class_name;
   if (!ingress.tls_secret.empty()) {
-    spec["tls"] = Json::array(
-        {{{"hosts", Json::array({ingress.host})}, {"secretName", ingress.tls_secret}}});
+    spec["tls"] =
+        Json::array({{{"hosts", Json::array({ingress.host})}, {"secretName", ingress.tls_secret}}});
   }
   return Json{{"apiVersion", "networking.k8s.io/v1"},
               {"kind", "Ingress"},
@@ -180,23 +181,25 @@ Json MakeIngress(const IngressSpec& ingress, const Manifests& manifests) {
 }
 
 Json MakeAutoscaler(const AutoscaleSpec& autoscale, const Manifests& manifests) {
-  return Json{
-      {"apiVersion", "autoscaling/v2"},
-      {"kind", "HorizontalPodAutoscaler"},
-      {"metadata",
-       {{"name", NameOf(manifests.deployment)},
-        {"namespace", NamespaceOf(manifests.deployment)},
-        {"labels", Labels(manifests)}}},
-      {"spec",
-       {{"scaleTargetRef",
-         {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", NameOf(manifests.deployment)}}},
-        {"minReplicas", autoscale.min},
-        {"maxReplicas", autoscale.max},
-        {"metrics", Json::array({{{"type", "Resource"},
-                                  {"resource",
-                                   {{"name", "cpu"},
-                                    {"target", {{"type", "Utilization"},
-                                                {"averageUtilization", autoscale.cpu}}}}}}})}}}};
+  return Json{{"apiVersion", "autoscaling/v2"},
+              {"kind", "HorizontalPodAutoscaler"},
+              {"metadata",
+               {{"name", NameOf(manifests.deployment)},
+                {"namespace", NamespaceOf(manifests.deployment)},
+                {"labels", Labels(manifests)}}},
+              {"spec",
+               {{"scaleTargetRef",
+                 {{"apiVersion", "apps/v1"},
+                  {"kind", "Deployment"},
+                  {"name", NameOf(manifests.deployment)}}},
+                {"minReplicas", autoscale.min},
+                {"maxReplicas", autoscale.max},
+                {"metrics", Json::array({{{"type", "Resource"},
+                                          {"resource",
+                                           {{"name", "cpu"},
+                                            {"target",
+                                             {{"type", "Utilization"},
+                                              {"averageUtilization", autoscale.cpu}}}}}}})}}}};
 }
 
 std::string ServiceUrl(const IngressSpec& ingress, const Manifests& manifests) {
@@ -226,10 +229,10 @@ bool ApplyExtras(K8sClient& client, const IngressSpec& ingress, const AutoscaleS
                   failure)) {
       return false;
     }
-    log << "horizontalpodautoscaler.autoscaling/" << name << " applied (" << autoscale.min
-        << " to " << autoscale.max << " pods at " << autoscale.cpu << "% CPU)\n";
-  } else if (!DeleteIfOurs(client, "horizontalpodautoscaler", AutoscalerPath(ns, name), shown,
-                           log, failure)) {
+    log << "horizontalpodautoscaler.autoscaling/" << name << " applied (" << autoscale.min << " to "
+        << autoscale.max << " pods at " << autoscale.cpu << "% CPU)\n";
+  } else if (!DeleteIfOurs(client, "horizontalpodautoscaler", AutoscalerPath(ns, name), shown, log,
+                           failure)) {
     return false;
   }
   return true;
@@ -270,9 +273,8 @@ bool Adopt(const Json& live_deployment, const Json& live_service, Manifests* man
       // Server-side apply merges selector keys that another manager owns,
       // so the pods must carry the live selector's labels too.
       AddPodLabels(*selector, &deployment);
-      log << "adopting service " << Quoted(NameOf(manifests->services[0]))
-          << ": its selector " << LabelText(*selector)
-          << " keeps selecting the pods, which get those labels\n";
+      log << "adopting service " << Quoted(NameOf(manifests->services[0])) << ": its selector "
+          << LabelText(*selector) << " keeps selecting the pods, which get those labels\n";
     }
   }
   return true;

@@ -333,6 +333,25 @@ class ProxyTest(ClusterCase):
             self.assertEqual(r.returncode, 0, r.stdout)
             self.assertEqual(read(self.tinyproxy_log).count(marker), middle)
 
+    def test_doctor_names_a_proxy_that_refuses(self):
+        # tinyproxy allows CONNECT to the simulator's port only.
+        closed = free_port()
+        base.kubeconfig(self.dir, name="via-proxy", server="https://127.0.0.1:%d" % closed,
+                        cluster="    proxy-url: http://127.0.0.1:%d\n" % self.http_port)
+        path = os.path.join(self.dir, "pipeline.json")
+        with open(path, "w") as f:
+            json.dump({"version": 1, "name": "p", "steps": [
+                {"id": "deploy", "uses": "k8s.deploy",
+                 "with": {"image": "i", "name": "iris", "kubeconfig": "via-proxy"}}]}, f)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("KUBE", "TAME_")) and "proxy" not in k.lower()}
+        r = subprocess.run([base.TAME, "doctor", path], cwd=self.dir, env=env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.stdout.splitlines(), [
+            'FAIL deploy: kubernetes https://127.0.0.1:%d/version (context "sim"): proxy refused'
+            % closed])
+        self.assertEqual(r.returncode, 1)
+
     def test_unreachable_proxy(self):
         self.kubeconfig_with("    proxy-url: http://127.0.0.1:%d\n" % free_port())
         r, _ = self.deploy({"image": "reg/iris:1", "name": "iris"})
@@ -547,6 +566,99 @@ class AccessReviewTest(ClusterCase):
         self.assertEqual(self.review(base.TOKEN, "patch"), (201, True))
         self.assertEqual(self.review("viewer-token", "patch"), (201, False))
         self.assertEqual(self.review("viewer-token", "get"), (201, True))
+
+
+class DoctorTest(ClusterCase):
+    def test_reachable_and_unreachable_endpoints(self):
+        closed = free_port()
+        ca = base.b64(base.SIM["pki"]["ca_crt"])
+        good = base.kubeconfig(self.dir, name="good")
+        untrusted = base.kubeconfig(self.dir, name="untrusted", cluster=(
+            "    certificate-authority-data: %s\n" % base.b64(base.SIM["pki"]["other_ca_crt"])))
+        viewer = base.kubeconfig(self.dir, name="viewer", user="    token: viewer-token\n")
+        down = base.kubeconfig(self.dir, name="down", server="https://127.0.0.1:%d" % closed)
+        wrong_name = base.kubeconfig(self.dir, name="wrong-name", cluster=(
+            "    certificate-authority-data: %s\n    tls-server-name: api.example.org\n" % ca))
+        control("/_simulator/config", {"read_only_users": ["viewer"]})
+        repo = os.path.join(self.dir, "model.git")
+        subprocess.run(["git", "init", "-q", "--bare", repo], check=True)
+
+        def deploy(step_id, kubeconfig):
+            return {"id": step_id, "uses": "k8s.deploy",
+                    "with": {"image": "reg/iris:1", "name": "iris", "kubeconfig": kubeconfig}}
+        with base.AppServer([(200, "ok")]) as app:
+            pipeline = {"version": 1, "name": "doctor", "params": {
+                "hook": {"type": "string", "default": "x"}},
+                "secrets": {"HOOK": {"from": "env"}, "DOWN_HOOK": {"from": "env"}},
+                "steps": [
+                    {"id": "checkout", "uses": "git.checkout", "with": {"repo": repo}},
+                    {"id": "unreachable-git", "uses": "git.checkout",
+                     "with": {"repo": "http://127.0.0.1:%d/model.git" % closed}},
+                    {"id": "push", "uses": "docker.push",
+                     "with": {"image": "127.0.0.1:%d/iris:1" % closed}},
+                    deploy("prod", "good"), deploy("untrusted", "untrusted"),
+                    deploy("viewer", "viewer"), deploy("down", "down"),
+                    deploy("wrong-name", "wrong-name"),
+                    {"id": "tell", "uses": "notify",
+                     "with": {"webhook": "${{ secrets.HOOK }}", "message": "hi"}},
+                    {"id": "tell-down", "uses": "notify",
+                     "with": {"webhook": "${{ secrets.DOWN_HOOK }}", "message": "hi"}}]}
+            path = os.path.join(self.dir, "pipeline.json")
+            with open(path, "w") as f:
+                json.dump(pipeline, f)
+            env = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("KUBE", "TAME_")) and "proxy" not in k.lower()}
+            env.update(HOME=self.dir, DOCKER_HOST="unix://%s/no-docker.sock" % self.dir,
+                       HOOK=app.url + "/hook/SECRET-PATH",
+                       DOWN_HOOK="http://127.0.0.1:%d/x" % closed)
+            before = app.hits
+            r = subprocess.run([base.TAME, "doctor", path], cwd=self.dir, env=env,
+                               capture_output=True, text=True, timeout=120)
+            server = base.SIM["url"]
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertEqual(r.stdout.splitlines(), [
+                "ok   checkout: git ls-remote %s" % repo,
+                "FAIL unreachable-git: git ls-remote http://127.0.0.1:%d/model.git: connection "
+                "refused" % closed,
+                "FAIL push: docker engine unix://%s/no-docker.sock (ping, version): connection "
+                "refused" % self.dir,
+                "FAIL push: registry http://127.0.0.1:%d/v2/: connection refused" % closed,
+                'ok   prod: kubernetes %s/version (context "sim")' % server,
+                'ok   prod: kubernetes namespace "default" (context "sim")',
+                'ok   prod: kubernetes may patch deployments in "default" (context "sim")',
+                'FAIL untrusted: kubernetes %s/version (context "sim"): certificate not trusted'
+                % server,
+                'ok   viewer: kubernetes %s/version (context "sim")' % server,
+                'ok   viewer: kubernetes namespace "default" (context "sim")',
+                'FAIL viewer: kubernetes may patch deployments in "default" (context "sim"): '
+                'forbidden (403)',
+                'FAIL down: kubernetes https://127.0.0.1:%d/version (context "sim"): connection '
+                'refused' % closed,
+                'FAIL wrong-name: kubernetes %s/version (context "sim"): certificate is for '
+                'another name' % server,
+                "ok   tell: webhook connect %s" % app.url,
+                "FAIL tell-down: webhook connect http://127.0.0.1:%d: connection refused" % closed,
+            ])
+            self.assertNotIn("SECRET-PATH", r.stdout + r.stderr)
+            self.assertEqual(app.hits, before)  # nothing was posted
+            # Nothing was changed: only reads and access reviews reached the API.
+            methods = {(q["method"], q["path"].split("/")[-1])
+                       for q in control("/_simulator/requests")}
+            self.assertEqual({m for m, _ in methods}, {"GET", "POST"})
+            self.assertEqual({p for m, p in methods if m == "POST"}, {"selfsubjectaccessreviews"})
+            r = subprocess.run([base.TAME, "doctor", path, "--json"], cwd=self.dir, env=env,
+                               capture_output=True, text=True, timeout=120)
+            found = json.loads(r.stdout)
+            self.assertEqual(found[0], {"step": "checkout", "kind": "git",
+                                        "target": "ls-remote " + repo, "ok": True,
+                                        "problem": None})
+            self.assertEqual(found[-1]["problem"], "connection refused")
+            self.assertEqual(r.returncode, 1)
+        with open(path, "w") as f:
+            f.write("{")
+        r = subprocess.run([base.TAME, "doctor", path], cwd=self.dir, env=env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
 
 
 def main():
