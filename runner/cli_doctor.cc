@@ -97,12 +97,12 @@ Probe Get(const std::string& url, bool connect_only, const std::string& unix_soc
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "tame doctor");
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, size_t size, size_t count, void* user) {
-                     auto* text = static_cast<std::string*>(user);
-                     if (text->size() < 65536) text->append(data, size * count);
-                     return size * count;
-                   });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* user) {
+        auto* text = static_cast<std::string*>(user);
+        if (text->size() < 65536) text->append(data, size * count);
+        return size * count;
+      });
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   if (connect_only) curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
   if (!unix_socket.empty()) curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, unix_socket.c_str());
@@ -429,9 +429,11 @@ int CmdDoctor(const Args& args) {
   } else {
     for (const Finding& f : doctor.findings) {
       all_ok = all_ok && f.ok;
-      std::cout << (f.skipped ? "skip" : f.ok ? "ok  " : "FAIL") << " " << f.step << ": "
-                << f.kind << " " << f.target << (f.problem.empty() ? "" : ": " + f.problem)
-                << "\n";
+      std::cout << (f.skipped ? "skip"
+                    : f.ok    ? "ok  "
+                              : "FAIL")
+                << " " << f.step << ": " << f.kind << " " << f.target
+                << (f.problem.empty() ? "" : ": " + f.problem) << "\n";
     }
   }
   return all_ok ? kExitOk : kExitFailed;
