@@ -87,7 +87,8 @@ class DeliveryDemoTest(unittest.TestCase):
         self.assertEqual(deployment["spec"]["template"]["spec"]["containers"][0]["image"], ref)
         self.assertEqual(deployment["metadata"]["namespace"], "ml")
         self.assertEqual(deployment["status"]["availableReplicas"], 2)
-        self.assertEqual(self.steps["deploy"]["outputs"], {"revision": "1"})
+        self.assertEqual(self.steps["deploy"]["outputs"],
+                         {"revision": "1", "url": "http://iris.ml.svc:8080"})
         # The registry has that manifest under the commit's tag.
         sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
         from services import Registry
