@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "core/masker.h"
 #include "core/pipeline.h"
 #include "runner/files.h"
 
@@ -270,20 +271,7 @@ bool ReadExec(const Entry& user, const Entry& cluster, const KubeConfig& config,
   if (!ca.empty()) {
     info["certificate-authority-data"] = ca;
   } else if (!config.ca_pem.empty()) {
-    std::string encoded;
-    static const char kDigits[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const std::string& in = config.ca_pem;
-    for (size_t k = 0; k < in.size(); k += 3) {
-      unsigned v = static_cast<unsigned char>(in[k]) << 16;
-      if (k + 1 < in.size()) v |= static_cast<unsigned char>(in[k + 1]) << 8;
-      if (k + 2 < in.size()) v |= static_cast<unsigned char>(in[k + 2]);
-      encoded += kDigits[(v >> 18) & 63];
-      encoded += kDigits[(v >> 12) & 63];
-      encoded += k + 1 < in.size() ? kDigits[(v >> 6) & 63] : '=';
-      encoded += k + 2 < in.size() ? kDigits[v & 63] : '=';
-    }
-    info["certificate-authority-data"] = encoded;
+    info["certificate-authority-data"] = Base64Encode(config.ca_pem);
   }
   if (!config.tls_server_name.empty()) info["tls-server-name"] = config.tls_server_name;
   if (!config.proxy_url.empty()) info["proxy-url"] = config.proxy_url;
