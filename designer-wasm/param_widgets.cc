@@ -252,7 +252,8 @@ std::optional<Json> RulesParam(const Json* value) {
 // One object's fields, each with its label and its own typed editor,
 // indented under the param. A field set to null is removed; an object left
 // empty is removed as a whole.
-std::optional<Json> ObjectFields(Editor& editor, const ParamSpec& spec, const Json& object) {
+std::optional<Json> ObjectFields(Editor& editor, const ParamSpec& spec, const Json& object,
+                                 const std::string& mark) {
   std::optional<Json> result;
   ImGui::Indent();
   for (const ParamSpec& field : spec.fields) {
@@ -260,7 +261,9 @@ std::optional<Json> ObjectFields(Editor& editor, const ParamSpec& spec, const Js
     ParamLabel(field);
     auto it = object.find(field.name);
     const Json* value = it == object.end() ? nullptr : &*it;
-    std::optional<Json> edited = ParamWidget(editor, field, value);
+    const std::string field_mark = mark.empty() ? "" : mark + "/" + field.name;
+    std::optional<Json> edited = ParamWidget(editor, field, value, field_mark);
+    if (!field_mark.empty()) fields::Mark(field_mark);
     ImGui::PopID();
     if (edited && !result) {
       result = object;
@@ -276,20 +279,24 @@ std::optional<Json> ObjectFields(Editor& editor, const ParamSpec& spec, const Js
 }
 
 // An object param: unset until the user adds it, then its fields.
-std::optional<Json> ObjectParam(Editor& editor, const ParamSpec& spec, const Json* value) {
+std::optional<Json> ObjectParam(Editor& editor, const ParamSpec& spec, const Json* value,
+                                const std::string& mark) {
   if (value == nullptr) {
-    if (ImGui::SmallButton("+ set")) return Json::object();
+    const bool set = ImGui::SmallButton("+ set");
+    if (!mark.empty()) fields::Mark(mark + "/set");
+    if (set) return Json::object();
     fields::Tooltip("Set " + spec.name + "; it is not used until set.");
     return std::nullopt;
   }
   const std::string tip = "Remove " + spec.name + " and all its fields";
   if (fields::SmallButton("remove", "x", tip.c_str())) return Json(nullptr);
-  return ObjectFields(editor, spec, *value);
+  return ObjectFields(editor, spec, *value, mark);
 }
 
 // A list of objects: each item a collapsible group of fields with a remove
 // button, and a button to add an item with its fields' defaults left unset.
-std::optional<Json> ObjectListParam(Editor& editor, const ParamSpec& spec, const Json* value) {
+std::optional<Json> ObjectListParam(Editor& editor, const ParamSpec& spec, const Json* value,
+                                    const std::string& mark) {
   Json list = value != nullptr ? *value : Json::array();
   for (const Json& item : list) {
     if (!item.is_object()) return RawJson(value);
@@ -307,7 +314,8 @@ std::optional<Json> ObjectListParam(Editor& editor, const ParamSpec& spec, const
       if (result->empty()) result = Json(nullptr);
     }
     if (open) {
-      std::optional<Json> edited = ObjectFields(editor, spec, list[k]);
+      std::optional<Json> edited =
+          ObjectFields(editor, spec, list[k], mark.empty() ? "" : mark + "/" + std::to_string(k));
       if (edited && !result) {
         result = list;
         (*result)[k] = *edited;
@@ -350,7 +358,8 @@ void ParamLabel(const ParamSpec& spec) {
   fields::Tooltip(tip);
 }
 
-std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Json* value) {
+std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Json* value,
+                                const std::string& mark) {
   std::string text;
   switch (spec.type) {
     case ParamType::kString:
@@ -384,10 +393,10 @@ std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Jso
       return RulesParam(value);
     case ParamType::kObject:
       if (value != nullptr && !value->is_object()) return RawJson(value);
-      return ObjectParam(editor, spec, value);
+      return ObjectParam(editor, spec, value, mark);
     case ParamType::kObjectList:
       if (value != nullptr && !value->is_array()) return RawJson(value);
-      return ObjectListParam(editor, spec, value);
+      return ObjectListParam(editor, spec, value, mark);
   }
   return std::nullopt;
 }

@@ -835,6 +835,41 @@ test('the plan preview runs from a step or only some, as tame plan --from and --
 
 // ---- Running -----------------------------------------------------------------------
 
+test('object params: the inspector edits ingress and autoscale field by field',
+  async ({ page }) => {
+    // The inspector scrolls: bring a field into view with the wheel over it.
+    const shown = async (name) => {
+      for (let tries = 0; tries < 20; ++tries) {
+        const rect = await widget(page, name);
+        if (rect.y > 40 && rect.y + rect.h < viewport.height - 10) return rect;
+        await page.mouse.move(viewport.width - inspectorWidth / 2, viewport.height / 2);
+        await page.mouse.wheel(0, rect.y > viewport.height / 2 ? 120 : -120);
+        await frames(page, 3);
+      }
+      throw new Error(`widget "${name}" stays out of view`);
+    };
+    await doubleClick(page, center(await widget(page, 'palette/k8s.deploy')));
+    const id = (await exportJson(page)).steps[0].id;
+    await click(page, center(await api(page, 'nodeRect', id)));
+    await click(page, center(await shown('inspector/with/ingress/set')));
+    checkEqual((await exportJson(page)).steps[0].with, { ingress: {} }, 'with after + set');
+    check((await api(page, 'problems')).some((p) => p.includes('"ingress" needs field "host"')),
+          'the missing host is not among the problems');
+    await click(page, center(await shown('inspector/with/ingress/host')));
+    await page.keyboard.type('iris.example.org');
+    await press(page, 'Enter');
+    checkEqual((await exportJson(page)).steps[0].with.ingress, { host: 'iris.example.org' },
+               'ingress after typing its host');
+    await click(page, center(await shown('inspector/with/autoscale/set')));
+    await click(page, center(await shown('inspector/with/autoscale/max')));
+    await page.keyboard.type('10');
+    await press(page, 'Enter');
+    checkEqual((await exportJson(page)).steps[0].with.autoscale, { max: 10 },
+               'autoscale after typing max: a number, not text');
+    check((await api(page, 'problems')).some((p) => p.includes('a share of the CPU request')),
+          'autoscale without requests.cpu is not refused');
+  });
+
 async function main() {
   await fs.access(path.join(webDir, 'designer.wasm')).catch(() => {
     throw new Error(`${webDir}/designer.wasm is missing; run make build first`);
