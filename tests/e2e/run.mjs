@@ -841,14 +841,15 @@ test('object params: the inspector edits ingress and autoscale field by field',
     const shown = async (name) => {
       for (let tries = 0; tries < 20; ++tries) {
         const rect = await widget(page, name);
-        if (rect.y > 40 && rect.y + rect.h < viewport.height - 10) return rect;
+        if (rect.y > 80 && rect.y + rect.h < viewport.height - 60) return rect;
         await page.mouse.move(viewport.width - inspectorWidth / 2, viewport.height / 2);
         await page.mouse.wheel(0, rect.y > viewport.height / 2 ? 120 : -120);
         await frames(page, 3);
       }
       throw new Error(`widget "${name}" stays out of view`);
     };
-    await doubleClick(page, center(await widget(page, 'palette/k8s.deploy')));
+    await drag(page, center(await widget(page, 'palette/k8s.deploy')),
+               { x: paletteWidth + 300, y: 200 });
     const id = (await exportJson(page)).steps[0].id;
     await click(page, center(await api(page, 'nodeRect', id)));
     await click(page, center(await shown('inspector/with/ingress/set')));
