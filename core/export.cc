@@ -423,9 +423,26 @@ void NoteKubernetesKind(Context* ctx, const StepInfo& s) {
                       " needs a Docker Engine; the pod has one only if the "
                       "image or the cluster provides it (a mounted docker socket)");
   } else if (uses == "k8s.deploy") {
-    ctx->StepNote(s, "/uses",
-                  "k8s.deploy uses the pod's service account, which must be "
-                  "allowed to apply Deployments and Services");
+    const Json& with = s.step->with;
+    const bool elsewhere =
+        with.is_object() && (with.contains("context") || with.contains("kubeconfig"));
+    if (elsewhere) {
+      // In a pod there is no kubeconfig unless one is mounted, and the pod's
+      // own cluster is not the context the step names.
+      ctx->StepNote(s, "/with",
+                    "k8s.deploy names a kubeconfig context; in the pod that needs a "
+                    "kubeconfig with it, mounted and named by KUBECONFIG (with the "
+                    "exec plugin it runs, if any, in the step image)");
+    } else {
+      ctx->StepNote(s, "/uses",
+                    "k8s.deploy uses the pod's service account, which must be "
+                    "allowed to apply Deployments and Services");
+    }
+    if (with.is_object() && (with.contains("ingress") || with.contains("autoscale"))) {
+      ctx->StepNote(s, "/with",
+                    "k8s.deploy's ingress and autoscale need permission to apply and delete "
+                    "Ingresses and HorizontalPodAutoscalers too");
+    }
   }
 }
 

@@ -313,8 +313,8 @@ std::string GoldenDiff(const std::string& text, const std::string& golden_path) 
 // checked by tests/integration/export_test.py; this test holds the wasm
 // build to the same bytes.
 TEST(ExportTest, ExamplesMatchTheGoldens) {
-  for (const char* file :
-       {"examples/ml-to-k8s.json", "examples/local-ml.json", "tests/golden/export/features.json"}) {
+  for (const char* file : {"examples/ml-to-k8s.json", "examples/local-ml.json",
+                           "examples/promote.json", "tests/golden/export/features.json"}) {
     std::string name = file;
     name = name.substr(name.rfind('/') + 1);
     name = name.substr(0, name.size() - 5);

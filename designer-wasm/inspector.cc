@@ -199,7 +199,7 @@ void Inspector::DrawParams(Editor& editor, int index) {
     const Json* value = nullptr;
     auto it = step.with.is_object() ? step.with.find(spec.name) : step.with.end();
     if (step.with.is_object() && it != step.with.end()) value = &*it;
-    std::optional<Json> edited = ParamWidget(editor, spec, value);
+    std::optional<Json> edited = ParamWidget(editor, spec, value, "inspector/with/" + spec.name);
     fields::Mark("inspector/with/" + spec.name);
     Errors(problems, "with/" + spec.name);
     ImGui::PopID();

@@ -21,8 +21,10 @@ void ParamLabel(const ParamSpec& spec);
 /// An editor for a param's value (`value` is null when the step does not
 /// set it). Returns the new value, null to remove the param, or nothing.
 /// Values of another type than the catalog's are shown as JSON text, so a
-/// broken file can still be fixed here.
-std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Json* value);
+/// broken file can still be fixed here. The fields of an object param are
+/// marked (fields::Mark) as `mark`/FIELD, and list items' as `mark`/N/FIELD.
+std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Json* value,
+                                const std::string& mark = "");
 
 /// Rows of output name and file path.
 std::optional<std::map<std::string, OutputDecl>> OutputsEditor(

@@ -1300,6 +1300,42 @@ test('connect two steps by keyboard: select, C, pick the target', async ({ page 
 });
 
 
+test('object params: the inspector edits ingress and autoscale field by field',
+  async ({ page }) => {
+    // The inspector scrolls: bring a field into view with the wheel over it.
+    const shown = async (name) => {
+      for (let tries = 0; tries < 20; ++tries) {
+        const rect = await widget(page, name);
+        if (rect.y > 80 && rect.y + rect.h < viewport.height - 60) return rect;
+        await page.mouse.move(viewport.width - inspectorWidth / 2, viewport.height / 2);
+        await page.mouse.wheel(0, rect.y > viewport.height / 2 ? 120 : -120);
+        await frames(page, 3);
+      }
+      throw new Error(`widget "${name}" stays out of view`);
+    };
+    await drag(page, center(await widget(page, 'palette/k8s.deploy')),
+               { x: paletteWidth + 300, y: 200 });
+    const id = (await exportJson(page)).steps[0].id;
+    await click(page, center(await api(page, 'nodeRect', id)));
+    await click(page, center(await shown('inspector/with/ingress/set')));
+    checkEqual((await exportJson(page)).steps[0].with, { ingress: {} }, 'with after + set');
+    check((await api(page, 'problems')).some((p) => p.includes('"ingress" needs field "host"')),
+          'the missing host is not among the problems');
+    await click(page, center(await shown('inspector/with/ingress/host')));
+    await page.keyboard.type('iris.example.org');
+    await press(page, 'Enter');
+    checkEqual((await exportJson(page)).steps[0].with.ingress, { host: 'iris.example.org' },
+               'ingress after typing its host');
+    await click(page, center(await shown('inspector/with/autoscale/set')));
+    await click(page, center(await shown('inspector/with/autoscale/max')));
+    await page.keyboard.type('10');
+    await press(page, 'Enter');
+    checkEqual((await exportJson(page)).steps[0].with.autoscale, { max: 10 },
+               'autoscale after typing max: a number, not text');
+    check((await api(page, 'problems')).some((p) => p.includes('a share of the CPU request')),
+          'autoscale without requests.cpu is not refused');
+  });
+
 // ---- Running -----------------------------------------------------------------------
 
 // Whether a test needs a server: its function takes `origin`, `mount` or `allow`.
