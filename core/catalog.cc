@@ -28,6 +28,19 @@ ParamSpec Min(ParamSpec p, std::string min) {
   return p;
 }
 
+ParamSpec Range(ParamSpec p, std::string min, std::string max) {
+  p.min = std::move(min);
+  p.max = std::move(max);
+  return p;
+}
+
+// An object param (or, with T::kObjectList, a list of such objects).
+ParamSpec Object(std::string name, ParamType type, std::string doc, std::vector<ParamSpec> fields) {
+  ParamSpec p = P(std::move(name), type, false, "", std::move(doc));
+  p.fields = std::move(fields);
+  return p;
+}
+
 std::vector<KindSpec> MakeCatalog() {
   std::vector<KindSpec> kinds;
 
@@ -201,8 +214,35 @@ std::vector<KindSpec> MakeCatalog() {
        P("check_contains", T::kString, false, "", "Text the check's response body must contain."),
        Min(P("check_retries", T::kInteger, false, "5",
              "Further tries of the check after the first one fails."),
-           "0")},
-      {{"revision", "The Deployment's revision after the rollout."}},
+           "0"),
+       P("context", T::kString, false, "",
+         "The kubeconfig context to use; its current-context when empty."),
+       P("kubeconfig", T::kString, false, "",
+         "The kubeconfig file; $KUBECONFIG, then ~/.kube/config when empty. "
+         "Inside a pod, its service account is used when there is none."),
+       Object(
+           "ingress", T::kObject,
+           "Make an Ingress to the Service, so that people outside the "
+           "cluster reach it.",
+           {P("host", T::kString, true, "", "The host name people use, such as iris.example.org."),
+            P("path", T::kString, false, "\"/\"", "The path prefix to route."),
+            P("class", T::kString, false, "",
+              "The ingress class, such as nginx; the cluster's default when empty."),
+            P("tls_secret", T::kString, false, "",
+              "A TLS Secret in the namespace; the url is https when set.")}),
+       Object("autoscale", T::kObject,
+              "Make a HorizontalPodAutoscaler on CPU utilisation; replicas "
+              "then only seeds a new Deployment. Needs resources requests.cpu.",
+              {Min(P("min", T::kInteger, false, "1", "Fewest pods."), "1"),
+               Min(P("max", T::kInteger, true, "", "Most pods."), "1"),
+               Range(P("cpu", T::kInteger, false, "80",
+                       "Target CPU utilisation, percent of the request."),
+                     "1", "100")})},
+      {{"revision", "The Deployment's revision after the rollout."},
+       {"url",
+        "Where people reach the service: https://HOST/PATH with ingress and "
+        "tls_secret, http://HOST/PATH with ingress, else "
+        "http://NAME.NAMESPACE.svc:PORT inside the cluster."}},
       false});
 
   kinds.push_back(KindSpec{
@@ -264,6 +304,10 @@ const char* ParamTypeName(ParamType type) {
       return "secret reference";
     case ParamType::kRules:
       return "rules";
+    case ParamType::kObject:
+      return "object";
+    case ParamType::kObjectList:
+      return "list of objects";
   }
   return "unknown";
 }
@@ -299,6 +343,13 @@ const KindSpec* FindKind(const std::string& uses) {
 const ParamSpec* FindParam(const KindSpec& kind, const std::string& name) {
   for (const ParamSpec& param : kind.params) {
     if (param.name == name) return &param;
+  }
+  return nullptr;
+}
+
+const ParamSpec* FindField(const ParamSpec& spec, const std::string& name) {
+  for (const ParamSpec& field : spec.fields) {
+    if (field.name == name) return &field;
   }
   return nullptr;
 }

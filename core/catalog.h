@@ -23,11 +23,15 @@ enum class ParamType {
   kStringMap,   // an object whose values are strings
   kSecretRef,   // exactly "${{ secrets.NAME }}"
   kRules,       // metrics.gate rules: [{ "metric", "op", "value" }]
+  kObject,      // an object whose keys are ParamSpec::fields, each typed
+  kObjectList,  // an array of such objects
 };
 
 /// The name a param type has in docs, errors and the designer.
 const char* ParamTypeName(ParamType type);
 
+/// A param of a step kind, or a field of an object param. Fields nest: an
+/// object's field may itself be an object or a list of objects.
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kString;
@@ -36,6 +40,8 @@ struct ParamSpec {
   std::string doc;
   std::vector<std::string> choices;  // for kEnum
   std::string min;                   // for kInteger and kNumber, as JSON text
+  std::string max;                   // for kInteger and kNumber, as JSON text
+  std::vector<ParamSpec> fields;     // for kObject and kObjectList, in file order
 };
 
 struct OutputSpec {
@@ -68,6 +74,9 @@ const KindSpec* FindKind(const std::string& uses);
 
 /// The param `name` of `kind`, or nullptr when the kind has none by that name.
 const ParamSpec* FindParam(const KindSpec& kind, const std::string& name);
+
+/// The field `name` of an object param (or of a list's items), or nullptr.
+const ParamSpec* FindField(const ParamSpec& spec, const std::string& name);
 
 }  // namespace tame
 

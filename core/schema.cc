@@ -16,6 +16,21 @@ Json OrExpression(Json schema) {
   return Json{{"anyOf", Json::array({std::move(schema), Ref("expression")})}};
 }
 
+Json ParamSchema(const ParamSpec& spec);
+
+// The object an object param (or each item of a list of them) must be.
+Json ObjectSchema(const ParamSpec& spec) {
+  Json properties = Json::object();
+  Json required = Json::array();
+  for (const ParamSpec& field : spec.fields) {
+    properties[field.name] = ParamSchema(field);
+    if (field.required) required.push_back(field.name);
+  }
+  Json s{{"type", "object"}, {"properties", properties}, {"additionalProperties", false}};
+  if (!required.empty()) s["required"] = required;
+  return s;
+}
+
 Json ParamSchema(const ParamSpec& spec) {
   Json s;
   switch (spec.type) {
@@ -27,6 +42,7 @@ Json ParamSchema(const ParamSpec& spec) {
     case ParamType::kNumber: {
       Json n{{"type", spec.type == ParamType::kInteger ? "integer" : "number"}};
       if (!spec.min.empty()) n["minimum"] = Json::parse(spec.min, nullptr, false);
+      if (!spec.max.empty()) n["maximum"] = Json::parse(spec.max, nullptr, false);
       s = OrExpression(std::move(n));
       break;
     }
@@ -50,6 +66,12 @@ Json ParamSchema(const ParamSpec& spec) {
       break;
     case ParamType::kRules:
       s = Ref("rules");
+      break;
+    case ParamType::kObject:
+      s = ObjectSchema(spec);
+      break;
+    case ParamType::kObjectList:
+      s = Json{{"type", "array"}, {"items", ObjectSchema(spec)}};
       break;
   }
   s["description"] = spec.doc;

@@ -316,6 +316,24 @@ class Validator {
         Error(with_ptr, where + kind.uses + " needs param " + Quote(spec.name));
       }
     }
+    if (kind.uses == "k8s.deploy") CheckAutoscale(step, with_ptr, where);
+  }
+
+  // CPU utilisation is a share of the CPU request, so an autoscaler on it
+  // needs one; a manifest brings its own resources.
+  void CheckAutoscale(const Step& step, const Place& with_ptr, const std::string& where) {
+    auto autoscale = step.with.find("autoscale");
+    if (autoscale == step.with.end() || !autoscale->is_object()) return;
+    if (step.with.contains("manifest")) return;
+    auto resources = step.with.find("resources");
+    if (resources != step.with.end() && resources->is_object() &&
+        resources->contains("requests.cpu")) {
+      return;
+    }
+    Error(Place(with_ptr, "autoscale"),
+          where +
+              "\"autoscale\" scales on CPU utilisation, a share of the CPU request: set "
+              "\"resources\": {\"requests.cpu\": \"250m\"} (or use a manifest that sets it)");
   }
 
   // A param that is not a string may still be given as one whole reference,
@@ -328,9 +346,11 @@ class Validator {
     return ParseReferences(text, &refs, &error) && IsWholeReference(text, refs);
   }
 
+  // `prefix` names the object a field belongs to, as in "ingress.host", so
+  // a message says which field of which param is wrong.
   void CheckParamValue(const ParamSpec& spec, const Json& value, const Place& ptr,
-                       const std::string& where) {
-    const std::string name = Quote(spec.name);
+                       const std::string& where, const std::string& prefix = "") {
+    const std::string name = Quote(prefix + spec.name);
     auto type_error = [&](const char* expected) {
       Error(ptr, where + name + " must be " + expected);
     };
@@ -356,6 +376,8 @@ class Validator {
           type_error(spec.type == ParamType::kInteger ? "an integer" : "a number");
         } else if (!spec.min.empty() && value.get<double>() < std::stod(spec.min)) {
           Error(ptr, where + name + " must be at least " + spec.min);
+        } else if (!spec.max.empty() && value.get<double>() > std::stod(spec.max)) {
+          Error(ptr, where + name + " must be at most " + spec.max);
         }
         return;
       case ParamType::kBoolean:
@@ -369,7 +391,7 @@ class Validator {
         }
         return;
       case ParamType::kEnum:
-        CheckEnum(spec, value, ptr, where);
+        CheckEnum(spec, value, ptr, where, prefix);
         return;
       case ParamType::kStringList:
         if (!value.is_array()) return type_error("an array of strings");
@@ -390,18 +412,66 @@ class Validator {
       case ParamType::kRules:
         CheckRules(value, ptr, where);
         return;
+      case ParamType::kObject:
+        if (!value.is_object()) return type_error(ObjectShape(spec).c_str());
+        CheckFields(spec, value, ptr, where, prefix + spec.name);
+        return;
+      case ParamType::kObjectList:
+        if (!value.is_array()) return type_error(("an array of " + ObjectShape(spec)).c_str());
+        for (size_t k = 0; k < value.size(); ++k) {
+          const Place p(ptr, k);
+          const std::string item = prefix + spec.name + "[" + std::to_string(k) + "]";
+          if (!value[k].is_object()) {
+            Error(p, where + Quote(item) + " must be " + ObjectShape(spec));
+          } else {
+            CheckFields(spec, value[k], p, where, item);
+          }
+        }
+        return;
+    }
+  }
+
+  // "an object { host, path }": the shape an object param takes.
+  static std::string ObjectShape(const ParamSpec& spec) {
+    std::string names;
+    for (const ParamSpec& f : spec.fields) names += (names.empty() ? "" : ", ") + f.name;
+    return "an object { " + names + " }";
+  }
+
+  // The fields of one object: unknown keys (with a spelling hint), each
+  // field's value, and the required ones.
+  void CheckFields(const ParamSpec& spec, const Json& object, const Place& ptr,
+                   const std::string& where, const std::string& label) {
+    std::vector<std::string> names;
+    for (const ParamSpec& f : spec.fields) names.push_back(f.name);
+    for (const auto& [key, item] : object.items()) {
+      const ParamSpec* field = FindField(spec, key);
+      if (field == nullptr) {
+        std::string message = where + Quote(label) + " has no field " + Quote(key);
+        std::string s = SuggestSpelling(key, names);
+        if (!s.empty()) message += " (did you mean " + Quote(s) + "?)";
+        Error(Place(ptr, key), message);
+        continue;
+      }
+      CheckParamValue(*field, item, Place(ptr, key), where, label + ".");
+    }
+    for (const ParamSpec& f : spec.fields) {
+      if (f.required && !object.contains(f.name)) {
+        Error(ptr, where + Quote(label) + " needs field " + Quote(f.name));
+      }
     }
   }
 
   void CheckEnum(const ParamSpec& spec, const Json& value, const Place& ptr,
-                 const std::string& where) {
+                 const std::string& where, const std::string& prefix) {
     if (IsDeferred(value)) return;
     std::string list;
     for (const std::string& c : spec.choices) {
       if (value.is_string() && value.get_ref<const std::string&>() == c) return;
       list += (list.empty() ? "" : ", ") + c;
     }
-    Error(ptr, where + Quote(spec.name) + " must be one of " + list + ", not " + value.dump());
+    Error(ptr,
+          where + Quote(prefix + spec.name) + " must be one of " + list + ", not " + value.dump());
   }
 
   void CheckRules(const Json& value, const Place& ptr, const std::string& where) {

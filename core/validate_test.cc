@@ -208,5 +208,40 @@ TEST(ValidateTest, ParamValueFallsBackToTheCatalogDefault) {
   EXPECT_TRUE(ParamValue(p.steps[0], *FindParam(*shell, "workdir")).is_null());
 }
 
+TEST(ValidateTest, ObjectParamsCheckEachField) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": "i", "name": "n", "resources": {"requests.cpu": "100m"},
+      "ingress": {"hots": "x", "path": 1, "class": "nginx"},
+      "autoscale": {"min": 0, "max": "ten", "cpu": 101}}})")),
+            (Lines{"p.json: /steps/0/with/autoscale/cpu: step \"d\": \"autoscale.cpu\" must be at "
+                   "most 100",
+                   "p.json: /steps/0/with/autoscale/max: step \"d\": \"autoscale.max\" must be "
+                   "an integer",
+                   "p.json: /steps/0/with/autoscale/min: step \"d\": \"autoscale.min\" must be at "
+                   "least 1",
+                   "p.json: /steps/0/with/ingress/hots: step \"d\": \"ingress\" has no field "
+                   "\"hots\" (did you mean \"host\"?)",
+                   "p.json: /steps/0/with/ingress/path: step \"d\": \"ingress.path\" must be a "
+                   "string",
+                   "p.json: /steps/0/with/ingress: step \"d\": \"ingress\" needs field \"host\""}));
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": "i", "name": "n", "ingress": "iris.example.org", "autoscale": [1]}})")),
+            (Lines{"p.json: /steps/0/with/autoscale: step \"d\": \"autoscale\" must be an object "
+                   "{ min, max, cpu }",
+                   "p.json: /steps/0/with/ingress: step \"d\": \"ingress\" must be an object "
+                   "{ host, path, class, tls_secret }"}));
+}
+
+TEST(ValidateTest, AutoscaleNeedsACpuRequest) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": "i", "name": "n", "autoscale": {"max": 4}}})")),
+            Lines{"p.json: /steps/0/with/autoscale: step \"d\": \"autoscale\" scales on CPU "
+                  "utilisation, a share of the CPU request: set \"resources\": "
+                  "{\"requests.cpu\": \"250m\"} (or use a manifest that sets it)"});
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": "i", "name": "n", "manifest": "k8s.yaml", "autoscale": {"max": 4}}})")),
+            Lines{});
+}
+
 }  // namespace
 }  // namespace tame

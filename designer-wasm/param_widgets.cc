@@ -249,6 +249,80 @@ std::optional<Json> RulesParam(const Json* value) {
   return result;
 }
 
+// One object's fields, each with its label and its own typed editor,
+// indented under the param. A field set to null is removed; an object left
+// empty is removed as a whole.
+std::optional<Json> ObjectFields(Editor& editor, const ParamSpec& spec, const Json& object) {
+  std::optional<Json> result;
+  ImGui::Indent();
+  for (const ParamSpec& field : spec.fields) {
+    ImGui::PushID(field.name.c_str());
+    ParamLabel(field);
+    auto it = object.find(field.name);
+    const Json* value = it == object.end() ? nullptr : &*it;
+    std::optional<Json> edited = ParamWidget(editor, field, value);
+    ImGui::PopID();
+    if (edited && !result) {
+      result = object;
+      if (edited->is_null()) {
+        result->erase(field.name);
+      } else {
+        (*result)[field.name] = *edited;
+      }
+    }
+  }
+  ImGui::Unindent();
+  return result;
+}
+
+// An object param: unset until the user adds it, then its fields.
+std::optional<Json> ObjectParam(Editor& editor, const ParamSpec& spec, const Json* value) {
+  if (value == nullptr) {
+    if (ImGui::SmallButton("+ set")) return Json::object();
+    fields::Tooltip("Set " + spec.name + "; it is not used until set.");
+    return std::nullopt;
+  }
+  const std::string tip = "Remove " + spec.name + " and all its fields";
+  if (fields::SmallButton("remove", "x", tip.c_str())) return Json(nullptr);
+  return ObjectFields(editor, spec, *value);
+}
+
+// A list of objects: each item a collapsible group of fields with a remove
+// button, and a button to add an item with its fields' defaults left unset.
+std::optional<Json> ObjectListParam(Editor& editor, const ParamSpec& spec, const Json* value) {
+  Json list = value != nullptr ? *value : Json::array();
+  for (const Json& item : list) {
+    if (!item.is_object()) return RawJson(value);
+  }
+  std::optional<Json> result;
+  for (size_t k = 0; k < list.size(); ++k) {
+    ImGui::PushID(static_cast<int>(k));
+    const std::string title = spec.name + " " + std::to_string(k + 1);
+    const bool open =
+        ImGui::TreeNodeEx("##item", ImGuiTreeNodeFlags_DefaultOpen, "%s", title.c_str());
+    ImGui::SameLine();
+    if (fields::SmallButton("remove", "x", "Remove this item")) {
+      result = list;
+      result->erase(k);
+      if (result->empty()) result = Json(nullptr);
+    }
+    if (open) {
+      std::optional<Json> edited = ObjectFields(editor, spec, list[k]);
+      if (edited && !result) {
+        result = list;
+        (*result)[k] = *edited;
+      }
+      ImGui::TreePop();
+    }
+    ImGui::PopID();
+  }
+  if (ImGui::SmallButton("+ add")) {
+    result = list;
+    result->push_back(Json::object());
+  }
+  return result;
+}
+
 }  // namespace
 
 void ParamLabel(const ParamSpec& spec) {
@@ -263,6 +337,12 @@ void ParamLabel(const ParamSpec& spec) {
     for (size_t i = 0; i < spec.choices.size(); ++i) tip += (i ? ", " : "") + spec.choices[i];
     tip += ")";
   }
+  if (!spec.fields.empty()) {
+    tip += " with fields ";
+    for (size_t i = 0; i < spec.fields.size(); ++i) tip += (i ? ", " : "") + spec.fields[i].name;
+  }
+  if (!spec.min.empty()) tip += "\nAt least " + spec.min + ".";
+  if (!spec.max.empty()) tip += "\nAt most " + spec.max + ".";
   if (!spec.default_json.empty()) tip += "\nDefault: " + spec.default_json;
   if (spec.required) tip += "\nRequired.";
   ImGui::SameLine();
@@ -302,6 +382,12 @@ std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Jso
     case ParamType::kRules:
       if (value != nullptr && !value->is_array()) return RawJson(value);
       return RulesParam(value);
+    case ParamType::kObject:
+      if (value != nullptr && !value->is_object()) return RawJson(value);
+      return ObjectParam(editor, spec, value);
+    case ParamType::kObjectList:
+      if (value != nullptr && !value->is_array()) return RawJson(value);
+      return ObjectListParam(editor, spec, value);
   }
   return std::nullopt;
 }

@@ -231,6 +231,41 @@ int CmdGraph(const Args& args) {
   return kExitOk;
 }
 
+namespace {
+
+// One param of `tame kinds --json`, its fields nested.
+Json ParamJson(const ParamSpec& p) {
+  Json param{
+      {"name", p.name}, {"type", ParamTypeName(p.type)}, {"required", p.required}, {"doc", p.doc}};
+  if (!p.default_json.empty()) param["default"] = Json::parse(p.default_json);
+  if (!p.choices.empty()) param["choices"] = p.choices;
+  if (!p.min.empty()) param["minimum"] = Json::parse(p.min);
+  if (!p.max.empty()) param["maximum"] = Json::parse(p.max);
+  if (!p.fields.empty()) {
+    Json fields = Json::array();
+    for (const ParamSpec& f : p.fields) fields.push_back(ParamJson(f));
+    param["fields"] = fields;
+  }
+  return param;
+}
+
+// One param of `tame kinds`, then its fields indented below it.
+void PrintParam(const ParamSpec& p, const std::string& indent) {
+  std::string line = indent + p.name + ": " + ParamTypeName(p.type);
+  if (!p.choices.empty()) line += " (" + Join(p.choices, ", ") + ")";
+  if (!p.min.empty() && !p.max.empty()) {
+    line += ", " + p.min + " to " + p.max;
+  } else if (!p.min.empty()) {
+    line += ", at least " + p.min;
+  }
+  if (p.required) line += ", required";
+  if (!p.default_json.empty()) line += ", default " + p.default_json;
+  std::cout << line << "\n" << indent << "  " << p.doc << "\n";
+  for (const ParamSpec& f : p.fields) PrintParam(f, indent + "  ");
+}
+
+}  // namespace
+
 int CmdKinds(const Args& args) {
   std::vector<const KindSpec*> kinds;
   for (const KindSpec& kind : Catalog()) {
@@ -247,15 +282,7 @@ int CmdKinds(const Args& args) {
     Json out = Json::array();
     for (const KindSpec* kind : kinds) {
       Json params = Json::array();
-      for (const ParamSpec& p : kind->params) {
-        Json param{{"name", p.name},
-                   {"type", ParamTypeName(p.type)},
-                   {"required", p.required},
-                   {"doc", p.doc}};
-        if (!p.default_json.empty()) param["default"] = Json::parse(p.default_json);
-        if (!p.choices.empty()) param["choices"] = p.choices;
-        params.push_back(param);
-      }
+      for (const ParamSpec& p : kind->params) params.push_back(ParamJson(p));
       Json outputs = Json::array();
       for (const OutputSpec& o : kind->outputs)
         outputs.push_back({{"name", o.name}, {"doc", o.doc}});
@@ -273,13 +300,7 @@ int CmdKinds(const Args& args) {
   for (const KindSpec* kind : kinds) {
     std::cout << kind->uses << "  (" << CategoryName(kind->category) << ")\n  " << kind->doc
               << "\n";
-    for (const ParamSpec& p : kind->params) {
-      std::string line = "    " + p.name + ": " + ParamTypeName(p.type);
-      if (!p.choices.empty()) line += " (" + Join(p.choices, ", ") + ")";
-      if (p.required) line += ", required";
-      if (!p.default_json.empty()) line += ", default " + p.default_json;
-      std::cout << line << "\n      " << p.doc << "\n";
-    }
+    for (const ParamSpec& p : kind->params) PrintParam(p, "    ");
     for (const OutputSpec& o : kind->outputs) {
       std::cout << "    output " << o.name << ": " << o.doc << "\n";
     }

@@ -85,8 +85,14 @@ class SchemaTest(unittest.TestCase):
                       "boolean": True, "duration": "1s", "list of strings": ["x"],
                       "map of strings": {"k": "v"}, "secret reference": "${{ secrets.S }}",
                       "rules": [{"metric": "m", "op": ">=", "value": 1}]}
+            def value_of(p):
+                if p["type"] == "object":
+                    return {f["name"]: value_of(f) for f in p["fields"] if f["required"]}
+                if p["type"] == "list of objects":
+                    return [value_of(dict(p, type="object"))]
+                return sample[p["type"]]
             for p in required:
-                step["with"][p["name"]] = sample[p["type"]]
+                step["with"][p["name"]] = value_of(p)
             doc = {"version": 1, "name": "t", "secrets": {"S": {"from": "env"}}, "steps": [step]}
             self.agree(doc, True, kind["uses"] + " with its required params")
             unknown = copy.deepcopy(doc)
@@ -101,6 +107,29 @@ class SchemaTest(unittest.TestCase):
                 bad = ["x"] if p["type"] == "map of strings" else {"not": "right"}
                 wrong["steps"][0]["with"][p["name"]] = bad
                 self.agree(wrong, False, kind["uses"] + "." + p["name"] + " as " + json.dumps(bad))
+        # Object params: each field typed, unknown and missing fields refused.
+        for kind in self.kinds:
+            for p in kind["params"]:
+                if p["type"] != "object":
+                    continue
+                step = {"id": "s", "uses": kind["uses"],
+                        "with": {q["name"]: value_of(q) for q in kind["params"] if q["required"]}}
+                step["with"][p["name"]] = value_of(p)
+                doc = {"version": 1, "name": "t", "secrets": {"S": {"from": "env"}}, "steps": [step]}
+                if kind["uses"] == "k8s.deploy":
+                    step["with"]["resources"] = {"requests.cpu": "100m"}
+                self.agree(doc, True, kind["uses"] + "." + p["name"] + " with its required fields")
+                extra = copy.deepcopy(doc)
+                extra["steps"][0]["with"][p["name"]]["no_such_field"] = 1
+                self.agree(extra, False, kind["uses"] + "." + p["name"] + " with an unknown field")
+                for f in p["fields"]:
+                    wrong = copy.deepcopy(doc)
+                    wrong["steps"][0]["with"][p["name"]][f["name"]] = {"not": "right"}
+                    self.agree(wrong, False, kind["uses"] + "." + p["name"] + "." + f["name"])
+                    if f["required"]:
+                        missing = copy.deepcopy(doc)
+                        del missing["steps"][0]["with"][p["name"]][f["name"]]
+                        self.agree(missing, False, kind["uses"] + "." + p["name"] + " without " + f["name"])
         for mutate, what in [
             (lambda d: d.update(version=2), "version 2"),
             (lambda d: d.update(stpes=[]), "an unknown top-level key"),
