@@ -294,8 +294,8 @@ TEST(ExportTest, ExamplesMatchTheGoldens) {
       {ExportTarget::kArgo, ".argo.yaml"},
       {ExportTarget::kTekton, ".tekton.yaml"},
       {ExportTarget::kGitHubActions, ".github.yml"}};
-  for (const char* file :
-       {"examples/ml-to-k8s.json", "examples/local-ml.json", "tests/golden/export/features.json"}) {
+  for (const char* file : {"examples/ml-to-k8s.json", "examples/local-ml.json",
+                           "examples/promote.json", "tests/golden/export/features.json"}) {
     std::string name = file;
     name = name.substr(name.rfind('/') + 1);
     name = name.substr(0, name.size() - 5);

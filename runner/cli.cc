@@ -205,6 +205,26 @@ const std::vector<Verb>& Verbs() {
        CmdExport,
        1,
        1},
+      {"doctor",
+       "check that this host reaches what the pipeline needs",
+       "tame doctor FILE [--json] [--param NAME=VALUE]... [--secrets-file PATH]\n\n"
+       "From this host, through the credentials and proxies a run would use, checks\n"
+       "what each step will reach: git remotes (ls-remote), the Docker engine (ping,\n"
+       "version), registries (/v2/), each Kubernetes context (/version, the\n"
+       "namespace, and whether it may patch Deployments there) and webhooks (a\n"
+       "connection only; nothing is posted). One line per check, ok or FAIL; a\n"
+       "failure names its class: name not found, connection refused, timed out (a\n"
+       "firewall may drop it), proxy refused, certificate not trusted, certificate\n"
+       "is for another name, unauthorized (401), forbidden (403). Nothing is changed.\n"
+       "Exit status: 0 when everything answers, 1 otherwise, 2 for a bad file.\n\n"
+       "  --json                 print an array of {step, kind, target, ok, problem}\n"
+       "  --param NAME=VALUE     set a param declared in the pipeline; repeatable\n"
+       "  --secrets-file PATH    NAME=VALUE lines for the pipeline's secrets\n",
+       {"--json"},
+       {"--param", "--secrets-file"},
+       CmdDoctor,
+       1,
+       1},
       {"kinds",
        "list the step kinds and their params",
        "tame kinds [KIND] [--json]\n\n"

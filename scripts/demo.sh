@@ -48,6 +48,7 @@ demo=build/demo
 services=(/usr/bin/python3 tests/integration/services.py)
 stop_services() {
   "${services[@]}" stop "$demo/k8s" >/dev/null || true  # left by a demo_k8s.py that was killed
+  "${services[@]}" stop "$demo/promote" >/dev/null || true
   "${services[@]}" stop "$demo/services" || true
 }
 
@@ -110,6 +111,11 @@ TEXT
     echo
     echo "\$ scripts/demo_k8s.py $demo/k8s"
     /usr/bin/python3 scripts/demo_k8s.py "$demo/k8s" --tame "$tame"
+  fi
+  if [ -f examples/promote.json ]; then
+    echo
+    echo "\$ scripts/demo_promote.py $demo/promote"
+    /usr/bin/python3 scripts/demo_promote.py "$demo/promote" --tame "$tame"
   fi
   echo
   echo "The registry and the engine stop when the demo ends; the runs' folders stay in $demo/."

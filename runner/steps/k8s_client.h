@@ -16,6 +16,10 @@ struct K8sResponse {
   long status = 0;    // the HTTP status; 0 when no answer came
   int transport = 0;  // curl's error code when status is 0
   std::string transport_error;
+  std::string transport_detail;  // libcurl's error buffer, more precise
+  /// Set when no request was sent because the exec plugin gave no
+  /// credential: what went wrong, in words.
+  std::string credential_error;
   std::string body;
   Json json;  // the body parsed, discarded when not JSON
 
@@ -50,8 +54,19 @@ class K8sClient {
 
   const KubeConfig& config() const { return config_; }
 
+  /// How often the exec plugin ran (for the log and tests).
+  int exec_runs() const { return exec_runs_; }
+
  private:
+  K8sResponse SendOnce(const std::string& method, const std::string& path,
+                       const std::string& content_type, const std::string& body, long timeout_ms);
+  // Runs the exec plugin when there is no credential or it has expired.
+  bool EnsureCredential(bool force, std::string* error);
+
   KubeConfig config_;
+  ExecCredential credential_;
+  bool have_credential_ = false;
+  int exec_runs_ = 0;
   void* curl_ = nullptr;  // CURL*, kept so the connection is reused
 };
 

@@ -14,6 +14,7 @@
 #include "runner/files.h"
 #include "runner/steps/http_check.h"
 #include "runner/steps/k8s_client.h"
+#include "runner/steps/k8s_extras.h"
 #include "runner/steps/k8s_manifest.h"
 #include "runner/steps/k8s_rollout.h"
 #include "runner/steps/kinds.h"
@@ -110,6 +111,7 @@ bool Apply(K8sClient& client, const Json& object, const std::string& path, int* 
 struct Before {
   bool existed = false;
   std::string revision;
+  Json live;  // the live Deployment, when it existed
 };
 
 bool ReadBefore(K8sClient& client, const Json& deployment, Before* before, int* failure) {
@@ -123,6 +125,39 @@ bool ReadBefore(K8sClient& client, const Json& deployment, Before* before, int* 
   }
   before->existed = true;
   before->revision = RevisionOf(response.json);
+  before->live = response.json;
+  return true;
+}
+
+// Reads the live Service of `manifests` (null when there is none) and
+// adopts what runs under the step's name; with an autoscaler, keeps the
+// live replica count so that tame does not fight it.
+bool PrepareLive(K8sClient& client, const Before& before, const AutoscaleSpec& autoscale,
+                 Manifests* manifests, int* failure) {
+  Json live_service;
+  if (!manifests->services.empty()) {
+    const Json& service = manifests->services[0];
+    K8sResponse response = client.Send("GET", ServicePath(NamespaceOf(service), NameOf(service)));
+    if (response.ok()) {
+      live_service = response.json;
+    } else if (response.status != 404) {
+      std::cout << client.Explain(response, "read Service " + Quoted(NameOf(service))) << "\n";
+      *failure = K8sClient::Transient(response) ? kStepFailed : kStepFailedFinal;
+      return false;
+    }
+  }
+  std::string error;
+  if (!Adopt(before.live, live_service, manifests, std::cout, &error)) {
+    std::cout << "k8s.deploy: " << error << "\n";
+    *failure = kStepFailedFinal;
+    return false;
+  }
+  if (autoscale.enabled && before.existed && before.live.contains("spec") &&
+      before.live["spec"].contains("replicas")) {
+    manifests->deployment["spec"]["replicas"] = before.live["spec"]["replicas"];
+    std::cout << "autoscale: replicas stays at the live " << before.live["spec"]["replicas"].dump()
+              << "; the autoscaler decides it\n";
+  }
   return true;
 }
 
@@ -239,9 +274,11 @@ bool Check(const StepContext& context) {
 
 // Reads the kubeconfig and says which API the step talks to, warning when
 // the kubeconfig turns certificate checks off.
-bool Connect(KubeConfig* config) {
+bool Connect(const StepContext& context, KubeConfig* config) {
   std::string error;
-  if (!LoadKubeConfig(config, &error)) {
+  std::string file = context.String("kubeconfig");
+  if (!file.empty()) file = context.InWorkspace(file);
+  if (!LoadKubeConfig(file, context.String("context"), config, &error)) {
     std::cout << "k8s.deploy: " << error << "\n";
     return false;
   }
@@ -254,6 +291,19 @@ bool Connect(KubeConfig* config) {
     std::cout << "warning: the API server is reached over plain HTTP: what tame sends, its "
                  "credential included, travels unencrypted\n";
   }
+  if (config->has_exec) {
+    std::cout << "credential: exec plugin " << config->exec.command << " ("
+              << config->exec.api_version << "), kept in memory only\n";
+  }
+  if (!config->proxy_url.empty()) {
+    // A proxy URL may carry a password: the log shows it without.
+    std::string shown = config->proxy_url;
+    const size_t at = shown.find('@'), scheme = shown.find("://");
+    if (at != std::string::npos && scheme != std::string::npos && at > scheme) {
+      shown.erase(scheme + 3, at + 1 - (scheme + 3));
+    }
+    std::cout << "through proxy " << shown << "\n";
+  }
   if (config->insecure) {
     std::cout << "warning: kubeconfig cluster " << Quoted(config->cluster)
               << " sets insecure-skip-tls-verify: the API server's certificate is not checked, "
@@ -264,13 +314,17 @@ bool Connect(KubeConfig* config) {
 
 // Notes what runs now, applies the Services and then the Deployment,
 // follows the rollout, runs the check, and rolls back when either fails.
-int ApplyAndFollow(K8sClient& client, const StepContext& context, const Manifests& manifests) {
+int ApplyAndFollow(K8sClient& client, const StepContext& context, Manifests manifests) {
   const Json& deployment = manifests.deployment;
   const std::string name = NameOf(deployment);
   const std::string ns = NamespaceOf(deployment);
+  IngressSpec ingress;
+  AutoscaleSpec autoscale;
+  ReadExtras(context.params, &ingress, &autoscale);
   Before before;
   int failure = kStepFailed;
   if (!ReadBefore(client, deployment, &before, &failure)) return failure;
+  if (!PrepareLive(client, before, autoscale, &manifests, &failure)) return failure;
   for (const Json& service : manifests.services) {
     if (!Apply(client, service, ServicePath(NamespaceOf(service), NameOf(service)), &failure)) {
       return failure;
@@ -281,6 +335,8 @@ int ApplyAndFollow(K8sClient& client, const StepContext& context, const Manifest
   std::cout << "deployment.apps/" << name << " applied"
             << (before.existed ? " (revision " + before.revision + " was running)" : " (new)")
             << "\n";
+  if (!ApplyExtras(client, ingress, autoscale, manifests, std::cout, &failure)) return failure;
+  context.Output("url", ServiceUrl(ingress, manifests));
   if (!context.Boolean("wait", true)) return FinishWithoutWaiting(client, context, deployment);
 
   WaitResult result =
@@ -323,6 +379,11 @@ int Deploy(const StepContext& context) {
     Json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", Json::array()}};
     for (const Json& service : manifests.services) list["items"].push_back(service);
     list["items"].push_back(manifests.deployment);
+    IngressSpec ingress;
+    AutoscaleSpec autoscale;
+    ReadExtras(context.params, &ingress, &autoscale);
+    if (ingress.enabled) list["items"].push_back(MakeIngress(ingress, manifests));
+    if (autoscale.enabled) list["items"].push_back(MakeAutoscaler(autoscale, manifests));
     std::cout << list.dump(2) << "\n";
     return kStepSucceeded;
   }
@@ -332,7 +393,7 @@ int Deploy(const StepContext& context) {
                  "output) pins exactly what was tested\n";
   }
   KubeConfig config;
-  if (!Connect(&config)) return kStepFailedFinal;
+  if (!Connect(context, &config)) return kStepFailedFinal;
   K8sClient client(config);
   return ApplyAndFollow(client, context, manifests);
 }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "core/pipeline.h"
 #include "runner/files.h"
 
 namespace tame {
@@ -191,6 +192,117 @@ bool LoadInCluster(KubeConfig* config, std::string* error) {
   return true;
 }
 
+// The providers kubectl removed, and the exec plugins that replaced them.
+std::string AuthProviderError(const Entry& user, const std::string& user_what) {
+  const std::string name = Text(user.body["auth-provider"], "name");
+  std::string replacement;
+  if (name == "gcp") {
+    replacement =
+        "gke-gcloud-auth-plugin (`gcloud components install gke-gcloud-auth-plugin`, then "
+        "`gcloud container clusters get-credentials` writes the exec entry)";
+  } else if (name == "azure") {
+    replacement =
+        "kubelogin (`az aks install-cli`, then `az aks get-credentials` and "
+        "`kubelogin convert-kubeconfig -l azurecli` write the exec entry)";
+  } else if (name == "oidc") {
+    replacement = "an OIDC exec plugin such as kubelogin (`kubectl oidc-login`)";
+  } else {
+    replacement = "the exec plugin its provider ships";
+  }
+  return "kubeconfig " + user.file + ": " + user_what + " uses auth-provider \"" + name +
+         "\", which kubectl no longer supports and tame does not run; replace it with its exec "
+         "plugin: " +
+         replacement;
+}
+
+// Reads a user's `exec` section, and the cluster details a plugin that asks
+// for them (provideClusterInfo) gets in KUBERNETES_EXEC_INFO.
+bool ReadExec(const Entry& user, const Entry& cluster, const KubeConfig& config,
+              const std::string& user_what, ExecPlugin* exec, std::string* error) {
+  const YAML::Node node = user.body["exec"];
+  const std::string where = "kubeconfig " + user.file + ": " + user_what + ": exec: ";
+  if (!node.IsMap()) {
+    *error = where + "must be a mapping with command and apiVersion";
+    return false;
+  }
+  exec->command = Text(node, "command");
+  exec->api_version = Text(node, "apiVersion");
+  exec->install_hint = Text(node, "installHint");
+  exec->provide_cluster_info = Text(node, "provideClusterInfo") == "true";
+  exec->kubeconfig_dir = Dirname(user.file);
+  if (exec->command.empty()) {
+    *error = where + "has no command";
+    return false;
+  }
+  if (exec->api_version != "client.authentication.k8s.io/v1" &&
+      exec->api_version != "client.authentication.k8s.io/v1beta1") {
+    *error = where + "apiVersion \"" + exec->api_version +
+             "\" is not client.authentication.k8s.io/v1 or v1beta1";
+    return false;
+  }
+  if (Text(node, "interactiveMode") == "Always") {
+    *error = where +
+             "interactiveMode is Always, but tame never prompts: the plugin must get its "
+             "credential without a terminal (set interactiveMode: IfAvailable or Never, and log "
+             "in before the run)";
+    return false;
+  }
+  const YAML::Node args = node["args"];
+  if (args && args.IsSequence()) {
+    for (const YAML::Node& arg : args) exec->args.push_back(arg.IsScalar() ? arg.Scalar() : "");
+  }
+  const YAML::Node env = node["env"];
+  if (env && env.IsSequence()) {
+    for (const YAML::Node& item : env) {
+      const std::string name = Text(item, "name");
+      if (name.empty()) {
+        *error = where + "an env entry has no name";
+        return false;
+      }
+      exec->env.emplace_back(name, Text(item, "value"));
+    }
+  } else if (env && !env.IsNull()) {
+    *error = where + "env must be a list of name and value";
+    return false;
+  }
+  Json info{{"server", config.server}, {"insecure-skip-tls-verify", config.insecure}};
+  const std::string ca = Text(cluster.body, "certificate-authority-data");
+  if (!ca.empty()) {
+    info["certificate-authority-data"] = ca;
+  } else if (!config.ca_pem.empty()) {
+    std::string encoded;
+    static const char kDigits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const std::string& in = config.ca_pem;
+    for (size_t k = 0; k < in.size(); k += 3) {
+      unsigned v = static_cast<unsigned char>(in[k]) << 16;
+      if (k + 1 < in.size()) v |= static_cast<unsigned char>(in[k + 1]) << 8;
+      if (k + 2 < in.size()) v |= static_cast<unsigned char>(in[k + 2]);
+      encoded += kDigits[(v >> 18) & 63];
+      encoded += kDigits[(v >> 12) & 63];
+      encoded += k + 1 < in.size() ? kDigits[(v >> 6) & 63] : '=';
+      encoded += k + 2 < in.size() ? kDigits[v & 63] : '=';
+    }
+    info["certificate-authority-data"] = encoded;
+  }
+  if (!config.tls_server_name.empty()) info["tls-server-name"] = config.tls_server_name;
+  if (!config.proxy_url.empty()) info["proxy-url"] = config.proxy_url;
+  // The cluster's extension named client.authentication.k8s.io/exec is the
+  // plugin's own configuration.
+  const YAML::Node extensions = cluster.body["extensions"];
+  if (extensions && extensions.IsSequence()) {
+    for (const YAML::Node& ext : extensions) {
+      if (Text(ext, "name") != "client.authentication.k8s.io/exec") continue;
+      YAML::Emitter out;
+      out << YAML::DoubleQuoted << YAML::Flow << ext["extension"];
+      Json parsed = Json::parse(std::string(out.c_str()), nullptr, false);
+      if (!parsed.is_discarded()) info["config"] = parsed;
+    }
+  }
+  exec->cluster_json = info.dump();
+  return true;
+}
+
 }  // namespace
 
 bool LoadKubeConfigFiles(const std::vector<std::string>& files, const std::string& context,
@@ -231,6 +343,14 @@ bool LoadKubeConfigFiles(const std::vector<std::string>& files, const std::strin
     return false;
   }
   config->insecure = Text(c.body, "insecure-skip-tls-verify") == "true";
+  config->tls_server_name = Text(c.body, "tls-server-name");
+  config->proxy_url = Text(c.body, "proxy-url");
+  if (!config->proxy_url.empty() && config->proxy_url.rfind("http://", 0) != 0 &&
+      config->proxy_url.rfind("https://", 0) != 0 && config->proxy_url.rfind("socks5://", 0) != 0) {
+    *error = "kubeconfig " + c.file + ": cluster \"" + config->cluster + "\": proxy-url \"" +
+             config->proxy_url + "\" is not an http, https or socks5 URL";
+    return false;
+  }
   const std::string cluster_what = "cluster \"" + config->cluster + "\"";
   if (!ReadMaterial(c, cluster_what, "certificate-authority-data", "certificate-authority",
                     &config->ca_pem, error)) {
@@ -249,12 +369,17 @@ bool LoadKubeConfigFiles(const std::vector<std::string>& files, const std::strin
   }
   const Entry& u = user->second;
   const std::string user_what = "user \"" + config->user + "\"";
-  if (u.body.IsMap() && (u.body["exec"] || u.body["auth-provider"])) {
-    *error = "kubeconfig " + u.file + ": " + user_what + " gets its credential from " +
-             (u.body["exec"] ? "an exec plugin (" + Text(u.body["exec"], "command") + ")"
-                             : std::string("an auth-provider")) +
-             ", which tame does not run; give it a token or a client certificate";
+  if (u.body.IsMap() && u.body["auth-provider"]) {
+    *error = AuthProviderError(u, user_what);
     return false;
+  }
+  if (u.body.IsMap() && u.body["exec"]) {
+    if (!ReadExec(u, c, *config, user_what, &config->exec, error)) return false;
+    config->exec.user = config->user;
+    config->has_exec = true;
+    config->credential = "the credential from exec plugin \"" + config->exec.command +
+                         "\" of kubeconfig " + user_what;
+    return true;
   }
   if (!Text(u.body, "username").empty() || !Text(u.body, "password").empty()) {
     *error = "kubeconfig " + u.file + ": " + user_what +
@@ -295,6 +420,18 @@ bool LoadKubeConfigFiles(const std::vector<std::string>& files, const std::strin
 }
 
 bool LoadKubeConfig(KubeConfig* config, std::string* error) {
+  return LoadKubeConfig("", "", config, error);
+}
+
+bool LoadKubeConfig(const std::string& file, const std::string& context, KubeConfig* config,
+                    std::string* error) {
+  if (!file.empty()) {
+    if (!FileExists(file)) {
+      *error = "kubeconfig " + file + " does not exist";
+      return false;
+    }
+    return LoadKubeConfigFiles({file}, context, config, error);
+  }
   std::vector<std::string> files;
   std::string listed = Env("KUBECONFIG");
   if (!listed.empty()) {
@@ -315,8 +452,16 @@ bool LoadKubeConfig(KubeConfig* config, std::string* error) {
     const std::string file = home + "/.kube/config";
     if (!home.empty() && FileExists(file)) files.push_back(file);
   }
-  if (!files.empty()) return LoadKubeConfigFiles(files, "", config, error);
-  if (!Env("KUBERNETES_SERVICE_HOST").empty()) return LoadInCluster(config, error);
+  if (!files.empty()) return LoadKubeConfigFiles(files, context, config, error);
+  if (!Env("KUBERNETES_SERVICE_HOST").empty()) {
+    if (!context.empty()) {
+      *error = "context \"" + context +
+               "\" is set, but there is no kubeconfig (KUBECONFIG is not set and "
+               "~/.kube/config does not exist)";
+      return false;
+    }
+    return LoadInCluster(config, error);
+  }
   *error =
       "no Kubernetes configuration: KUBECONFIG is not set, ~/.kube/config does not exist, "
       "and this is not a pod in a cluster (KUBERNETES_SERVICE_HOST is not set)";

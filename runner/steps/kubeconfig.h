@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "runner/steps/exec_credential.h"
+
 namespace tame {
 
 /// One way to reach one API server. File paths are absolute; `*_pem` fields
@@ -31,6 +33,15 @@ struct KubeConfig {
   std::string credential;
   /// The namespace the context names ("" when none); in-cluster, the pod's.
   std::string namespace_;
+  /// The cluster's tls-server-name: the name its certificate is checked
+  /// against, when it is not the server URL's host.
+  std::string tls_server_name;
+  /// The cluster's proxy-url (http, https or socks5); "" for the
+  /// environment's proxies.
+  std::string proxy_url;
+  /// The user's exec plugin, run for the credential when `has_exec`.
+  bool has_exec = false;
+  ExecPlugin exec;
 };
 
 /// Reads the configuration the environment points at: the files listed in
@@ -41,6 +52,11 @@ struct KubeConfig {
 /// Returns false with `error` saying what is missing or malformed, naming
 /// the file and the entry; never a credential's value.
 bool LoadKubeConfig(KubeConfig* config, std::string* error);
+
+/// As above, but `file` (when not empty) replaces $KUBECONFIG and
+/// ~/.kube/config, and `context` (when not empty) the current context.
+bool LoadKubeConfig(const std::string& file, const std::string& context, KubeConfig* config,
+                    std::string* error);
 
 /// Reads kubeconfig `files` (merged) at `context` (its current context when
 /// empty). Returns false with `error` as above.

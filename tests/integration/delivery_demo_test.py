@@ -48,6 +48,7 @@ def setUpModule():
 
 def stop_all():
     services("stop", os.path.join(DIR, "k8s"))  # nothing, unless the demo failed to stop it
+    services("stop", os.path.join(DIR, "promote"))
     services("stop", os.path.join(DIR, "services"))
 
 
@@ -86,7 +87,8 @@ class DeliveryDemoTest(unittest.TestCase):
         self.assertEqual(deployment["spec"]["template"]["spec"]["containers"][0]["image"], ref)
         self.assertEqual(deployment["metadata"]["namespace"], "ml")
         self.assertEqual(deployment["status"]["availableReplicas"], 2)
-        self.assertEqual(self.steps["deploy"]["outputs"], {"revision": "1"})
+        self.assertEqual(self.steps["deploy"]["outputs"],
+                         {"revision": "1", "url": "http://iris.ml.svc:8080"})
         # The registry has that manifest under the commit's tag.
         sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
         from services import Registry
@@ -143,6 +145,40 @@ class DeliveryDemoTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual([c["Id"] for c in json.loads(body)
                           if c["Image"] == self.steps["push"]["outputs"]["ref"]], [])
+
+
+class PromoteDemoTest(unittest.TestCase):
+    """scripts/demo_promote.py: examples/promote.json against two simulators."""
+
+    @classmethod
+    def setUpClass(cls):
+        result_path = os.path.join(DIR, "promote.json")
+        r = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE, "scripts",
+                                                             "demo_promote.py"),
+                            os.path.join(DIR, "promote"), "--tame", TAME, "--result",
+                            result_path],
+                           env=RUN["env"], stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=300)
+        cls.code, cls.out = r.returncode, r.stdout + r.stderr
+        with open(result_path) as f:
+            cls.result = json.load(f)
+
+    def test_the_same_digest_reaches_both_clusters(self):
+        self.assertEqual(self.code, 0, self.out[-3000:])
+        steps = {s["id"]: s for s in self.result["report"]["steps"]}
+        self.assertEqual([s["status"] for s in steps.values()], ["succeeded"] * 8)
+        ref = steps["push"]["outputs"]["ref"]
+        self.assertIn("@sha256:", ref)
+        self.assertEqual(steps["prod"]["outputs"]["url"], "https://iris.example.org/")
+        self.assertEqual(steps["staging"]["outputs"]["url"], "http://iris.staging.svc:8080")
+        self.assertIn('Kubernetes API %s' % "https://127.0.0.1:", self.out)
+        self.assertIn('(context "staging" of kubeconfig', self.out)
+        self.assertIn('(context "prod" of kubeconfig', self.out)
+        self.assertEqual(self.out.count(ref.split("/", 1)[1].split("@")[1]) >= 2, True)
+        self.assertIn("ingress.networking.k8s.io/iris", self.out)
+        self.assertIn("horizontalpodautoscaler.autoscaling/iris", self.out)
+        self.assertEqual(len(self.result["webhook"]["messages"]), 2)
+        self.assertFalse(os.path.exists(os.path.join(DIR, "promote", "pids.json")))
 
 
 def main():

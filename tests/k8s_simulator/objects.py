@@ -189,6 +189,50 @@ def validate_service(name, spec):
         raise invalid("Service", "", name, causes)
 
 
+GROUPS = {"services": "", "deployments": "apps", "replicasets": "apps",
+          "ingresses": "networking.k8s.io", "horizontalpodautoscalers": "autoscaling"}
+
+
+def validate_ingress(name, spec):
+    causes = []
+    if not DNS1123_SUBDOMAIN.match(name) or len(name) > 253:
+        causes.append(cause("metadata.name", name, SUBDOMAIN_MSG))
+    for i, rule in enumerate(spec.get("rules") or []):
+        host = rule.get("host", "")
+        if host and not DNS1123_SUBDOMAIN.match(host.lstrip("*.")):
+            causes.append(cause("spec.rules[%d].host" % i, host, SUBDOMAIN_MSG))
+        for j, path in enumerate(((rule.get("http") or {}).get("paths")) or []):
+            where = "spec.rules[%d].http.paths[%d]" % (i, j)
+            if path.get("pathType") not in ("Exact", "Prefix", "ImplementationSpecific"):
+                causes.append(cause(where + ".pathType", path.get("pathType"),
+                                    'supported values: "Exact", "ImplementationSpecific", '
+                                    '"Prefix"'))
+            if not str(path.get("path", "")).startswith("/"):
+                causes.append(cause(where + ".path", path.get("path"),
+                                    "must be an absolute path"))
+            service = (path.get("backend") or {}).get("service") or {}
+            if not service.get("name"):
+                causes.append(cause(where + ".backend.service.name", None, ""))
+    if causes:
+        raise invalid("Ingress", "networking.k8s.io", name, causes)
+
+
+def validate_autoscaler(name, spec):
+    causes = []
+    target = spec.get("scaleTargetRef") or {}
+    if not target.get("kind") or not target.get("name"):
+        causes.append(cause("spec.scaleTargetRef", target, "kind and name are required"))
+    low, high = spec.get("minReplicas", 1), spec.get("maxReplicas")
+    if not isinstance(high, int) or high < 1:
+        causes.append(cause("spec.maxReplicas", high, "must be greater than or equal to 1"))
+    elif not isinstance(low, int) or low < 1 or low > high:
+        causes.append(cause("spec.minReplicas", low,
+                            "must be greater than or equal to 1 and less than or equal to "
+                            "maxReplicas"))
+    if causes:
+        raise invalid("HorizontalPodAutoscaler", "autoscaling", name, causes)
+
+
 class Store:
     """Every object of the simulated cluster, behind one lock. Each change
     bumps the resourceVersion and wakes watchers."""
@@ -204,7 +248,8 @@ class Store:
             self.namespaces = {}
             for ns in ("default", "kube-system", "kube-public"):
                 self._add_namespace(ns)
-            self.objects = {"deployments": {}, "replicasets": {}, "services": {}}
+            self.objects = {"deployments": {}, "replicasets": {}, "services": {},
+                            "ingresses": {}, "horizontalpodautoscalers": {}}
             self.owners = {}  # (resource, ns, name) -> {manager: set of metadata keys}
             self.progress = {}  # (ns, name) -> time of the last progress
             self.bad_images = []
@@ -243,7 +288,7 @@ class Store:
         with self.changed:
             obj = self.objects[resource].get((ns, name))
             if obj is None:
-                group = "" if resource == "services" else "apps"
+                group = GROUPS.get(resource, "apps")
                 qualified = resource + ("." + group if group else "")
                 raise ApiError(404, "NotFound", "%s %s not found" % (qualified, go_quote(name)),
                                {"name": name, "group": group, "kind": resource})
@@ -293,7 +338,10 @@ class Store:
     def apply(self, resource, ns, name, body, manager):
         """Server-side apply of `body` by `manager`; returns (object, created)."""
         api, kind = {"deployments": ("apps/v1", "Deployment"),
-                     "services": ("v1", "Service")}[resource]
+                     "services": ("v1", "Service"),
+                     "ingresses": ("networking.k8s.io/v1", "Ingress"),
+                     "horizontalpodautoscalers": ("autoscaling/v2",
+                                                  "HorizontalPodAutoscaler")}[resource]
         if body.get("apiVersion") != api or body.get("kind") != kind:
             raise ApiError(400, "BadRequest", "the API version in the data (%s) does not match the "
                            "expected API version (%s)" % (body.get("apiVersion"), api)
@@ -314,16 +362,22 @@ class Store:
             if resource == "deployments":
                 validate_deployment(name, spec, old)
                 default_deployment_spec(spec)
-            else:
+            elif resource == "services":
                 validate_service(name, spec)
                 self._default_service(spec, old)
+            elif resource == "ingresses":
+                validate_ingress(name, spec)
+            else:
+                validate_autoscaler(name, spec)
             if old is None:
                 obj = {"kind": kind, "apiVersion": api,
                        "metadata": {"name": name, "namespace": ns, "uid": str(uuid.uuid4()),
                                     "creationTimestamp": now_text()}}
-                if resource == "deployments":
+                if resource in ("deployments", "horizontalpodautoscalers", "ingresses"):
                     obj["metadata"]["generation"] = 1
-                    obj["status"] = {}
+                    obj["status"] = {} if resource == "deployments" else (
+                        {"loadBalancer": {}} if resource == "ingresses" else
+                        {"currentReplicas": 0, "desiredReplicas": 0})
                 else:
                     obj["status"] = {"loadBalancer": {}}
             else:
@@ -337,6 +391,28 @@ class Store:
             self.objects[resource][(ns, name)] = obj
             self.changed.notify_all()
             return copy.deepcopy(obj), old is None
+
+    def delete(self, resource, ns, name):
+        """Deletes an object (a Deployment with the ReplicaSets it owns, as
+        the garbage collector would); returns the Status the API answers."""
+        with self.changed:
+            self.require_namespace(ns)
+            obj = self.objects[resource].get((ns, name))
+            if obj is None:
+                self.get(resource, ns, name)  # raises the API's 404
+            del self.objects[resource][(ns, name)]
+            self.owners.pop((resource, ns, name), None)
+            if resource == "deployments":
+                uid = obj["metadata"]["uid"]
+                for key, rs in list(self.objects["replicasets"].items()):
+                    refs = rs["metadata"].get("ownerReferences") or []
+                    if any(r.get("uid") == uid for r in refs):
+                        del self.objects["replicasets"][key]
+            self._bump()
+            self.changed.notify_all()
+            return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                    "details": {"name": name, "group": GROUPS.get(resource, ""),
+                                "kind": resource, "uid": obj["metadata"]["uid"]}}
 
     def _default_service(self, spec, old):
         spec.setdefault("type", "ClusterIP")

@@ -9,6 +9,10 @@ real kubectl needs to read what tame deployed, in the API's own shapes.
                   list and watch (fieldSelector metadata.name, labelSelector)
   services        server-side apply, GET, list
   replicasets     GET, list, made and numbered by a simulated controller
+  ingresses       networking.k8s.io/v1: server-side apply, GET, list, DELETE
+  hpa             autoscaling/v2 HorizontalPodAutoscalers: the same
+  DELETE          of Deployments (with their ReplicaSets), Services, Ingresses, HPAs
+  access reviews  POST authorization.k8s.io/v1 selfsubjectaccessreviews
   authentication  bearer tokens, client certificates signed by the CA
   authorization   every user may do everything, except read-only users
 
@@ -64,20 +68,39 @@ RESOURCES = {
         {"name": "namespaces", "singularName": "namespace", "namespaced": False,
          "kind": "Namespace", "verbs": ["get", "list"], "shortNames": ["ns"]},
         {"name": "services", "singularName": "service", "namespaced": True, "kind": "Service",
-         "verbs": ["get", "list", "patch"], "shortNames": ["svc"], "categories": ["all"]},
+         "verbs": ["get", "list", "patch", "delete"], "shortNames": ["svc"],
+         "categories": ["all"]},
+    ],
+    "networking.k8s.io/v1": [
+        {"name": "ingresses", "singularName": "ingress", "namespaced": True, "kind": "Ingress",
+         "verbs": ["get", "list", "patch", "delete"], "shortNames": ["ing"]},
+    ],
+    "autoscaling/v2": [
+        {"name": "horizontalpodautoscalers", "singularName": "horizontalpodautoscaler",
+         "namespaced": True, "kind": "HorizontalPodAutoscaler",
+         "verbs": ["get", "list", "patch", "delete"], "shortNames": ["hpa"],
+         "categories": ["all"]},
+    ],
+    "authorization.k8s.io/v1": [
+        {"name": "selfsubjectaccessreviews", "singularName": "selfsubjectaccessreview",
+         "namespaced": False, "kind": "SelfSubjectAccessReview", "verbs": ["create"]},
     ],
     "apps/v1": [
         {"name": "deployments", "singularName": "deployment", "namespaced": True,
-         "kind": "Deployment", "verbs": ["get", "list", "patch", "watch"],
+         "kind": "Deployment", "verbs": ["get", "list", "patch", "watch", "delete"],
          "shortNames": ["deploy"], "categories": ["all"]},
         {"name": "replicasets", "singularName": "replicaset", "namespaced": True,
          "kind": "ReplicaSet", "verbs": ["get", "list", "watch"], "shortNames": ["rs"],
          "categories": ["all"]},
     ],
 }
-GROUP = {"deployments": "apps", "replicasets": "apps", "services": "", "namespaces": ""}
+GROUP = {"deployments": "apps", "replicasets": "apps", "services": "", "namespaces": "",
+         "ingresses": "networking.k8s.io", "horizontalpodautoscalers": "autoscaling"}
 KINDS = {"deployments": ("apps/v1", "DeploymentList"), "replicasets": ("apps/v1", "ReplicaSetList"),
-         "services": ("v1", "ServiceList")}
+         "services": ("v1", "ServiceList"),
+         "ingresses": ("networking.k8s.io/v1", "IngressList"),
+         "horizontalpodautoscalers": ("autoscaling/v2", "HorizontalPodAutoscalerList")}
+APPLIED = ("deployments", "services", "ingresses", "horizontalpodautoscalers")
 
 ROUTES = [
     (re.compile(r"^/api/v1/namespaces/?$"), "namespaces", False),
@@ -86,7 +109,14 @@ ROUTES = [
      "services", True),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?"
                 r"(?P<resource>deployments|replicasets)(?:/(?P<name>[^/]+))?$"), None, True),
+    (re.compile(r"^/apis/networking\.k8s\.io/v1/(?:namespaces/(?P<ns>[^/]+)/)?"
+                r"(?P<resource>ingresses)(?:/(?P<name>[^/]+))?$"), None, True),
+    (re.compile(r"^/apis/autoscaling/v2/(?:namespaces/(?P<ns>[^/]+)/)?"
+                r"(?P<resource>horizontalpodautoscalers)(?:/(?P<name>[^/]+))?$"), None, True),
 ]
+DISCOVERY = {"/apis/apps": "apps/v1", "/apis/networking.k8s.io": "networking.k8s.io/v1",
+             "/apis/autoscaling": "autoscaling/v2",
+             "/apis/authorization.k8s.io": "authorization.k8s.io/v1"}
 
 DEFAULT_MESSAGES = {
     409: 'Operation cannot be fulfilled on {what}: the object has been modified; please apply '
@@ -267,9 +297,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, method, path, query, body, user):
         path = path.rstrip("/") or "/"
-        if method == "GET" and path in ("/version", "/api", "/apis", "/api/v1", "/apis/apps/v1",
-                                        "/apis/apps"):
+        if method == "GET" and (path in ("/version", "/api", "/apis", "/api/v1") or
+                                path in DISCOVERY or path in DISCOVERY.values() or
+                                path[len("/apis/"):] in RESOURCES):
             return self.send_json(200, self.discovery(path))
+        if path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews":
+            if method != "POST":
+                raise self.not_allowed(method)
+            return self.access_review(user, body)
         for pattern, resource, namespaced in ROUTES:
             match = pattern.match(path)
             if match:
@@ -288,13 +323,16 @@ class Handler(BaseHTTPRequestHandler):
             return {"kind": "APIVersions", "versions": ["v1"],
                     "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
                                                     "serverAddress": address}]}
-        apps = {"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
-                "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}}
+        def group(group_version):
+            name, version = group_version.split("/")
+            gv = {"groupVersion": group_version, "version": version}
+            return {"name": name, "versions": [gv], "preferredVersion": gv}
         if path == "/apis":
-            return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [apps]}
-        if path == "/apis/apps":
-            return dict(apps, kind="APIGroup", apiVersion="v1")
-        group_version = "v1" if path == "/api/v1" else "apps/v1"
+            return {"kind": "APIGroupList", "apiVersion": "v1",
+                    "groups": [group(gv) for gv in DISCOVERY.values()]}
+        if path in DISCOVERY:
+            return dict(group(DISCOVERY[path]), kind="APIGroup", apiVersion="v1")
+        group_version = "v1" if path == "/api/v1" else path[len("/apis/"):]
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
                 "resources": RESOURCES[group_version]}
 
@@ -339,9 +377,31 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, {"kind": kind, "apiVersion": api,
                                         "metadata": {"resourceVersion": version},
                                         "items": items})
-        if method == "PATCH" and name and resource in ("deployments", "services"):
+        if method == "PATCH" and name and resource in APPLIED:
             return self.apply(resource, ns, name, query, body)
+        if method == "DELETE" and name and resource in APPLIED:
+            return self.send_json(200, store.delete(resource, ns, name))
         raise self.not_allowed(method)
+
+    def access_review(self, user, body):
+        """SelfSubjectAccessReview: may this user do this? Read-only users
+        may get, list and watch; everyone else may do everything."""
+        try:
+            review = json.loads(body or b"{}")
+        except ValueError:
+            raise ApiError(415, "UnsupportedMediaType", "the simulator decodes JSON reviews "
+                           "only, not %s" % self.headers.get("Content-Type"))
+        attributes = (review.get("spec") or {}).get("resourceAttributes") or {}
+        with self.sim.lock:
+            read_only = user in self.sim.read_only
+        allowed = not read_only or attributes.get("verb") in ("get", "list", "watch")
+        status = {"allowed": allowed}
+        if not allowed:
+            status["reason"] = 'user "%s" may only read' % user
+        self.send_json(201, {"kind": "SelfSubjectAccessReview",
+                             "apiVersion": "authorization.k8s.io/v1",
+                             "metadata": {"creationTimestamp": None},
+                             "spec": review.get("spec") or {}, "status": status})
 
     def not_allowed(self, method):
         return ApiError(405, "MethodNotAllowed", "the simulator implements %s only as server-side "
