@@ -154,6 +154,11 @@ bool AnalysisRun::Aborted() {
   return outcome_.state == AnalysisOutcome::State::kAborted;
 }
 
+bool AnalysisRun::Done() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return done_;
+}
+
 void AnalysisRun::Stop() {
   std::lock_guard<std::mutex> lock(mutex_);
   stop_ = true;

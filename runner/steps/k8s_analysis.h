@@ -43,6 +43,9 @@ class AnalysisRun {
   /// True once the analysis has aborted (without waiting for the rest).
   bool Aborted();
 
+  /// True once the analysis has passed or aborted (without waiting).
+  bool Done();
+
   /// Ends the loop early; Wait() then returns what was decided so far.
   void Stop();
 
