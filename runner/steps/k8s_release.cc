@@ -5,10 +5,10 @@
 // then promote, or abort so that the version that served before serves on.
 #include "runner/steps/k8s_release.h"
 
-#include <atomic>
-#include <chrono>
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -183,10 +183,9 @@ void StartAnalysis(Release& r) {
       it != r.context.params.end() && it->is_object()) {
     token = it->value("token", "");
   }
-  std::cout << "analysis: " << r.analysis.count << " measurements of "
-            << r.analysis.metrics.size() << " metric(s), one every "
-            << FormatDuration(r.analysis.interval_ms) << ", failure limit "
-            << r.analysis.failure_limit << "\n"
+  std::cout << "analysis: " << r.analysis.count << " measurements of " << r.analysis.metrics.size()
+            << " metric(s), one every " << FormatDuration(r.analysis.interval_ms)
+            << ", failure limit " << r.analysis.failure_limit << "\n"
             << std::flush;
   r.run = std::make_unique<AnalysisRun>(
       r.analysis,
@@ -270,8 +269,8 @@ bool ReadSteps(const Json& params, std::vector<CanaryStep>* steps) {
 
 // Puts the stable back at every pod and removes the canary.
 int AbortCanary(Release& r, const Json& stable, Ended why) {
-  std::cout << (why == Ended::kInterrupted ? "release interrupted: " : "release aborted: ")
-            << r.why << "\n"
+  std::cout << (why == Ended::kInterrupted ? "release interrupted: " : "release aborted: ") << r.why
+            << "\n"
             << std::flush;
   if (r.run != nullptr) r.run->Stop();
   Json back = stable;
@@ -281,8 +280,8 @@ int AbortCanary(Release& r, const Json& stable, Ended why) {
               "Deployment " + Quoted(r.name + "-canary")) &&
        ok;
   if (ok) {
-    std::cout << "canary removed: deployment " << Quoted(r.name) << " serves "
-              << FirstImage(stable) << " on " << r.total << " pod(s), as before\n";
+    std::cout << "canary removed: deployment " << Quoted(r.name) << " serves " << FirstImage(stable)
+              << " on " << r.total << " pod(s), as before\n";
   }
   Report(r);
   return kStepFailed;
@@ -307,8 +306,8 @@ int RunCanary(Release& r) {
     stable["spec"]["replicas"] = r.total;
     if (stable["spec"]["template"] != r.live["spec"]["template"]) {
       std::cout << "deployment " << Quoted(r.name) << " gets the labels " << kReleaseLabel
-                << " and " << kTrackLabel << " on its pods (same image, "
-                << FirstImage(r.live) << "), so that the Service selects both versions\n";
+                << " and " << kTrackLabel << " on its pods (same image, " << FirstImage(r.live)
+                << "), so that the Service selects both versions\n";
     }
   }
   Ended e = Ended::kDone;
@@ -404,10 +403,10 @@ bool Switch(Release& r, const std::string& to) {
   return true;
 }
 
-int AbortBlueGreen(Release& r, const std::string& green, const std::string& active,
-                   bool switched, Ended why) {
-  std::cout << (why == Ended::kInterrupted ? "release interrupted: " : "release aborted: ")
-            << r.why << "\n"
+int AbortBlueGreen(Release& r, const std::string& green, const std::string& active, bool switched,
+                   Ended why) {
+  std::cout << (why == Ended::kInterrupted ? "release interrupted: " : "release aborted: ") << r.why
+            << "\n"
             << std::flush;
   if (r.run != nullptr) r.run->Stop();
   bool ok = true;
@@ -451,8 +450,7 @@ int RunBlueGreen(Release& r) {
   }
   Json next = Version(r, r.manifests.deployment, green, green, "", active_live);
   next["spec"]["replicas"] = r.total;
-  if (active_live.is_object() && r.autoscale.enabled &&
-      active_live["spec"].contains("replicas")) {
+  if (active_live.is_object() && r.autoscale.enabled && active_live["spec"].contains("replicas")) {
     next["spec"]["replicas"] = active_live["spec"]["replicas"];
   }
   std::cout << "blue-green: deployment " << Quoted(green) << " starts beside "
@@ -482,8 +480,7 @@ int RunBlueGreen(Release& r) {
   }
   if (!active.empty()) {
     const int64_t delay = r.context.DurationMs("scale_down_delay", 30000);
-    std::cout << "keeping deployment " << Quoted(active) << " for " << FormatDuration(delay)
-              << "\n"
+    std::cout << "keeping deployment " << Quoted(active) << " for " << FormatDuration(delay) << "\n"
               << std::flush;
     Report(r);
     r.run.reset();  // the analysis is over: only signals end the delay early
