@@ -362,7 +362,8 @@ class ReleaseCase(unittest.TestCase):
     def test_blue_green_switches_and_switches_back(self):
         self.deploy_stable()
         self.pipeline("registry.test/iris:2", strategy="blue-green", scale_down_delay="1s",
-                      analysis=self.analysis(count=2))
+                      analysis=self.analysis(count=2), resources={"requests.cpu": "100m"},
+                      autoscale={"max": 6})
         r = self.run_tame("run", "p.json")
         log = self.log()
         self.assertEqual(r.returncode, 0, log)
@@ -375,6 +376,9 @@ class ReleaseCase(unittest.TestCase):
         self.assertIn("service/iris selects deployment \"%s\"\n" % green, log)
         self.validate(found[green], "k8s-deployment-apps-v1.schema.json")
         self.validate(service(), "k8s-service-v1.schema.json")
+        hpa = kubectl("get", "hpa", "iris", "-o", "json")
+        self.assertEqual(hpa["spec"]["scaleTargetRef"]["name"], green)
+        self.validate(hpa, "k8s-hpa-autoscaling-v2.schema.json")
         # The next version fails its check after the switch: back to green.
         self.pipeline("registry.test/iris:3", strategy="blue-green", scale_down_delay="1s",
                       analysis=self.analysis(count=1),
@@ -386,6 +390,52 @@ class ReleaseCase(unittest.TestCase):
         self.assertIn("switched back to deployment \"%s\"\n" % green, log)
         self.assertEqual(sorted(deployments()), [green])
         self.assertEqual(service()["spec"]["selector"], {"app.kubernetes.io/name": green})
+
+    def test_resume_of_an_interrupted_canary_starts_from_the_stable_version(self):
+        self.deploy_stable()
+        self.pipeline("registry.test/iris:2", strategy="canary",
+                      canary_steps=[{"weight": 50, "pause": "3s"}])
+        proc = subprocess.Popen([TAME, "run", "p.json"], cwd=self.dir, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+                                env=dict(os.environ, NO_COLOR="1"))
+        try:
+            self.wait_in_log("step 1/1:")
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 130)
+        self.assertEqual(sorted(deployments()), ["iris"])
+        run = sorted(os.listdir(os.path.join(self.dir, ".tame", "runs")))[-1]
+        r = self.run_tame("resume", run)
+        log = self.log()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr + log)
+        self.assertEqual(log.count("step 1/1: canary at weight 50: 2 of 4 pods, 50% of traffic\n"),
+                         2, log)
+        after = deployments()
+        self.assertEqual(sorted(after), ["iris"])
+        self.assertEqual(image_of(after["iris"]), "registry.test/iris:2")
+
+    def test_the_steps_timeout_aborts_the_release(self):
+        self.deploy_stable()
+        self.pipeline("registry.test/iris:2", strategy="canary",
+                      canary_steps=[{"weight": 25, "pause": "5m"}])
+        with open(os.path.join(self.dir, "p.json")) as f:
+            doc = json.load(f)
+        doc["steps"][0]["timeout"] = "8s"
+        with open(os.path.join(self.dir, "p.json"), "w") as f:
+            json.dump(doc, f)
+        r = self.run_tame("run", "p.json")
+        log = self.log()
+        self.assertEqual(r.returncode, 1, r.stdout + log)
+        self.assertIn("release interrupted: interrupted by SIGTERM\n", log)
+        self.assertIn("canary removed: deployment \"iris\" serves registry.test/iris:1 on 4 "
+                      "pod(s), as before\n", log)
+        after = deployments()
+        self.assertEqual(sorted(after), ["iris"])
+        self.assertEqual(image_of(after["iris"]), "registry.test/iris:1")
 
     def wait_in_log(self, text, timeout=60):
         deadline = time.time() + timeout
