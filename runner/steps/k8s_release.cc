@@ -223,6 +223,14 @@ Json Version(const Release& r, Json deployment, const std::string& object_name,
   return deployment;
 }
 
+// The `revision` output: the serving Deployment's revision.
+void OutputRevision(Release& r, const std::string& name) {
+  K8sResponse now = r.client.Send("GET", DeploymentPath(r.ns, name));
+  if (now.ok() && !RevisionOf(now.json).empty()) {
+    r.context.Output("revision", RevisionOf(now.json));
+  }
+}
+
 bool Check(const StepContext& context) {
   HttpCheckOptions options;
   options.url = context.String("check_url");
@@ -335,6 +343,7 @@ int RunCanary(Release& r) {
                                            FirstImage(promoted) + " already"
                                      : "no stable version of " + Quoted(r.name) + " runs yet")
               << ": " << FirstImage(promoted) << " is the stable version without canary steps\n";
+    OutputRevision(r, r.name);
     return kStepSucceeded;
   }
   // A canary left by an interrupted run starts again from its first step.
@@ -380,8 +389,7 @@ int RunCanary(Release& r) {
     return AbortCanary(r, stable, Ended::kFailed);
   }
   Report(r);
-  K8sResponse now = r.client.Send("GET", DeploymentPath(r.ns, r.name));
-  if (now.ok()) r.context.Output("revision", RevisionOf(now.json));
+  OutputRevision(r, r.name);
   return kStepSucceeded;
 }
 
@@ -493,6 +501,7 @@ int RunBlueGreen(Release& r) {
     std::cout << "deployment " << Quoted(active) << " removed\n";
   }
   std::cout << "promoted: deployment " << Quoted(green) << " serves " << FirstImage(next) << "\n";
+  OutputRevision(r, green);
   return kStepSucceeded;
 }
 

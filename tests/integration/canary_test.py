@@ -250,6 +250,8 @@ class ReleaseCase(unittest.TestCase):
         self.assertEqual(sorted(after), ["iris"])
         self.assertEqual(image_of(after["iris"]), "registry.test/iris:2")
         self.assertEqual(after["iris"]["spec"]["replicas"], 4)
+        self.assertEqual(self.report()["steps"][0]["outputs"]["revision"],
+                         after["iris"]["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
         rows = self.report()["steps"][0]["analysis"]
         self.assertEqual(len(rows), 6)
         self.assertEqual({(row["metric"], row["verdict"]) for row in rows},
@@ -374,6 +376,7 @@ class ReleaseCase(unittest.TestCase):
         self.assertEqual(image_of(found[green]), "registry.test/iris:2")
         self.assertEqual(service()["spec"]["selector"], {"app.kubernetes.io/name": green})
         self.assertIn("service/iris selects deployment \"%s\"\n" % green, log)
+        self.assertEqual(self.report()["steps"][0]["outputs"]["revision"], "1")
         self.validate(found[green], "k8s-deployment-apps-v1.schema.json")
         self.validate(service(), "k8s-service-v1.schema.json")
         hpa = kubectl("get", "hpa", "iris", "-o", "json")
