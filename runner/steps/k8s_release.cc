@@ -508,8 +508,14 @@ int RunBlueGreen(Release& r) {
 }  // namespace
 
 std::string BlueGreenName(const std::string& name, const Json& pod_template) {
+  // Without the name label, which says which Deployment runs the template.
+  Json hashed = pod_template;
+  if (hashed.contains("metadata") && hashed["metadata"].contains("labels") &&
+      hashed["metadata"]["labels"].is_object()) {
+    hashed["metadata"]["labels"].erase(kNameLabel);
+  }
   uint32_t hash = 2166136261u;
-  for (unsigned char c : pod_template.dump()) {
+  for (unsigned char c : hashed.dump()) {
     hash ^= c;
     hash *= 16777619u;
   }

@@ -29,7 +29,8 @@ constexpr char kReleaseLabel[] = "tame.dev/release";
 constexpr char kTrackLabel[] = "track";
 
 /// The blue-green Deployment's name for `pod_template`: NAME- and the first
-/// 8 hex digits of the template's FNV-1a hash.
+/// 8 hex digits of the FNV-1a hash of the template without its
+/// app.kubernetes.io/name label.
 std::string BlueGreenName(const std::string& name, const Json& pod_template);
 
 /// Runs the release that `strategy` names ("canary" or "blue-green") for

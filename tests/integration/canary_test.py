@@ -393,6 +393,20 @@ class ReleaseCase(unittest.TestCase):
         self.assertIn("switched back to deployment \"%s\"\n" % green, log)
         self.assertEqual(sorted(deployments()), [green])
         self.assertEqual(service()["spec"]["selector"], {"app.kubernetes.io/name": green})
+        # The version that serves, asked for again: nothing to do.
+        self.pipeline("registry.test/iris:2", strategy="blue-green", scale_down_delay="1s",
+                      analysis=self.analysis(count=2), resources={"requests.cpu": "100m"},
+                      autoscale={"max": 6})
+        r = self.run_tame("run", "p.json")
+        log = self.log()
+        self.assertEqual(r.returncode, 0, log)
+        self.assertIn("deployment \"%s\" already serves this pod template\n" % green, log)
+        # A rolling release afterwards selects its own Deployment by name.
+        self.pipeline("registry.test/iris:4")
+        r = self.run_tame("run", "p.json")
+        self.assertEqual(r.returncode, 0, self.log())
+        self.assertEqual(service()["spec"]["selector"], {"app.kubernetes.io/name": "iris"})
+        self.assertEqual(sorted(deployments()), sorted(["iris", green]))
 
     def test_resume_of_an_interrupted_canary_starts_from_the_stable_version(self):
         self.deploy_stable()
