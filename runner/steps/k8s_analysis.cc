@@ -128,9 +128,11 @@ void AnalysisRun::Loop() {
       Reading reading = fetch_(metric);
       Measurement m = Judge(metric, reading, index, NowMs());
       std::lock_guard<std::mutex> lock(mutex_);
-      log_ << "analysis " << (index + 1) << "/" << analysis_.count << ": " << m.metric << " = "
-           << (m.value ? FormatNumber(*m.value) : std::string("no value")) << ", "
-           << VerdictName(m.verdict) << (m.note.empty() ? "" : " (" + m.note + ")") << "\n"
+      // One write per line, so that lines of other threads never cut into it.
+      log_ << ("analysis " + std::to_string(index + 1) + "/" + std::to_string(analysis_.count) +
+               ": " + m.metric + " = " +
+               (m.value ? FormatNumber(*m.value) : std::string("no value")) + ", " +
+               VerdictName(m.verdict) + (m.note.empty() ? "" : " (" + m.note + ")") + "\n")
            << std::flush;
       measurements_.push_back(std::move(m));
     }

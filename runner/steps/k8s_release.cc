@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "core/analysis.h"
@@ -28,6 +29,21 @@ constexpr int64_t kPollMs = 100;
 
 std::atomic<int> g_signal{0};
 void OnSignal(int sig) { g_signal = sig; }
+
+// One line of the log, written at once when the statement ends, so that
+// the analysis thread's lines never cut into it.
+class Line {
+ public:
+  ~Line() { std::cout << text_.str() << std::flush; }
+  template <typename T>
+  Line& operator<<(const T& value) {
+    text_ << value;
+    return *this;
+  }
+
+ private:
+  std::ostringstream text_;
+};
 
 std::string Quoted(const std::string& text) { return "\"" + text + "\""; }
 std::string NameOf(const Json& object) { return object["metadata"].value("name", ""); }
@@ -90,17 +106,16 @@ bool Apply(Release& r, const Json& object, const std::string& path) {
   K8sResponse response = r.client.Send("PATCH", path + "?fieldManager=tame&force=true",
                                        "application/apply-patch+yaml", object.dump());
   if (response.ok()) return true;
-  std::cout << r.client.Explain(response, "apply " + object.value("kind", "") + " " +
-                                              Quoted(NameOf(object)) + " in namespace " +
-                                              Quoted(r.ns))
-            << "\n";
+  Line() << r.client.Explain(response, "apply " + object.value("kind", "") + " " +
+                                           Quoted(NameOf(object)) + " in namespace " + Quoted(r.ns))
+         << "\n";
   return false;
 }
 
 bool Delete(Release& r, const std::string& path, const std::string& what) {
   K8sResponse response = r.client.Send("DELETE", path);
   if (response.ok() || response.status == 404) return true;
-  std::cout << r.client.Explain(response, "delete " + what) << "\n";
+  Line() << r.client.Explain(response, "delete " + what) << "\n";
   return false;
 }
 
@@ -140,7 +155,7 @@ Ended WaitReady(Release& r, const std::string& name) {
     K8sResponse response = r.client.Send("GET", DeploymentPath(r.ns, name));
     if (response.ok()) {
       RolloutVerdict verdict = JudgeRollout(response.json);
-      if (!verdict.line.empty() && verdict.line != last) std::cout << verdict.line << "\n";
+      if (!verdict.line.empty() && verdict.line != last) Line() << verdict.line << "\n";
       last = verdict.line;
       if (verdict.done) return Ended::kDone;
       if (verdict.failed) {
@@ -163,12 +178,12 @@ Ended WaitReady(Release& r, const std::string& name) {
 // Waits for the analysis to finish (when there is one).
 Ended WaitAnalysis(Release& r) {
   if (r.run == nullptr) return Ended::kDone;
-  std::cout << "waiting for the analysis to finish\n" << std::flush;
+  Line() << "waiting for the analysis to finish\n";
   for (;;) {
     Ended e = Interruption(r);
     if (e != Ended::kDone) return e;
     if (r.run->Done()) {
-      std::cout << "analysis passed\n";
+      Line() << "analysis passed\n";
       return Ended::kDone;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
@@ -183,10 +198,9 @@ void StartAnalysis(Release& r) {
       it != r.context.params.end() && it->is_object()) {
     token = it->value("token", "");
   }
-  std::cout << "analysis: " << r.analysis.count << " measurements of " << r.analysis.metrics.size()
-            << " metric(s), one every " << FormatDuration(r.analysis.interval_ms)
-            << ", failure limit " << r.analysis.failure_limit << "\n"
-            << std::flush;
+  Line() << "analysis: " << r.analysis.count << " measurements of " << r.analysis.metrics.size()
+         << " metric(s), one every " << FormatDuration(r.analysis.interval_ms) << ", failure limit "
+         << r.analysis.failure_limit << "\n";
   r.run = std::make_unique<AnalysisRun>(
       r.analysis,
       [prometheus, token](const AnalysisMetric& metric) {
@@ -237,9 +251,9 @@ bool Check(const StepContext& context) {
   options.expect_status = 0;
   options.contains = context.String("check_contains");
   options.retries = static_cast<int>(std::max<int64_t>(0, context.Integer("check_retries", 5)));
-  std::cout << "checking " << options.url << "\n";
+  Line() << "checking " << options.url << "\n";
   HttpCheckResult result = RunHttpCheckLoop(options, std::cout);
-  if (!result.passed) std::cout << "the check after the promotion failed\n";
+  if (!result.passed) Line() << "the check after the promotion failed\n";
   return result.passed;
 }
 
@@ -253,21 +267,21 @@ struct CanaryStep {
 bool ReadSteps(const Json& params, std::vector<CanaryStep>* steps) {
   auto it = params.find("canary_steps");
   if (it == params.end() || !it->is_array() || it->empty()) {
-    std::cout << "k8s.deploy: strategy \"canary\" needs param \"canary_steps\"\n";
+    Line() << "k8s.deploy: strategy \"canary\" needs param \"canary_steps\"\n";
     return false;
   }
   for (size_t i = 0; i < it->size(); ++i) {
     const Json& s = (*it)[i];
     CanaryStep step;
     if (!s.is_object() || !s.contains("weight") || !s["weight"].is_number_integer()) {
-      std::cout << "k8s.deploy: canary_steps[" << i << "].weight must be a number\n";
+      Line() << "k8s.deploy: canary_steps[" << i << "].weight must be a number\n";
       return false;
     }
     step.weight = s["weight"].get<int>();
     std::string error;
     if (s.contains("pause") && s["pause"].is_string() &&
         !ParseDuration(s["pause"].get<std::string>(), &step.pause_ms, &error)) {
-      std::cout << "k8s.deploy: canary_steps[" << i << "].pause: " << error << "\n";
+      Line() << "k8s.deploy: canary_steps[" << i << "].pause: " << error << "\n";
       return false;
     }
     steps->push_back(step);
@@ -277,9 +291,8 @@ bool ReadSteps(const Json& params, std::vector<CanaryStep>* steps) {
 
 // Puts the stable back at every pod and removes the canary.
 int AbortCanary(Release& r, const Json& stable, Ended why) {
-  std::cout << (why == Ended::kInterrupted ? "release interrupted: " : "release aborted: ") << r.why
-            << "\n"
-            << std::flush;
+  Line() << (why == Ended::kInterrupted ? "release interrupted: " : "release aborted: ") << r.why
+         << "\n";
   if (r.run != nullptr) r.run->Stop();
   Json back = stable;
   back["spec"]["replicas"] = r.total;
@@ -288,8 +301,8 @@ int AbortCanary(Release& r, const Json& stable, Ended why) {
               "Deployment " + Quoted(r.name + "-canary")) &&
        ok;
   if (ok) {
-    std::cout << "canary removed: deployment " << Quoted(r.name) << " serves " << FirstImage(stable)
-              << " on " << r.total << " pod(s), as before\n";
+    Line() << "canary removed: deployment " << Quoted(r.name) << " serves " << FirstImage(stable)
+           << " on " << r.total << " pod(s), as before\n";
   }
   Report(r);
   return kStepFailed;
@@ -313,21 +326,21 @@ int RunCanary(Release& r) {
     stable = Version(r, stable, r.name, r.name, "stable", Json());
     stable["spec"]["replicas"] = r.total;
     if (stable["spec"]["template"] != r.live["spec"]["template"]) {
-      std::cout << "deployment " << Quoted(r.name) << " gets the labels " << kReleaseLabel
-                << " and " << kTrackLabel << " on its pods (same image, " << FirstImage(r.live)
-                << "), so that the Service selects both versions\n";
+      Line() << "deployment " << Quoted(r.name) << " gets the labels " << kReleaseLabel << " and "
+             << kTrackLabel << " on its pods (same image, " << FirstImage(r.live)
+             << "), so that the Service selects both versions\n";
     }
   }
   Ended e = Ended::kDone;
   if (!Apply(r, stable, DeploymentPath(r.ns, r.name))) return kStepFailed;
   if ((e = WaitReady(r, r.name)) != Ended::kDone) {
-    std::cout << r.why << "\n";
+    Line() << r.why << "\n";
     return kStepFailed;
   }
   for (const Json& service : r.manifests.services) {
     if (!Apply(r, service, ServicePath(r.ns, NameOf(service)))) return kStepFailed;
-    std::cout << "service/" << NameOf(service) << " applied (selects " << kReleaseLabel << "="
-              << r.name << ": the stable and the canary pods)\n";
+    Line() << "service/" << NameOf(service) << " applied (selects " << kReleaseLabel << "="
+           << r.name << ": the stable and the canary pods)\n";
   }
   int failure = kStepFailed;
   if (!ApplyExtras(r.client, r.ingress, r.autoscale, r.manifests, std::cout, &failure)) {
@@ -339,10 +352,10 @@ int RunCanary(Release& r) {
     if (!Delete(r, DeploymentPath(r.ns, canary_name), "Deployment " + Quoted(canary_name))) {
       return kStepFailed;
     }
-    std::cout << (r.live.is_object() ? "deployment " + Quoted(r.name) + " runs " +
-                                           FirstImage(promoted) + " already"
-                                     : "no stable version of " + Quoted(r.name) + " runs yet")
-              << ": " << FirstImage(promoted) << " is the stable version without canary steps\n";
+    Line() << (r.live.is_object()
+                   ? "deployment " + Quoted(r.name) + " runs " + FirstImage(promoted) + " already"
+                   : "no stable version of " + Quoted(r.name) + " runs yet")
+           << ": " << FirstImage(promoted) << " is the stable version without canary steps\n";
     OutputRevision(r, r.name);
     return kStepSucceeded;
   }
@@ -352,9 +365,8 @@ int RunCanary(Release& r) {
   canary["metadata"]["labels"][kNameLabel] = canary_name;
   for (size_t i = 0; i < steps.size(); ++i) {
     PodSplit split = SplitPods(steps[i].weight, r.total);
-    std::cout << "step " << (i + 1) << "/" << steps.size() << ": "
-              << DescribeSplit(steps[i].weight, split) << "\n"
-              << std::flush;
+    Line() << "step " << (i + 1) << "/" << steps.size() << ": "
+           << DescribeSplit(steps[i].weight, split) << "\n";
     canary["spec"]["replicas"] = split.canary;
     if (!Apply(r, canary, DeploymentPath(r.ns, canary_name))) {
       r.why = "the canary could not be applied";
@@ -370,9 +382,8 @@ int RunCanary(Release& r) {
     if ((e = Pause(r, steps[i].pause_ms)) != Ended::kDone) return AbortCanary(r, stable, e);
   }
   if ((e = WaitAnalysis(r)) != Ended::kDone) return AbortCanary(r, stable, e);
-  std::cout << "promoting: deployment " << Quoted(r.name) << " takes " << FirstImage(promoted)
-            << " on " << r.total << " pod(s)\n"
-            << std::flush;
+  Line() << "promoting: deployment " << Quoted(r.name) << " takes " << FirstImage(promoted)
+         << " on " << r.total << " pod(s)\n";
   if (!Apply(r, promoted, DeploymentPath(r.ns, r.name))) {
     r.why = "the promotion could not be applied";
     return AbortCanary(r, stable, Ended::kFailed);
@@ -382,8 +393,8 @@ int RunCanary(Release& r) {
     Report(r);
     return kStepFailed;
   }
-  std::cout << "promoted: the canary is removed and deployment " << Quoted(r.name) << " runs "
-            << FirstImage(promoted) << "\n";
+  Line() << "promoted: the canary is removed and deployment " << Quoted(r.name) << " runs "
+         << FirstImage(promoted) << "\n";
   if (!r.context.String("check_url").empty() && !Check(r.context)) {
     r.why = "the check after the promotion failed";
     return AbortCanary(r, stable, Ended::kFailed);
@@ -399,32 +410,30 @@ bool Switch(Release& r, const std::string& to) {
   for (Json service : r.manifests.services) {
     service["spec"]["selector"] = {{kNameLabel, to}};
     if (!Apply(r, service, ServicePath(r.ns, NameOf(service)))) return false;
-    std::cout << "service/" << NameOf(service) << " selects deployment " << Quoted(to) << "\n";
+    Line() << "service/" << NameOf(service) << " selects deployment " << Quoted(to) << "\n";
   }
   if (r.autoscale.enabled) {
     Json hpa = MakeAutoscaler(r.autoscale, r.manifests);
     hpa["spec"]["scaleTargetRef"]["name"] = to;
     if (!Apply(r, hpa, AutoscalerPath(r.ns, r.name))) return false;
-    std::cout << "horizontalpodautoscaler.autoscaling/" << r.name << " scales " << Quoted(to)
-              << "\n";
+    Line() << "horizontalpodautoscaler.autoscaling/" << r.name << " scales " << Quoted(to) << "\n";
   }
   return true;
 }
 
 int AbortBlueGreen(Release& r, const std::string& green, const std::string& active, bool switched,
                    Ended why) {
-  std::cout << (why == Ended::kInterrupted ? "release interrupted: " : "release aborted: ") << r.why
-            << "\n"
-            << std::flush;
+  Line() << (why == Ended::kInterrupted ? "release interrupted: " : "release aborted: ") << r.why
+         << "\n";
   if (r.run != nullptr) r.run->Stop();
   bool ok = true;
   if (switched && !active.empty()) {
     ok = Switch(r, active);
-    if (ok) std::cout << "switched back to deployment " << Quoted(active) << "\n";
+    if (ok) Line() << "switched back to deployment " << Quoted(active) << "\n";
   }
   if (ok && Delete(r, DeploymentPath(r.ns, green), "Deployment " + Quoted(green))) {
-    std::cout << "deployment " << Quoted(green) << " removed"
-              << (active.empty() ? "" : "; " + Quoted(active) + " serves as before") << "\n";
+    Line() << "deployment " << Quoted(green) << " removed"
+           << (active.empty() ? "" : "; " + Quoted(active) + " serves as before") << "\n";
   }
   Report(r);
   return kStepFailed;
@@ -453,7 +462,7 @@ int RunBlueGreen(Release& r) {
   }
   const std::string green = BlueGreenName(r.name, r.manifests.deployment["spec"]["template"]);
   if (green == active) {
-    std::cout << "deployment " << Quoted(green) << " already serves this pod template\n";
+    Line() << "deployment " << Quoted(green) << " already serves this pod template\n";
     return kStepSucceeded;
   }
   Json next = Version(r, r.manifests.deployment, green, green, "", active_live);
@@ -461,10 +470,9 @@ int RunBlueGreen(Release& r) {
   if (active_live.is_object() && r.autoscale.enabled && active_live["spec"].contains("replicas")) {
     next["spec"]["replicas"] = active_live["spec"]["replicas"];
   }
-  std::cout << "blue-green: deployment " << Quoted(green) << " starts beside "
-            << (active.empty() ? std::string("nothing (no version serves yet)") : Quoted(active))
-            << "\n"
-            << std::flush;
+  Line() << "blue-green: deployment " << Quoted(green) << " starts beside "
+         << (active.empty() ? std::string("nothing (no version serves yet)") : Quoted(active))
+         << "\n";
   if (!Apply(r, next, DeploymentPath(r.ns, green))) return kStepFailed;
   Ended e = WaitReady(r, green);
   if (e == Ended::kDone) {
@@ -488,8 +496,7 @@ int RunBlueGreen(Release& r) {
   }
   if (!active.empty()) {
     const int64_t delay = r.context.DurationMs("scale_down_delay", 30000);
-    std::cout << "keeping deployment " << Quoted(active) << " for " << FormatDuration(delay) << "\n"
-              << std::flush;
+    Line() << "keeping deployment " << Quoted(active) << " for " << FormatDuration(delay) << "\n";
     Report(r);
     r.run.reset();  // the analysis is over: only signals end the delay early
     if ((e = Pause(r, delay)) != Ended::kDone) {
@@ -498,9 +505,9 @@ int RunBlueGreen(Release& r) {
     if (!Delete(r, DeploymentPath(r.ns, active), "Deployment " + Quoted(active))) {
       return kStepFailed;
     }
-    std::cout << "deployment " << Quoted(active) << " removed\n";
+    Line() << "deployment " << Quoted(active) << " removed\n";
   }
-  std::cout << "promoted: deployment " << Quoted(green) << " serves " << FirstImage(next) << "\n";
+  Line() << "promoted: deployment " << Quoted(green) << " serves " << FirstImage(next) << "\n";
   OutputRevision(r, green);
   return kStepSucceeded;
 }
@@ -535,7 +542,7 @@ int RunRelease(K8sClient& client, const StepContext& context, const Manifests& m
   if (auto it = context.params.find("analysis"); it != context.params.end() && it->is_object()) {
     std::string error;
     if (!ReadAnalysis(*it, &r.analysis, &error)) {
-      std::cout << "k8s.deploy: " << error << "\n";
+      Line() << "k8s.deploy: " << error << "\n";
       return kStepFailedFinal;
     }
     r.has_analysis = true;
