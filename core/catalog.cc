@@ -1,5 +1,7 @@
 #include "core/catalog.h"
 
+#include "core/gate.h"
+
 namespace tame {
 namespace {
 
@@ -20,6 +22,11 @@ ParamSpec Enum(std::string name, std::vector<std::string> choices, std::string d
                std::string doc) {
   ParamSpec p = P(std::move(name), T::kEnum, false, std::move(default_json), std::move(doc));
   p.choices = std::move(choices);
+  return p;
+}
+
+ParamSpec Required(ParamSpec p) {
+  p.required = true;
   return p;
 }
 
@@ -238,7 +245,46 @@ std::vector<KindSpec> MakeCatalog() {
                Min(P("max", T::kInteger, true, "", "Most pods."), "1"),
                Range(P("cpu", T::kInteger, false, "80",
                        "Target CPU utilisation, percent of the request."),
-                     "1", "100")})},
+                     "1", "100")}),
+       Enum("strategy", {"rolling", "canary", "blue-green"}, "\"rolling\"",
+            "How the new version takes over: rolling (the Deployment's own "
+            "update), canary (a share of pods at each step, judged by the "
+            "analysis) or blue-green (a full new version, switched to when "
+            "its analysis passes)."),
+       Object(
+           "canary_steps", T::kObjectList,
+           "For the canary strategy: the share of pods the new version gets at "
+           "each step, and the least time it stays there.",
+           {Range(P("weight", T::kInteger, true, "", "Percent of the pods, 1 to 100."), "1", "100"),
+            P("pause", T::kDuration, false, "\"0s\"",
+              "The least time at this weight; the analysis may hold it longer.")}),
+       P("scale_down_delay", T::kDuration, false, "\"30s\"",
+         "For blue-green: how long the old version is kept after the switch."),
+       Object("analysis", T::kObject,
+              "Live metrics that judge the new version while it serves; a failed "
+              "analysis aborts the release and leaves the stable version serving.",
+              {P("prometheus", T::kString, false, "",
+                 "The Prometheus HTTP API to ask for queries, such as "
+                 "http://prometheus.monitoring:9090."),
+               P("token", T::kSecretRef, false, "", "A bearer token for Prometheus."),
+               P("interval", T::kDuration, false, "\"30s\"", "Time between measurements."),
+               Range(P("count", T::kInteger, false, "5", "How many measurements to take."), "1",
+                     "10000"),
+               Min(P("failure_limit", T::kInteger, false, "0",
+                     "Failed (or, at the end, inconclusive) measurements of a metric "
+                     "allowed before the release is aborted."),
+                   "0"),
+               Required(Object("metrics", T::kObjectList,
+                               "What to measure: a Prometheus query, or a number in a JSON "
+                               "document at url.",
+                               {P("name", T::kString, true, "", "The metric's name in reports."),
+                                P("query", T::kText, false, "",
+                                  "A PromQL instant query answering a scalar or one series."),
+                                P("url", T::kString, false, "", "A JSON document over HTTP."),
+                                P("json_path", T::kString, false, "",
+                                  "The dot path of the number in that document."),
+                                Required(Enum("op", RuleOps(), "", "How the value compares.")),
+                                P("value", T::kNumber, true, "", "The threshold.")}))})},
       {{"revision", "The Deployment's revision after the rollout."},
        {"url",
         "Where people reach the service: https://HOST/PATH with ingress and "

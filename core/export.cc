@@ -304,6 +304,17 @@ bool HasPattern(const std::string& text, const std::string& pattern, ExportTarge
 
 void NoteCommon(Context* ctx, const StepInfo& s) {
   const Step& step = *s.step;
+  if (step.uses == "k8s.deploy") {
+    auto strategy = step.with.find("strategy");
+    if (strategy != step.with.end() && strategy->is_string() && *strategy != "rolling") {
+      ctx->StepNote(s, "/with/strategy",
+                    "the " + strategy->get<std::string>() +
+                        " release is driven by the step for as long as it lasts: in " +
+                        ctx->TargetTitle() +
+                        " it runs through every pause and measurement, and if it is ended "
+                        "without a grace period the new version stays beside the old");
+    }
+  }
   if (step.cache && step.cache->enabled) {
     ctx->StepNote(
         s, "/cache",

@@ -528,3 +528,34 @@ TEST(ExportParamsTest, ExportedWithReadsBack) {
 
 }  // namespace
 }  // namespace tame
+
+namespace tame {
+namespace {
+
+TEST(ExportTest, AReleaseIsDrivenByTheStep) {
+  const std::string text = WithSteps(R"({"id": "deploy", "uses": "k8s.deploy",
+      "with": {"name": "iris", "image": "r/iris:2", "strategy": "canary",
+               "canary_steps": [{"weight": 10, "pause": "1m"}]}})");
+  for (ExportTarget target :
+       {ExportTarget::kArgo, ExportTarget::kTekton, ExportTarget::kGitHubActions}) {
+    ExportResult r = Export(text, target);
+    std::vector<std::string> lines = NoteLines(r);
+    const std::string title = target == ExportTarget::kArgo     ? "Argo"
+                              : target == ExportTarget::kTekton ? "Tekton"
+                                                                : "GitHub Actions";
+    const std::string want =
+        "p.json: /steps/0/with/strategy: step \"deploy\": the canary release "
+        "is driven by the step for as long as it lasts: in " +
+        title +
+        " it runs through every pause and measurement, and if it is ended "
+        "without a grace period the new version stays beside the old";
+    EXPECT_EQ(std::count(lines.begin(), lines.end(), want), 1) << ::testing::PrintToString(lines);
+  }
+  ExportResult rolling = Export(WithSteps(R"({"id": "deploy", "uses": "k8s.deploy",
+      "with": {"name": "iris", "image": "r/iris:2"}})"),
+                                ExportTarget::kArgo);
+  for (const std::string& line : NoteLines(rolling)) EXPECT_FALSE(Contains(line, "strategy"));
+}
+
+}  // namespace
+}  // namespace tame

@@ -132,7 +132,14 @@ const Json* FollowPath(const Json& root, const std::string& path) {
   return at;
 }
 
-bool Compare(double value, const std::string& op, double threshold) {
+std::string Pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+}  // namespace
+
+bool RuleHolds(double value, const std::string& op, double threshold) {
+  if (std::isnan(value) || std::isnan(threshold)) return false;
   if (op == ">=") return value >= threshold;
   if (op == ">") return value > threshold;
   if (op == "<=") return value <= threshold;
@@ -142,11 +149,10 @@ bool Compare(double value, const std::string& op, double threshold) {
   return false;
 }
 
-std::string Pad(const std::string& s, size_t width) {
-  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+const std::vector<std::string>& RuleOps() {
+  static const std::vector<std::string> kOps = {">=", ">", "<=", "<", "==", "!="};
+  return kOps;
 }
-
-}  // namespace
 
 std::string FormatNumber(double value) {
   if (std::isnan(value)) return "NaN";
@@ -234,7 +240,7 @@ GateReport EvaluateGate(const MetricSource& metrics, const std::vector<GateRule>
       row.reason = error;
     } else {
       row.value = value;
-      if (!Compare(value, rule.op, rule.value)) {
+      if (!RuleHolds(value, rule.op, rule.value)) {
         row.reason = FormatNumber(value) + " is not " + rule.op + " " + FormatNumber(rule.value);
       }
     }

@@ -81,6 +81,14 @@ Json GateReportJson(const GateReport& report);
 /// A number as the table and messages print it: shortest round-trip form.
 std::string FormatNumber(double value);
 
+/// True when `value op threshold` holds for one of the rule operators
+/// (>=, >, <=, <, ==, !=); false for any other `op`. NaN never holds.
+/// The one judgement of metrics.gate and of a release's live analysis.
+bool RuleHolds(double value, const std::string& op, double threshold);
+
+/// The rule operators, in the order docs and the schema list them.
+const std::vector<std::string>& RuleOps();
+
 }  // namespace tame
 
 #endif  // TAME_CORE_GATE_H_

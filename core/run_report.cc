@@ -140,6 +140,9 @@ class Reader {
     if (const Json* approvals = Find(v, "approvals")) {
       Approvals(*approvals, Place(at, "approvals"), step);
     }
+    if (const Json* analysis = Find(v, "analysis")) {
+      Analysis(*analysis, Place(at, "analysis"), step);
+    }
     return true;
   }
 
@@ -198,6 +201,42 @@ class Reader {
       String(a, item, "key_fingerprint", &approval.key_fingerprint);
       String(a, item, "allowed_signers_sha256", &approval.allowed_signers_sha256);
       step->approvals.push_back(std::move(approval));
+    }
+  }
+
+  void Analysis(const Json& v, const Place& at, StepRun* step) {
+    if (!v.is_array()) {
+      Expected(at, "an array of measurements", v);
+      return;
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      const Json& m = v[i];
+      const Place item(at, i);
+      if (!m.is_object()) {
+        Expected(item, "a measurement (an object)", m);
+        continue;
+      }
+      Measurement measurement;
+      String(m, item, "metric", &measurement.metric);
+      if (const Json* n = Find(m, "index");
+          n != nullptr && n->is_number_unsigned() && n->get<uint64_t>() <= 1000000) {
+        measurement.index = n->get<int>();
+      }
+      Milliseconds(m, item, "at_ms", &measurement.at_ms);
+      if (const Json* n = Find(m, "value")) {
+        if (n->is_number()) {
+          measurement.value = n->get<double>();
+        } else {
+          Expected(Place(item, "value"), "a number", *n);
+        }
+      }
+      std::string verdict;
+      String(m, item, "verdict", &verdict);
+      measurement.verdict = verdict == "passed"   ? Verdict::kPassed
+                            : verdict == "failed" ? Verdict::kFailed
+                                                  : Verdict::kInconclusive;
+      String(m, item, "note", &measurement.note);
+      step->analysis.push_back(std::move(measurement));
     }
   }
 

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/analysis.h"
 #include "core/diagnostic.h"
 #include "core/json_parse.h"
 #include "core/pipeline.h"
@@ -95,6 +96,8 @@ struct StepRun {
   std::string reused_from;  // the run a cached result came from
   std::optional<GateRun> gate;
   std::vector<ApprovalRun> approvals;
+  /// A k8s.deploy release's analysis, every measurement in the order taken.
+  std::vector<Measurement> analysis;
 };
 
 struct RunReport {

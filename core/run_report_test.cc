@@ -231,3 +231,38 @@ TEST(RunReportTest, CarriesThePipelineItRan) {
 
 }  // namespace
 }  // namespace tame
+
+namespace tame {
+namespace {
+
+TEST(RunReportTest, ReadsAReleasesMeasurements) {
+  RunReport report = MustRead(R"({"run": "r", "steps": [{"id": "deploy", "analysis": [
+      {"metric": "success-rate", "index": 0, "at_ms": 1700000000000, "value": 0.995,
+       "verdict": "passed"},
+      {"metric": "success-rate", "index": 1, "at_ms": 1700000030000, "value": 0.5,
+       "verdict": "failed", "note": "0.5 is not >= 0.99"},
+      {"metric": "p95", "index": 0, "at_ms": 1700000000000, "value": null,
+       "verdict": "inconclusive", "note": "no data"}]}]})");
+  ASSERT_EQ(report.steps.size(), 1u);
+  const std::vector<Measurement>& m = report.steps[0].analysis;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[1].metric, "success-rate");
+  EXPECT_EQ(m[1].index, 1);
+  EXPECT_EQ(m[1].at_ms, 1700000030000);
+  EXPECT_EQ(m[1].value, 0.5);
+  EXPECT_EQ(m[1].verdict, Verdict::kFailed);
+  EXPECT_EQ(m[1].note, "0.5 is not >= 0.99");
+  EXPECT_FALSE(m[2].value.has_value());
+  EXPECT_EQ(m[2].verdict, Verdict::kInconclusive);
+  EXPECT_EQ(Errors(R"({"run": "r", "steps": [{"id": "d", "analysis": {"metric": "x"}},
+      {"id": "e", "analysis": [3, {"metric": "x", "value": "high"}]}]})"),
+            (std::vector<std::string>{
+                "report.json: /steps/0/analysis: expected an array of measurements, found an "
+                "object",
+                "report.json: /steps/1/analysis/0: expected a measurement (an object), found an "
+                "integer",
+                "report.json: /steps/1/analysis/1/value: expected a number, found a string"}));
+}
+
+}  // namespace
+}  // namespace tame

@@ -375,7 +375,83 @@ class Validator {
               "with/" + spec.name);
       }
     }
-    if (kind.uses == "k8s.deploy") CheckAutoscale(step, with_ptr, where);
+    if (kind.uses == "k8s.deploy") {
+      CheckAutoscale(step, with_ptr, where);
+      CheckRelease(step, with_ptr, where);
+    }
+  }
+
+  // What only makes sense with a strategy, and what a strategy needs.
+  // Deferred values (whole references) are checked when the step runs.
+  void CheckRelease(const Step& step, const Place& with_ptr, const std::string& where) {
+    const Json& with = step.with;
+    std::string strategy = "rolling";
+    if (auto it = with.find("strategy"); it != with.end()) {
+      if (!it->is_string() || IsDeferred(*it)) return;
+      strategy = it->get<std::string>();
+    }
+    auto only_with = [&](const char* param, const char* needed) {
+      if (with.contains(param) && strategy != needed) {
+        Error(Place(with_ptr, param), where + Quote(param) + " applies to strategy " +
+                                          Quote(needed) + ", not " + Quote(strategy));
+      }
+    };
+    only_with("canary_steps", "canary");
+    only_with("scale_down_delay", "blue-green");
+    if (strategy == "rolling") {
+      if (with.contains("analysis")) {
+        Error(Place(with_ptr, "analysis"),
+              where + "\"analysis\" judges a canary or blue-green release: set \"strategy\"");
+      }
+      return;
+    }
+    if (auto wait = with.find("wait"); wait != with.end() && *wait == false) {
+      Error(Place(with_ptr, "wait"),
+            where + "strategy " + Quote(strategy) +
+                " follows the release to its end: \"wait\" cannot be false");
+    }
+    if (strategy == "canary") {
+      auto steps = with.find("canary_steps");
+      if (steps == with.end()) {
+        Error(with_ptr, where + "strategy \"canary\" needs param \"canary_steps\"");
+      } else if (steps->is_array() && steps->empty()) {
+        Error(Place(with_ptr, "canary_steps"), where + "\"canary_steps\" must list a step");
+      }
+    }
+    auto analysis = with.find("analysis");
+    if (analysis == with.end() || !analysis->is_object()) return;
+    const Place analysis_ptr(with_ptr, "analysis");
+    auto metrics = analysis->find("metrics");
+    if (metrics == analysis->end() || !metrics->is_array()) {
+      Error(analysis_ptr, where + "\"analysis\" needs field \"metrics\"");
+      return;
+    }
+    const Place metrics_ptr(analysis_ptr, "metrics");
+    if (metrics->empty()) Error(metrics_ptr, where + "\"analysis.metrics\" must list a metric");
+    std::set<std::string> names;
+    for (size_t k = 0; k < metrics->size(); ++k) {
+      const Json& m = (*metrics)[k];
+      if (!m.is_object()) continue;
+      const Place p(metrics_ptr, k);
+      const std::string label = "analysis.metrics[" + std::to_string(k) + "]";
+      bool query = m.contains("query"), url = m.contains("url");
+      if (auto name = m.find("name");
+          name != m.end() && name->is_string() && !names.insert(name->get<std::string>()).second) {
+        Error(Place(p, "name"), where + Quote(label + ".name") + " repeats the metric name " +
+                                    Quote(name->get<std::string>()));
+      }
+      if (query == url) {
+        Error(p, where + Quote(label) + " needs either \"query\" or \"url\", not both");
+        continue;
+      }
+      if (query && !analysis->contains("prometheus")) {
+        Error(Place(p, "query"), where + Quote(label + ".query") +
+                                     " needs \"analysis.prometheus\", the Prometheus to ask");
+      }
+      if (url && !m.contains("json_path")) {
+        Error(p, where + Quote(label) + " needs field \"json_path\" with \"url\"");
+      }
+    }
   }
 
   // CPU utilisation is a share of the CPU request, so an autoscaler on it

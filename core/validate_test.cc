@@ -315,5 +315,53 @@ TEST(ValidateTest, AutoscaleNeedsACpuRequest) {
             Lines{});
 }
 
+TEST(ValidateTest, ReleaseStrategiesNeedWhatTheyUse) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": "i", "name": "n", "strategy": "canary", "wait": false,
+      "scale_down_delay": "1m"}})")),
+            (Lines{"p.json: /steps/0/with/scale_down_delay: step \"d\": \"scale_down_delay\" "
+                   "applies to strategy \"blue-green\", not \"canary\"",
+                   "p.json: /steps/0/with/wait: step \"d\": strategy \"canary\" follows the "
+                   "release to its end: \"wait\" cannot be false",
+                   "p.json: /steps/0/with: step \"d\": strategy \"canary\" needs param "
+                   "\"canary_steps\""}));
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": "i", "name": "n", "canary_steps": [{"weight": 10}],
+      "analysis": {"metrics": [{"name": "a", "url": "http://x/", "json_path": "a",
+                                "op": ">=", "value": 1}]}}})")),
+            (Lines{"p.json: /steps/0/with/canary_steps: step \"d\": \"canary_steps\" applies to "
+                   "strategy \"canary\", not \"rolling\"",
+                   "p.json: /steps/0/with/analysis: step \"d\": \"analysis\" judges a canary or "
+                   "blue-green release: set \"strategy\""}));
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": "i", "name": "n", "strategy": "blue-green",
+      "analysis": {"count": 0, "metrics": [
+        {"name": "a", "query": "up", "op": "=>", "value": 1},
+        {"name": "a", "url": "http://x/", "query": "up", "op": ">=", "value": 1},
+        {"name": "b", "url": "http://x/", "op": ">=", "value": 1}]}}})")),
+            (Lines{"p.json: /steps/0/with/analysis/count: step \"d\": \"analysis.count\" must be "
+                   "at least 1",
+                   "p.json: /steps/0/with/analysis/metrics/0/op: step \"d\": "
+                   "\"analysis.metrics[0].op\" must be one of >=, >, <=, <, ==, !=, not \"=>\"",
+                   "p.json: /steps/0/with/analysis/metrics/0/query: step \"d\": "
+                   "\"analysis.metrics[0].query\" needs \"analysis.prometheus\", the Prometheus "
+                   "to ask",
+                   "p.json: /steps/0/with/analysis/metrics/1/name: step \"d\": "
+                   "\"analysis.metrics[1].name\" repeats the metric name \"a\"",
+                   "p.json: /steps/0/with/analysis/metrics/1: step \"d\": "
+                   "\"analysis.metrics[1]\" needs either \"query\" or \"url\", not both",
+                   "p.json: /steps/0/with/analysis/metrics/2: step \"d\": "
+                   "\"analysis.metrics[2]\" needs field \"json_path\" with \"url\""}));
+  EXPECT_EQ(Problems(WithSteps(R"j({"id": "d", "uses": "k8s.deploy", "with": {
+      "image": "i", "name": "n", "strategy": "canary",
+      "canary_steps": [{"weight": 10, "pause": "1m"}, {"weight": 50}],
+      "analysis": {"prometheus": "http://127.0.0.1:9090", "interval": "30s", "count": 5,
+        "failure_limit": 1, "metrics": [
+        {"name": "rate", "query": "sum(up)", "op": ">=", "value": 0.99},
+        {"name": "p95", "url": "http://x/", "json_path": "latency.p95_ms",
+         "op": "<=", "value": 200}]}}})j")),
+            Lines{});
+}
+
 }  // namespace
 }  // namespace tame

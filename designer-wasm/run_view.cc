@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/gate.h"
 #include "designer-wasm/fields.h"
 #include "designer-wasm/theme.h"
 
@@ -463,6 +464,36 @@ void RunView::DrawStep(const StepRun& step) {
       ImGui::EndTable();
     }
     fields::Mark("run/step/gate");
+  }
+
+  if (!step.analysis.empty()) {
+    Heading("Release analysis");
+    const ImGuiTableFlags flags = ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg;
+    if (ImGui::BeginTable("analysis", 3, flags)) {
+      ImGui::TableSetupColumn("#");
+      ImGui::TableSetupColumn("metric");
+      ImGui::TableSetupColumn("value");
+      ImGui::TableHeadersRow();
+      for (const Measurement& m : step.analysis) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::Text("%d", m.index + 1);
+        ImGui::TableNextColumn();
+        InlineIcon(m.verdict == Verdict::kPassed   ? StepRunStatus::kSucceeded
+                   : m.verdict == Verdict::kFailed ? StepRunStatus::kFailed
+                                                   : StepRunStatus::kSkipped);
+        ImGui::TextUnformatted(m.metric.c_str());
+        ImGui::TableNextColumn();
+        const std::string value = m.value ? FormatNumber(*m.value) : "no value";
+        ImGui::TextColored(ToVec4(m.verdict == Verdict::kPassed   ? color::kOk
+                                  : m.verdict == Verdict::kFailed ? color::kError
+                                                                  : color::kWarning),
+                           "%s %s", value.c_str(), VerdictName(m.verdict));
+        if (!m.note.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", m.note.c_str());
+      }
+      ImGui::EndTable();
+    }
+    fields::Mark("run/step/analysis");
   }
 
   if (!step.approvals.empty()) {

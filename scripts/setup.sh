@@ -14,7 +14,7 @@ packages=(
   libyaml-cpp-dev libgtest-dev googletest libbenchmark-dev clang-14 libclang-rt-14-dev clang-format-14
   docker.io docker-registry busybox-static openssh-client
   chromium python3-jsonschema python3-yaml time bc rsync
-  debootstrap pre-commit tinyproxy microsocks
+  debootstrap pre-commit tinyproxy microsocks prometheus
 )
 
 log() { echo "setup: $*" >&2; }

@@ -95,6 +95,7 @@ StepRecord RecordFromEvent(const Json& e) {
   }
   if (e.contains("gate") && e["gate"].is_object()) r.gate = e["gate"];
   if (e.contains("approvals") && e["approvals"].is_array()) r.approvals = e["approvals"];
+  if (e.contains("analysis") && e["analysis"].is_array()) r.analysis = e["analysis"];
   return r;
 }
 

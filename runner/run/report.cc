@@ -137,6 +137,7 @@ std::string ReportText(const RunState& state) {
     }
     if (!r.gate.is_null()) j.Value("gate", r.gate);
     if (!r.approvals.is_null()) j.Value("approvals", r.approvals);
+    if (!r.analysis.is_null()) j.Value("analysis", r.analysis);
     j.Close('}');
   }
   j.Close(']');
@@ -212,6 +213,41 @@ std::vector<std::string> LogTail(const RunState& state, int step, size_t count) 
   return LogTailOf(state.run_dir + "/logs/" + state.pipeline.steps[step].id + ".log", count);
 }
 
+// A release's analysis: a test case per metric, its measurements in the
+// case's output, failed when one measurement failed.
+void AnalysisCases(const RunState& state, const std::string& step, const Json& analysis,
+                   std::string* cases, size_t* tests, int* failures) {
+  if (!analysis.is_array()) return;
+  auto text = [&](const std::string& s) { return XmlEscape(state.mask->Mask(s)); };
+  std::vector<std::string> order;
+  std::map<std::string, std::pair<std::string, std::string>> metrics;  // output, first failure
+  for (const Json& row : analysis) {
+    if (!row.is_object()) continue;
+    const std::string metric = Field(row, "metric", std::string());
+    if (metrics.find(metric) == metrics.end()) order.push_back(metric);
+    auto& [output, failed] = metrics[metric];
+    const Json value = row.value("value", Json());
+    const std::string verdict = Field(row, "verdict", std::string());
+    const std::string note = Field(row, "note", std::string());
+    std::string line = "#" + std::to_string(Field(row, "index", int64_t{0}) + 1) + " " +
+                       (value.is_number() ? FormatNumber(value.get<double>()) : "no value") + " " +
+                       verdict + (note.empty() ? "" : " (" + note + ")");
+    output += line + "\n";
+    if (verdict == "failed" && failed.empty()) failed = metric + ": " + line;
+  }
+  for (const std::string& metric : order) {
+    const auto& [output, failed] = metrics[metric];
+    ++*tests;
+    *cases += "    <testcase classname=\"" + text(state.pipeline.name + "." + step) +
+              "\" name=\"analysis " + text(metric) + "\">\n";
+    if (!failed.empty()) {
+      ++*failures;
+      *cases += "      <failure message=\"" + text(failed) + "\"/>\n";
+    }
+    *cases += "      <system-out>" + text(output) + "</system-out>\n    </testcase>\n";
+  }
+}
+
 std::string BuildJunit(const RunState& state) {
   auto seconds = [](int64_t ms) {
     char buf[32];
@@ -247,6 +283,7 @@ std::string BuildJunit(const RunState& state) {
       }
       cases += "    </testcase>\n";
     }
+    AnalysisCases(state, step.id, r.analysis, &cases, &tests, &failures);
     // Each rule of a metrics gate is a test case of its own, so CI shows
     // which metric missed its threshold.
     if (!r.gate.is_object() || !r.gate.contains("rows") || !r.gate["rows"].is_array()) continue;

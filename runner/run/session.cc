@@ -699,6 +699,10 @@ void Session::ReadDetails(Attempt* a) {
   if (approvals != details.end() && approvals->is_array()) {
     record.approvals = MaskJson(*approvals, *state_->mask);
   }
+  auto analysis = details.find("analysis");
+  if (analysis != details.end() && analysis->is_array()) {
+    record.analysis = MaskJson(*analysis, *state_->mask);
+  }
   report_dirty_ = true;
 }
 
@@ -924,6 +928,7 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
   if (!record.reused_from.empty()) event["reused_from"] = record.reused_from;
   if (!record.gate.is_null()) event["gate"] = record.gate;
   if (!record.approvals.is_null()) event["approvals"] = record.approvals;
+  if (!record.analysis.is_null()) event["analysis"] = record.analysis;
   if (!record.error.empty() && status == StepStatus::kFailed) event["error"] = record.error;
   journal_->Append(event);
   console_->StepEnded(step, record.status, record.duration_ms, state_->mask->Mask(note));

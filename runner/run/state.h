@@ -37,6 +37,9 @@ struct StepRecord {
   /// null when it reported none.
   Json gate;
   Json approvals;
+  /// k8s.deploy's release: every measurement of its analysis, as
+  /// core/analysis.h's MeasurementsJson writes them; null when none.
+  Json analysis;
 };
 
 /// Where a partial run (--from, --only) takes the steps it does not run.

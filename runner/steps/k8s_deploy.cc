@@ -16,6 +16,7 @@
 #include "runner/steps/k8s_client.h"
 #include "runner/steps/k8s_extras.h"
 #include "runner/steps/k8s_manifest.h"
+#include "runner/steps/k8s_release.h"
 #include "runner/steps/k8s_rollout.h"
 #include "runner/steps/kinds.h"
 #include "runner/steps/kubeconfig.h"
@@ -325,6 +326,10 @@ int ApplyAndFollow(K8sClient& client, const StepContext& context, Manifests mani
   int failure = kStepFailed;
   if (!ReadBefore(client, deployment, &before, &failure)) return failure;
   if (!PrepareLive(client, before, autoscale, &manifests, &failure)) return failure;
+  if (const std::string strategy = context.String("strategy");
+      !strategy.empty() && strategy != "rolling") {
+    return RunRelease(client, context, manifests, ingress, autoscale, before.live);
+  }
   for (const Json& service : manifests.services) {
     if (!Apply(client, service, ServicePath(NamespaceOf(service), NameOf(service)), &failure)) {
       return failure;

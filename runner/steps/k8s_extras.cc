@@ -269,10 +269,14 @@ bool Adopt(const Json& live_deployment, const Json& live_service, Manifests* man
   if (live_service.is_object() && !manifests->services.empty()) {
     const Json* selector = FindPath(live_service, {"spec", "selector"});
     Json& ours = manifests->services[0]["spec"]["selector"];
-    if (selector != nullptr && selector->is_object() && *selector != ours) {
-      // Server-side apply merges selector keys that another manager owns,
-      // so the pods must carry the live selector's labels too.
-      AddPodLabels(*selector, &deployment);
+    // Server-side apply merges selector keys that another manager owns,
+    // so the pods must carry the live selector's labels too; the name key
+    // is always tame's own value after the apply (a blue-green release
+    // leaves another name there).
+    Json kept = selector != nullptr && selector->is_object() ? *selector : Json();
+    if (kept.is_object() && ours.is_object() && ours.contains(kNameLabel)) kept.erase(kNameLabel);
+    if (kept.is_object() && !kept.empty() && *selector != ours) {
+      AddPodLabels(kept, &deployment);
       log << "adopting service " << Quoted(NameOf(manifests->services[0])) << ": its selector "
           << LabelText(*selector) << " keeps selecting the pods, which get those labels\n";
     }

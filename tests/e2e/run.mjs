@@ -1336,6 +1336,27 @@ test('object params: the inspector edits ingress and autoscale field by field',
           'autoscale without requests.cpu is not refused');
   });
 
+
+test('a release\'s measurements in the deploy step\'s detail', async ({ page }) => {
+  await pickFile(page, 'ml-to-k8s.json', await example('ml-to-k8s.json'));
+  const row = (metric, index, value, verdict, note) =>
+    ({ metric, index, at_ms: 1714558500000 + index * 30000, value, verdict,
+       ...(note ? { note } : {}) });
+  const report = {
+    version: 1, run: 'r-release', pipeline: 'iris-to-k8s', pipeline_hash: '00', status: 'failed',
+    started_at: '2024-05-01T10:15:00Z', duration_ms: 64000,
+    steps: [{ id: 'deploy', status: 'failed', attempts: 1, duration_ms: 60000, outputs: {},
+              analysis: [row('success-rate', 0, 1, 'passed'),
+                         row('success-rate', 1, 0.5, 'failed', '0.5 is not >= 0.99'),
+                         row('p95-latency', 0, null, 'inconclusive', 'no data')] }],
+  };
+  checkEqual(await api(page, 'openReport', JSON.stringify(report)), [], 'openReport() errors');
+  await frames(page, 3);
+  await click(page, center(await widget(page, 'run/list/deploy')));
+  check(await onScreen(page, 'run/step/analysis'), 'the measurements are hidden');
+  await screenshot(page, 'run-analysis.png');
+});
+
 // ---- Running -----------------------------------------------------------------------
 
 // Whether a test needs a server: its function takes `origin`, `mount` or `allow`.

@@ -90,6 +90,8 @@ class SchemaTest(unittest.TestCase):
                     return {f["name"]: value_of(f) for f in p["fields"] if f["required"]}
                 if p["type"] == "list of objects":
                     return [value_of(dict(p, type="object"))]
+                if p["type"] == "enum":
+                    return p["choices"][0]
                 return sample[p["type"]]
             for p in required:
                 step["with"][p["name"]] = value_of(p)
@@ -118,6 +120,12 @@ class SchemaTest(unittest.TestCase):
                 doc = {"version": 1, "name": "t", "secrets": {"S": {"from": "env"}}, "steps": [step]}
                 if kind["uses"] == "k8s.deploy":
                     step["with"]["resources"] = {"requests.cpu": "100m"}
+                    # An analysis judges a release, and a metric is read from
+                    # somewhere: rules across fields that tame checks and a
+                    # schema does not.
+                    if p["name"] == "analysis":
+                        step["with"]["strategy"] = "blue-green"
+                        step["with"]["analysis"]["metrics"][0].update(url="http://x/", json_path="a")
                 self.agree(doc, True, kind["uses"] + "." + p["name"] + " with its required fields")
                 extra = copy.deepcopy(doc)
                 extra["steps"][0]["with"][p["name"]]["no_such_field"] = 1

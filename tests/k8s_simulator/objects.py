@@ -414,6 +414,38 @@ class Store:
                     "details": {"name": name, "group": GROUPS.get(resource, ""),
                                 "kind": resource, "uid": obj["metadata"]["uid"]}}
 
+    def endpoints(self, ns, name):
+        """The v1 Endpoints of a Service: the ready pods of every ReplicaSet
+        whose pod labels its selector matches, whichever Deployment owns it
+        (so one Service can front several Deployments, as a canary needs).
+        A pod is named after its ReplicaSet, with a made-up address."""
+        service = self.get("services", ns, name)
+        selector = service["spec"].get("selector") or {}
+        with self.changed:
+            addresses = []
+            for (rns, rname), rs in sorted(self.objects["replicasets"].items()):
+                labels = (rs["spec"]["template"].get("metadata") or {}).get("labels") or {}
+                if rns != ns or not selector or \
+                        any(labels.get(k) != v for k, v in selector.items()):
+                    continue
+                for i in range(rs["status"].get("readyReplicas", 0)):
+                    addresses.append({"ip": "10.%d.%d.%d" % (len(addresses) // 65536 % 256,
+                                                             len(addresses) // 256 % 256,
+                                                             len(addresses) % 256 + 1),
+                                      "targetRef": {"kind": "Pod", "namespace": ns,
+                                                    "name": "%s-%d" % (rname, i)}})
+            subsets = []
+            if addresses:
+                subsets.append({"addresses": addresses,
+                                "ports": [{"name": p.get("name", ""), "port":
+                                           p.get("targetPort", p.get("port")),
+                                           "protocol": p.get("protocol", "TCP")}
+                                          for p in service["spec"].get("ports", [])]})
+            return {"kind": "Endpoints", "apiVersion": "v1",
+                    "metadata": {"name": name, "namespace": ns,
+                                 "resourceVersion": str(self.version)},
+                    "subsets": subsets}
+
     def _default_service(self, spec, old):
         spec.setdefault("type", "ClusterIP")
         spec.setdefault("sessionAffinity", "None")

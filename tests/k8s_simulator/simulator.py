@@ -33,6 +33,10 @@ demand come from the control endpoint, which is not part of the API:
   POST /_simulator/reset   back to the start (objects, config, request log)
   GET  /_simulator/requests  the API requests received so far
 
+Endpoints are computed, not stored: a Service's ready pods are those of
+every ReplicaSet its selector matches, so several Deployments can stand
+behind one Service (a canary and its stable version).
+
 Run by hand:
   python3 tests/k8s_simulator/simulator.py --pki /tmp/sim --kubeconfig /tmp/sim/kubeconfig
 """
@@ -70,6 +74,8 @@ RESOURCES = {
         {"name": "services", "singularName": "service", "namespaced": True, "kind": "Service",
          "verbs": ["get", "list", "patch", "delete"], "shortNames": ["svc"],
          "categories": ["all"]},
+        {"name": "endpoints", "singularName": "endpoints", "namespaced": True,
+         "kind": "Endpoints", "verbs": ["get"], "shortNames": ["ep"]},
     ],
     "networking.k8s.io/v1": [
         {"name": "ingresses", "singularName": "ingress", "namespaced": True, "kind": "Ingress",
@@ -107,6 +113,8 @@ ROUTES = [
     (re.compile(r"^/api/v1/namespaces/(?P<name>[^/]+)$"), "namespaces", False),
     (re.compile(r"^/api/v1/(?:namespaces/(?P<ns>[^/]+)/)?services(?:/(?P<name>[^/]+))?$"),
      "services", True),
+    (re.compile(r"^/api/v1/namespaces/(?P<ns>[^/]+)/endpoints/(?P<name>[^/]+)$"),
+     "endpoints", True),
     (re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?"
                 r"(?P<resource>deployments|replicasets)(?:/(?P<name>[^/]+))?$"), None, True),
     (re.compile(r"^/apis/networking\.k8s\.io/v1/(?:namespaces/(?P<ns>[^/]+)/)?"
@@ -352,6 +360,10 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(status, rule.get("reason", REASONS.get(status, "Unknown")),
                            message.replace("{what}", what),
                            {"name": name or "", "group": group, "kind": resource})
+        if resource == "endpoints":
+            if method != "GET":
+                raise self.not_allowed(method)
+            return self.send_json(200, store.endpoints(ns, name))
         if resource == "namespaces":
             if method != "GET":
                 raise self.not_allowed(method)
