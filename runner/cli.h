@@ -36,6 +36,7 @@ int CmdGraph(const Args& args);
 int CmdSchema(const Args& args);
 int CmdKinds(const Args& args);
 int CmdExport(const Args& args);  // cli_export.cc
+int CmdImport(const Args& args);  // cli_import.cc
 int CmdApprove(const Args& args);
 int CmdRun(const Args& args);     // cli_run.cc
 int CmdResume(const Args& args);  // cli_run.cc
