@@ -51,10 +51,10 @@ Json* Context::FindStep(const std::string& id) {
 }
 
 Json FailingStep(const std::string& id, const std::string& message) {
-  return Json{{"id", id},
-              {"uses", "shell"},
-              {"with",
-               {{"run", "echo " + ShellQuote("not imported: " + message) + " >&2\nexit 1\n"}}}};
+  return Json{
+      {"id", id},
+      {"uses", "shell"},
+      {"with", {{"run", "echo " + ShellQuote("not imported: " + message) + " >&2\nexit 1\n"}}}};
 }
 
 std::string ShellQuote(const std::string& text) {
@@ -88,7 +88,8 @@ Json ScalarJson(const YamlNode& node) {
 std::string MinutesDuration(double minutes) {
   double seconds = minutes * 60;
   if (std::fabs(minutes - std::round(minutes)) < 1e-9) {
-    return std::to_string(static_cast<long long>(std::round(minutes))) + "m";
+    long long m = static_cast<long long>(std::round(minutes));
+    return m % 60 == 0 ? std::to_string(m / 60) + "h" : std::to_string(m) + "m";
   }
   return std::to_string(static_cast<long long>(std::llround(seconds))) + "s";
 }
@@ -149,6 +150,34 @@ std::string Stem(const std::string& name) {
   return base.empty() ? "imported" : base;
 }
 
+void CollectStrings(const Json& value, std::string* out) {
+  if (value.is_string()) *out += value.get<std::string>() + "\n";
+  if (value.is_object() || value.is_array()) {
+    for (const Json& v : value) CollectStrings(v, out);
+  }
+}
+
+// A need that a reference already implies is left out, as a person writes it.
+void DropImpliedNeeds(Json* pipeline) {
+  for (Json& step : (*pipeline)["steps"]) {
+    if (!step.contains("needs")) continue;
+    std::string text;
+    CollectStrings(step["with"], &text);
+    if (step.contains("env")) CollectStrings(step["env"], &text);
+    Json kept = Json::array();
+    for (const Json& need : step["needs"]) {
+      if (text.find("${{ steps." + need.get<std::string>() + ".outputs.") == std::string::npos) {
+        kept.push_back(need);
+      }
+    }
+    if (kept.empty()) {
+      step.erase("needs");
+    } else {
+      step["needs"] = kept;
+    }
+  }
+}
+
 }  // namespace
 
 ImportResult ImportWorkflow(std::string_view text, const std::string& name,
@@ -166,8 +195,8 @@ ImportResult ImportWorkflow(std::string_view text, const std::string& name,
     return result;
   }
   if (options.detect) {
-    result.source = importing::LooksLikeGitHub(root) ? ImportSource::kGitHubActions
-                                                     : ImportSource::kGitLabCi;
+    result.source =
+        importing::LooksLikeGitHub(root) ? ImportSource::kGitHubActions : ImportSource::kGitLabCi;
   }
   importing::Context ctx(options);
   ctx.pipeline["version"] = 1;
@@ -190,6 +219,7 @@ ImportResult ImportWorkflow(std::string_view text, const std::string& name,
   for (const ImportItem& item : result.items) refused = refused || !item.imported;
   if (refused && !options.keep_unknown) return result;
 
+  DropImpliedNeeds(&ctx.pipeline);
   LoadOptions load;
   load.max_steps = options.max_steps;
   LoadResult loaded = DecodePipeline(std::move(ctx.pipeline), load);

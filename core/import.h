@@ -43,10 +43,10 @@ struct ImportOptions {
 
 /// One line of the fidelity report.
 struct ImportItem {
-  int line = 0;            // in the imported file; 0 for the whole file
-  std::string place;       // `job "build", step 2`, or "" for the whole file
+  int line = 0;       // in the imported file; 0 for the whole file
+  std::string place;  // `job "build", step 2`, or "" for the whole file
   std::string message;
-  bool imported = true;    // false: could not be imported (exit 2 without --keep-unknown)
+  bool imported = true;  // false: could not be imported (exit 2 without --keep-unknown)
 };
 
 struct ImportResult {

@@ -9,12 +9,13 @@
 // and publishes outputs with steps of its own: those are recognised and
 // dropped, and the variables it passes references in are read back as the
 // references, so that importing an export gives back the pipeline.
+#include "core/import_github.h"
+
 #include <map>
 #include <set>
 #include <tuple>
 
 #include "core/expression.h"
-#include "core/import_github.h"
 #include "core/step_inputs.h"
 
 namespace tame {
@@ -54,8 +55,8 @@ bool IsIdentifier(const std::string& s) {
 struct JobInfo {
   const YamlNode* node = nullptr;
   std::string gh_id;
-  std::string main;   // the id the job asked for; its first shell step's
-  std::string exit;   // the last step of its chain
+  std::string main;  // the id the job asked for; its first shell step's
+  std::string exit;  // the last step of its chain
   // Job output name -> the step id (in the job) and GitHub output it reads,
   // or "" for an output an exported workflow publishes from $TAME_OUTPUT.
   std::map<std::string, std::pair<std::string, std::string>> outputs;
@@ -84,8 +85,8 @@ class GitHubImporter {
   void ResolveStrings(Json* value);
   RunWhen StepWhen(const YamlNode* cond, int line, const std::string& place, bool* known);
   void ParseShell(const std::string& shell, RunStep* step, int line, const std::string& place);
-  bool KnownAction(const YamlNode& step, const std::string& uses,
-                   const std::string& place, std::vector<Json>* chain);
+  bool KnownAction(const YamlNode& step, const std::string& uses, const std::string& place,
+                   std::vector<Json>* chain);
   void Refuse(int line, const std::string& place, const std::string& message, bool* refused) {
     ctx_.Unsupported(line, place, message);
     *refused = true;
@@ -163,8 +164,10 @@ void GitHubImporter::Workflow() {
 void GitHubImporter::Params(const YamlNode* on) {
   if (!on) return;
   std::vector<std::string> triggers;
-  if (on->IsScalar()) triggers.push_back(on->value);
-  for (const YamlNodePtr& item : on->items) triggers.push_back(ScalarText(item.get()));
+  if (on->IsScalar() && on->value != "workflow_dispatch") triggers.push_back(on->value);
+  for (const YamlNodePtr& item : on->items) {
+    if (ScalarText(item.get()) != "workflow_dispatch") triggers.push_back(ScalarText(item.get()));
+  }
   for (const auto& [event, spec] : on->entries) {
     if (event != "workflow_dispatch") triggers.push_back(event);
     if (event != "workflow_dispatch" || !spec->IsMapping()) continue;
@@ -252,8 +255,8 @@ std::string GitHubImporter::Translate(const std::string& text, Use use, int line
     if (std::string s = part("secrets."); !s.empty()) {
       ctx_.DeclareSecret(s);
       tame = "${{ secrets." + s + " }}";
-    } else if (std::string p = part("inputs.").empty() ? part("github.event.inputs.")
-                                                       : part("inputs.");
+    } else if (std::string p =
+                   part("inputs.").empty() ? part("github.event.inputs.") : part("inputs.");
                !p.empty() && params_.count(p)) {
       tame = "${{ params." + p + " }}";
     } else if (e == "github.run_id") {
@@ -321,12 +324,14 @@ void GitHubImporter::NoteRunnerVariables(const std::string& script, int line,
     for (size_t at = script.find(prefix); at != std::string::npos;
          at = script.find(prefix, at + 1)) {
       size_t end = at;
-      while (end < script.size() && (isupper(static_cast<unsigned char>(script[end])) ||
-                                     script[end] == '_' || isdigit(static_cast<unsigned char>(script[end])))) {
+      while (end < script.size() &&
+             (isupper(static_cast<unsigned char>(script[end])) || script[end] == '_' ||
+              isdigit(static_cast<unsigned char>(script[end])))) {
         ++end;
       }
       std::string name = script.substr(at, end - at);
-      if (at > 0 && (isalnum(static_cast<unsigned char>(script[at - 1])) || script[at - 1] == '_')) continue;
+      if (at > 0 && (isalnum(static_cast<unsigned char>(script[at - 1])) || script[at - 1] == '_'))
+        continue;
       if (name == "GITHUB_ENV" || name == "GITHUB_OUTPUT" || name == "GITHUB_PATH") continue;
       if (seen.insert(name).second) {
         ctx_.Note(line, place, "$" + name + " is set by GitHub's runner, not by tame");
@@ -346,7 +351,6 @@ bool TameFlags(const RunStep& s) {
   if (IsPosixShell(s.shell)) return flags == " -e";
   return flags.empty();
 }
-
 
 // `tame export` passes references to a shell step in variables named as
 // ReferenceEnvName() names them; reading them back gives the references.
@@ -383,7 +387,8 @@ void GitHubImporter::ReadBackReferences(Json* step) {
       ++it;
       continue;
     }
-    for (size_t at; (at = run.find(var)) != std::string::npos;) run.replace(at, var.size(), ref_text);
+    for (size_t at; (at = run.find(var)) != std::string::npos;)
+      run.replace(at, var.size(), ref_text);
     it = env.erase(it);
   }
   (*step)["with"]["run"] = run;
@@ -464,7 +469,8 @@ bool GitHubImporter::KnownAction(const YamlNode& step, const std::string& uses,
     std::string word;
     for (char c : tag_text + "\n") {
       if (c == '\n' || c == ',') {
-        if (!Trim(word).empty()) tags.push_back(Translate(Trim(word), Use::kValue, step.line, place, &ok));
+        if (!Trim(word).empty())
+          tags.push_back(Translate(Trim(word), Use::kValue, step.line, place, &ok));
         word.clear();
       } else {
         word += c;
@@ -513,11 +519,13 @@ void GitHubImporter::ImportJob(JobInfo& info) {
   };
   login_ = Json::object();
   if (const YamlNode* uses = job.Find("uses")) {
-    refuse_job(uses->line, "calls the reusable workflow " + uses->value + ", which is not imported");
+    refuse_job(uses->line,
+               "calls the reusable workflow " + uses->value + ", which is not imported");
   }
   if (const YamlNode* strategy = job.Find("strategy"); strategy && strategy->Find("matrix")) {
-    refuse_job(strategy->line, "a matrix (strategy.matrix) is not imported: tame runs each step "
-                               "once; make a step per combination");
+    refuse_job(strategy->line,
+               "a matrix (strategy.matrix) is not imported: tame runs each step "
+               "once; make a step per combination");
   }
   if (const YamlNode* services = job.Find("services")) {
     refuse_job(services->line, "service containers (services) are not imported");
@@ -534,8 +542,9 @@ void GitHubImporter::ImportJob(JobInfo& info) {
     } else if (e == "always()" || e == "!cancelled()") {
       base["if"] = "always";
     } else if (e != "success()") {
-      refuse_job(cond->line, "the condition " + Quote(e) + " has no tame equivalent (success, "
-                                                          "failure, always)");
+      refuse_job(cond->line, "the condition " + Quote(e) +
+                                 " has no tame equivalent (success, "
+                                 "failure, always)");
     }
   }
   if (const YamlNode* t = job.Find("timeout-minutes")) {
@@ -576,7 +585,8 @@ void GitHubImporter::ImportJob(JobInfo& info) {
     for (const YamlNodePtr& item : n->items) list.push_back(item.get());
     for (const YamlNode* item : list) {
       if (!by_gh_id_.count(item->value)) {
-        refuse_job(item->line, "needs the job " + Quote(item->value) + ", which is not in the file");
+        refuse_job(item->line,
+                   "needs the job " + Quote(item->value) + ", which is not in the file");
       } else {
         needs.push_back("\x01" + item->value);  // a job, resolved to its last step later
       }
@@ -593,8 +603,8 @@ void GitHubImporter::ImportJob(JobInfo& info) {
     const YamlNode& step = *sp;
     ++index;
     std::string name = ScalarText(step.Find("name"));
-    std::string splace = place + ", step " + std::to_string(index) +
-                         (name.empty() ? "" : " (" + name + ")");
+    std::string splace =
+        place + ", step " + std::to_string(index) + (name.empty() ? "" : " (" + name + ")");
     std::string run = ScalarText(step.Find("run"));
     std::string uses = ScalarText(step.Find("uses"));
     // tame export's own steps.
@@ -641,8 +651,8 @@ void GitHubImporter::ImportJob(JobInfo& info) {
       rs.workdir = wd ? ScalarText(wd) : workdir;
       if (const YamlNode* e = step.Find("env"); e && e->IsMapping()) {
         for (const auto& [k, v] : e->entries) {
-          rs.env.emplace_back(k, Translate(ScalarText(v.get()), Use::kValue, v->line,
-                                           splace + ", env." + k, &ok));
+          rs.env.emplace_back(
+              k, Translate(ScalarText(v.get()), Use::kValue, v->line, splace + ", env." + k, &ok));
         }
       }
     } else {
@@ -689,7 +699,7 @@ void GitHubImporter::ImportJob(JobInfo& info) {
       id = info.main;
       main_used = true;
     } else {
-      std::string suffix = segment.contains("\x01runs") ? "run"
+      std::string suffix = segment.contains("\x01runs")        ? "run"
                            : segment["uses"] == "git.checkout" ? "checkout"
                            : segment["uses"] == "docker.build" ? "build"
                                                                : "push";
@@ -703,16 +713,18 @@ void GitHubImporter::ImportJob(JobInfo& info) {
     std::string envname =
         environment->IsMapping() ? ScalarText(environment->Find("name")) : environment->value;
     if (ctx_.options.approvers.empty()) {
-      ctx_.Note(environment->line, place,
-                "environment " + Quote(envname) + ": its required reviewers live in the "
-                "repository's settings; give --approvers to add an approval step before the job");
+      ctx_.Note(
+          environment->line, place,
+          "environment " + Quote(envname) +
+              ": its required reviewers live in the "
+              "repository's settings; give --approvers to add an approval step before the job");
     } else {
       approval = ctx_.StepId(info.main + "-approval", environment->line, place);
-      Json a = {{"id", approval},
-                {"name", "Sign-off for " + envname},
-                {"uses", "approval"},
-                {"with",
-                 {{"approvers", ctx_.options.approvers}, {"required", ctx_.options.required}}}};
+      Json a = {
+          {"id", approval},
+          {"name", "Sign-off for " + envname},
+          {"uses", "approval"},
+          {"with", {{"approvers", ctx_.options.approvers}, {"required", ctx_.options.required}}}};
       if (!needs.empty()) a["needs"] = needs;
       ctx_.AddStep(a);
     }

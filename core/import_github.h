@@ -19,11 +19,11 @@ enum class RunWhen { kSuccess, kAlways, kFailure, kNever };
 /// One `run` step of a job, its expressions already in tame's words.
 struct RunStep {
   int line = 0;
-  int index = 0;            // 1-based, among the job's steps
-  std::string name;         // its `name`, or ""
-  std::string gh_id;        // its `id`, or ""
-  std::string script;       // `run`
-  std::string shell;        // the interpreter: bash, sh, python, ...
+  int index = 0;       // 1-based, among the job's steps
+  std::string name;    // its `name`, or ""
+  std::string gh_id;   // its `id`, or ""
+  std::string script;  // `run`
+  std::string shell;   // the interpreter: bash, sh, python, ...
   std::vector<std::string> flags;
   std::string workdir;
   std::vector<std::pair<std::string, std::string>> env;  // shell text for each value

@@ -79,7 +79,8 @@ std::string StepBlock(const std::string& job, const RunStep& s) {
   out += "cat > " + file + " <<'" + marker + "'\n" + script + marker + "\n";
   std::string command = "(";
   if (!s.workdir.empty()) command += "cd " + ShellQuote(s.workdir) + " && ";
-  for (const auto& [name, value] : s.env) command += "export " + name + "=" + DoubleQuoted(value) + " && ";
+  for (const auto& [name, value] : s.env)
+    command += "export " + name + "=" + DoubleQuoted(value) + " && ";
   command += "GITHUB_OUTPUT=\"$tame_gh/out\" " + s.shell;
   for (const std::string& flag : s.flags) command += " " + flag;
   command += " " + file + ")";
@@ -117,8 +118,8 @@ std::string StepBlock(const std::string& job, const RunStep& s) {
 }  // namespace
 
 std::string JobScript(const std::string& job, const std::vector<RunStep>& steps) {
-  std::string out = "# The run steps of GitHub job " + job +
-                    ", each in its own shell as GitHub runs them.\n";
+  std::string out =
+      "# The run steps of GitHub job " + job + ", each in its own shell as GitHub runs them.\n";
   out += kPrelude;
   for (const RunStep& s : steps) out += StepBlock(job, s);
   out += "exit \"$tame_status\"\n";

@@ -19,9 +19,9 @@ namespace {
 constexpr int kMaxExtendsDepth = 11;  // GitLab's own limit
 constexpr size_t kMaxCreatedNodes = 1000000;
 
-const std::set<std::string> kTopKeys = {
-    "stages",    "variables",     "default", "include", "workflow", "image", "services",
-    "cache",     "before_script", "after_script"};
+const std::set<std::string> kTopKeys = {"stages",        "variables",   "default",  "include",
+                                        "workflow",      "image",       "services", "cache",
+                                        "before_script", "after_script"};
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
@@ -93,7 +93,7 @@ class GitLabImporter {
   std::set<std::string> extending_;
   size_t created_ = 0;
   std::vector<std::string> stages_ = {".pre", "build", "test", "deploy", ".post"};
-  std::map<std::string, std::string> ids_;                 // job name -> step id
+  std::map<std::string, std::string> ids_;                  // job name -> step id
   std::map<std::string, std::vector<std::string>> dotenv_;  // job name -> its dotenv names
   std::vector<std::pair<std::string, std::string>> order_;  // (job name, stage) in file order
   Json global_env_ = Json::object();
@@ -114,7 +114,8 @@ YamlNodePtr GitLabImporter::ResolveReferences(const YamlNodePtr& node, int depth
     for (const YamlNodePtr& part : node->items) {
       path += (path.empty() ? "" : ", ") + part->value;
       target = nullptr;
-      for (const auto& [key, value] : in ? in->entries : std::vector<std::pair<std::string, YamlNodePtr>>{}) {
+      for (const auto& [key, value] :
+           in ? in->entries : std::vector<std::pair<std::string, YamlNodePtr>>{}) {
         if (key == part->value) target = value;
       }
       in = target.get();
@@ -224,7 +225,6 @@ std::vector<std::string> GitLabImporter::Lines(const YamlNode* node, const std::
   return lines;
 }
 
-
 // The job's script, as GitLab's shell runner runs it: before_script and
 // script in one shell that stops at the first failing command, then
 // after_script in a shell of its own whatever happened, told the job's
@@ -242,8 +242,9 @@ std::string Script(const std::vector<std::string>& before, const std::vector<std
   return "# script, then after_script whatever happened, as GitLab runs them.\n"
          "tame_dir=$(mktemp -d)\n"
          "trap 'rm -rf \"$tame_dir\"' EXIT\n"
-         "cat > \"$tame_dir/script\" <<'" + m1 + "'\n" + body + m1 + "\n" +
-         "cat > \"$tame_dir/after\" <<'" + m2 + "'\n" + after_body + m2 + "\n" +
+         "cat > \"$tame_dir/script\" <<'" +
+         m1 + "'\n" + body + m1 + "\n" + "cat > \"$tame_dir/after\" <<'" + m2 + "'\n" + after_body +
+         m2 + "\n" +
          "tame_status=0\n"
          "bash --noprofile --norc -eo pipefail \"$tame_dir/script\" || tame_status=$?\n"
          "if [ \"$tame_status\" = 0 ]; then CI_JOB_STATUS=success; else CI_JOB_STATUS=failed; fi\n"
@@ -282,16 +283,21 @@ void GitLabImporter::Run() {
     }
   }
   if (const YamlNode* w = resolved_->Find("workflow")) {
-    ctx_.Note(w->line, "workflow", "workflow rules are not imported: a tame pipeline runs when started");
+    ctx_.Note(w->line, "workflow",
+              "workflow rules are not imported: a tame pipeline runs when started");
   }
   std::vector<std::pair<std::string, YamlNodePtr>> jobs;
+  std::vector<std::pair<int, std::string>> not_jobs;
   for (const auto& [name, value] : resolved_->entries) {
     if (kTopKeys.count(name) || name.empty() || name[0] == '.') continue;
-    if (!value->IsMapping()) {
-      ctx_.Fatal(value->line, "job " + Quote(name) + " is not a mapping");
-      return;
+    if (value->IsMapping()) {
+      jobs.emplace_back(name, nullptr);
+    } else {
+      not_jobs.push_back({value->line, name});
     }
-    jobs.emplace_back(name, nullptr);
+  }
+  for (const auto& [line, name] : jobs.empty() ? decltype(not_jobs){} : not_jobs) {
+    ctx_.Unsupported(line, "job " + Quote(name), "a job must be a mapping");
   }
   if (jobs.empty()) {
     ctx_.Fatal(0, "not a workflow: neither GitHub Actions jobs nor GitLab CI jobs were found");
@@ -325,7 +331,8 @@ void GitLabImporter::Run() {
           size_t eq = line.find('=');
           if (eq == std::string::npos) continue;
           size_t b = eq;
-          while (b > 0 && (isalnum(static_cast<unsigned char>(line[b - 1])) || line[b - 1] == '_')) --b;
+          while (b > 0 && (isalnum(static_cast<unsigned char>(line[b - 1])) || line[b - 1] == '_'))
+            --b;
           std::string n = line.substr(b, eq - b);
           if (!n.empty() && !isdigit(static_cast<unsigned char>(n[0]))) {
             auto& names = dotenv_[name];
@@ -358,7 +365,8 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
   if (stage.empty()) stage = "test";
   auto stage_index = std::find(stages_.begin(), stages_.end(), stage);
   if (stage_index == stages_.end()) {
-    refuse(job.Find("stage") ? job.Find("stage")->line : job.line, "the stage " + Quote(stage) + " is not in stages");
+    refuse(job.Find("stage") ? job.Find("stage")->line : job.line,
+           "the stage " + Quote(stage) + " is not in stages");
   }
   if (needs) {
     for (const YamlNodePtr& n : needs->items) {
@@ -412,8 +420,9 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
   for (auto& [k, v] : env.items()) {
     std::string text = v;
     if (text.find('$') != std::string::npos && text.find("${{") == std::string::npos) {
-      ctx_.Note(job.line, place, "variable " + k + " = " + Quote(text) +
-                                     " is passed as written: tame does not expand $ in env");
+      ctx_.Note(job.line, place,
+                "variable " + k + " = " + Quote(text) +
+                    " is passed as written: tame does not expand $ in env");
     }
   }
   if (!env.empty()) step["env"] = env;
@@ -435,7 +444,8 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
     if (conditional) {
       ctx_.Note(rules->line, place,
                 "rules' conditions (if, changes, exists) are not evaluated: the job runs as its "
-                "first rule says (when: " + (when.empty() ? std::string("on_success") : when) + ")");
+                "first rule says (when: " +
+                    (when.empty() ? std::string("on_success") : when) + ")");
     }
   }
   std::string approval;
@@ -466,8 +476,9 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
       approval = ctx_.StepId(id + "-approval", env_node->line, place);
     } else if (approval.empty()) {
       ctx_.Note(env_node->line, place,
-                "environment " + Quote(env_name) + ": approvals of a protected environment live "
-                "in the project's settings; give --approvers to add an approval step");
+                "environment " + Quote(env_name) +
+                    ": approvals of a protected environment live "
+                    "in the project's settings; give --approvers to add an approval step");
     }
   }
   if (const YamlNode* t = job.Find("timeout")) {
@@ -483,8 +494,9 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
     Json n = max ? ScalarJson(*max) : Json();
     if (n.is_number_integer() && n.get<int>() > 0) step["retries"] = {{"max", n}};
     if (retry->IsMapping() && (retry->Find("when") || retry->Find("exit_codes"))) {
-      ctx_.Note(retry->line, place, "retry's when and exit_codes are not imported: any failure "
-                                    "is retried");
+      ctx_.Note(retry->line, place,
+                "retry's when and exit_codes are not imported: any failure "
+                "is retried");
     }
   }
   if (const YamlNode* af = job.Find("allow_failure")) {
@@ -522,16 +534,19 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
                      " >> \"$TAME_OUTPUT\"; fi");
     for (const std::string& n : dotenv_[name]) step["outputs"][n] = Json::object();
     if (dotenv_[name].empty()) {
-      ctx_.Note(reports->line, place, "no NAME=value written to " + dotenv + " was found in the "
-                                      "script: no outputs are declared");
+      ctx_.Note(reports->line, place,
+                "no NAME=value written to " + dotenv +
+                    " was found in the "
+                    "script: no outputs are declared");
     }
   }
-  step["with"]["run"] =
-      Script(Lines(inherited("before_script"), place), script, Lines(inherited("after_script"), place));
+  step["with"]["run"] = Script(Lines(inherited("before_script"), place), script,
+                               Lines(inherited("after_script"), place));
   if (!approval.empty()) {
-    Json a = {{"id", approval},
-              {"uses", "approval"},
-              {"with", {{"approvers", ctx_.options.approvers}, {"required", ctx_.options.required}}}};
+    Json a = {
+        {"id", approval},
+        {"uses", "approval"},
+        {"with", {{"approvers", ctx_.options.approvers}, {"required", ctx_.options.required}}}};
     if (!step_needs.empty()) a["needs"] = step_needs;
     ctx_.AddStep(a);
     step_needs = Json::array({approval});

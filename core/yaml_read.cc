@@ -212,8 +212,7 @@ class Reader {
 YamlReadResult ReadYaml(std::string_view text, const YamlLimits& limits) {
   YamlReadResult result;
   if (text.size() > limits.max_bytes) {
-    result.error.message =
-        "the file is larger than " + std::to_string(limits.max_bytes) + " bytes";
+    result.error.message = "the file is larger than " + std::to_string(limits.max_bytes) + " bytes";
     return result;
   }
   yaml_parser_t parser;

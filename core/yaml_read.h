@@ -25,13 +25,13 @@ using YamlNodePtr = std::shared_ptr<const YamlNode>;
 struct YamlNode {
   enum class Kind { kScalar, kSequence, kMapping };
   Kind kind = Kind::kScalar;
-  std::string value;  // a scalar's text
-  std::string tag;    // a local tag as written ("!reference"), else ""
-  bool plain = false; // a scalar written without quotes (null, true, 3 are typed)
-  int line = 0;       // 1-based
-  size_t size = 1;    // nodes in this subtree, aliases expanded
-  std::vector<YamlNodePtr> items;                             // a sequence's
-  std::vector<std::pair<std::string, YamlNodePtr>> entries;   // a mapping's, in order
+  std::string value;               // a scalar's text
+  std::string tag;                 // a local tag as written ("!reference"), else ""
+  bool plain = false;              // a scalar written without quotes (null, true, 3 are typed)
+  int line = 0;                    // 1-based
+  size_t size = 1;                 // nodes in this subtree, aliases expanded
+  std::vector<YamlNodePtr> items;  // a sequence's
+  std::vector<std::pair<std::string, YamlNodePtr>> entries;  // a mapping's, in order
 
   bool IsScalar() const { return kind == Kind::kScalar; }
   bool IsMapping() const { return kind == Kind::kMapping; }
@@ -45,7 +45,7 @@ struct YamlNode {
 struct YamlLimits {
   size_t max_bytes = 4 * 1024 * 1024;
   int max_depth = 64;
-  size_t max_nodes = 200000;  // after expanding aliases
+  size_t max_nodes = 1000000;  // after expanding aliases
 };
 
 struct YamlReadResult {
