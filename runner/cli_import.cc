@@ -37,8 +37,7 @@ int CmdImport(const Args& args) {
     if (options.approvers.empty()) return UsageError("--required needs --approvers");
     size_t used = 0;
     int value = 0;
-    bool ok = !n.empty() && n.find_first_not_of("0123456789") == std::string::npos &&
-              n.size() < 6;
+    bool ok = !n.empty() && n.find_first_not_of("0123456789") == std::string::npos && n.size() < 6;
     if (ok) value = std::stoi(n, &used);
     if (!ok || value < 1 || value > static_cast<int>(options.approvers.size())) {
       return UsageError("--required must be a number from 1 to " +
