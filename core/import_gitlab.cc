@@ -90,12 +90,13 @@ class GitLabImporter {
   Context& ctx_;
   YamlNodePtr resolved_;  // the root with every !reference resolved
   std::map<std::string, YamlNodePtr> extended_;
+  std::map<std::string, YamlNodePtr> top_;  // the resolved file's keys
   std::set<std::string> extending_;
   size_t created_ = 0;
   std::vector<std::string> stages_ = {".pre", "build", "test", "deploy", ".post"};
-  std::map<std::string, std::string> ids_;                  // job name -> step id
-  std::map<std::string, std::vector<std::string>> dotenv_;  // job name -> its dotenv names
-  std::vector<std::pair<std::string, std::string>> order_;  // (job name, stage) in file order
+  std::map<std::string, std::string> ids_;                    // job name -> step id
+  std::map<std::string, std::vector<std::string>> dotenv_;    // job name -> its dotenv names
+  std::map<std::string, std::vector<std::string>> by_stage_;  // job names in file order
   Json global_env_ = Json::object();
 };
 
@@ -168,12 +169,12 @@ YamlNodePtr GitLabImporter::Merge(const YamlNodePtr& base, const YamlNodePtr& ov
 
 YamlNodePtr GitLabImporter::Extended(const std::string& name, int depth) {
   if (auto it = extended_.find(name); it != extended_.end()) return it->second;
-  const YamlNode* raw = resolved_->Find(name);
-  YamlNodePtr node;
-  for (const auto& e : resolved_->entries) {
-    if (e.first == name) node = e.second;
+  if (top_.empty()) {
+    for (const auto& e : resolved_->entries) top_.emplace(e.first, e.second);
   }
-  if (!raw || !node || !node->IsMapping()) return nullptr;
+  auto found = top_.find(name);
+  YamlNodePtr node = found == top_.end() ? nullptr : found->second;
+  if (!node || !node->IsMapping()) return nullptr;
   const YamlNode* extends = node->Find("extends");
   if (!extends) return extended_[name] = node;
   if (depth >= kMaxExtendsDepth || extending_.count(name)) {
@@ -313,7 +314,7 @@ void GitLabImporter::Run() {
     if (ctx_.fatal) return;
     ids_[name] = ctx_.StepId(name, node->line, "job " + Quote(name));
     std::string stage = ScalarText(node->Find("stage"));
-    order_.emplace_back(name, stage.empty() ? "test" : stage);
+    by_stage_[stage.empty() ? "test" : stage].push_back(name);
     // dotenv names: NAME= written to the report file by the script.
     const YamlNode* artifacts = node->Find("artifacts");
     const YamlNode* reports = artifacts ? artifacts->Find("reports") : nullptr;
@@ -388,9 +389,7 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
     // The nearest earlier stage that has jobs.
     for (auto s = stage_index; s != stages_.begin() && deps.empty();) {
       --s;
-      for (const auto& [other, other_stage] : order_) {
-        if (other_stage == *s) deps.push_back(other);
-      }
+      deps = by_stage_[*s];
     }
   }
   Json step_needs = Json::array();
@@ -402,8 +401,8 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
   if (!needs && stage_index != stages_.end()) {
     sources.clear();
     for (auto s = stages_.begin(); s != stage_index; ++s) {
-      for (const auto& [other, other_stage] : order_) {
-        if (other_stage == *s) sources.push_back(other);
+      for (const std::string& other : by_stage_[*s]) {
+        if (!dotenv_[other].empty()) sources.push_back(other);
       }
     }
   }
@@ -517,11 +516,15 @@ void GitLabImporter::Job(const std::string& name, const YamlNode& job, const std
   if (const YamlNode* c = job.Find("cache")) {
     ctx_.Note(c->line, place, "cache is not imported: steps share the workspace");
   }
-  const YamlNode* def = resolved_->Find("default");
+  auto top = [&](const char* key) -> const YamlNode* {
+    auto it = top_.find(key);
+    return it == top_.end() ? nullptr : it->second.get();
+  };
+  const YamlNode* def = top("default");
   auto inherited = [&](const char* key) -> const YamlNode* {
     if (const YamlNode* n = job.Find(key)) return n;
     if (def && def->Find(key)) return def->Find(key);
-    return resolved_->Find(key);
+    return top(key);
   };
   std::vector<std::string> script = Lines(job.Find("script"), place);
   if (script.empty()) refuse(job.line, "the job has no script");

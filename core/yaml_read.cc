@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include <map>
+#include <unordered_set>
 
 namespace tame {
 
@@ -27,7 +28,8 @@ struct Frame {
   bool has_key = false;
   std::string key;
   int key_line = 0;
-  std::vector<YamlNodePtr> merges;  // `<<` sources, applied when the mapping ends
+  std::vector<YamlNodePtr> merges;       // `<<` sources, applied when the mapping ends
+  std::unordered_set<std::string> keys;  // a mapping's keys, for duplicates in O(1)
 };
 
 class Reader {
@@ -152,7 +154,7 @@ class Reader {
   bool ApplyMerges(Frame* f, const yaml_mark_t& mark) {
     for (const YamlNodePtr& source : f->merges) {
       for (const auto& [key, value] : source->entries) {
-        if (f->node->Find(key)) continue;
+        if (!f->keys.insert(key).second) continue;
         if (!Count(value->size, mark)) return false;
         f->node->entries.emplace_back(key, value);
       }
@@ -189,7 +191,7 @@ class Reader {
       }
       return true;
     }
-    if (top.node->Find(top.key)) {
+    if (!top.keys.insert(top.key).second) {
       yaml_mark_t at = mark;
       at.line = static_cast<size_t>(top.key_line - 1);
       at.column = 0;

@@ -24,8 +24,8 @@ TEST(YamlReadTest, TypesOnlyPlainScalars) {
 }
 
 TEST(YamlReadTest, ResolvesAliasesAndMergeKeys) {
-  YamlReadResult r = ReadYaml(
-      ".base: &base\n  image: python\n  stage: test\njob:\n  <<: *base\n  stage: build\n");
+  YamlReadResult r =
+      ReadYaml(".base: &base\n  image: python\n  stage: test\njob:\n  <<: *base\n  stage: build\n");
   ASSERT_TRUE(r.root) << r.error.message;
   const YamlNode* job = r.root->Find("job");
   EXPECT_EQ(job->Find("image")->value, "python");
