@@ -145,7 +145,13 @@ void GitHubImporter::Workflow() {
   if (const YamlNode* c = root_.Find("concurrency")) {
     ctx_.Note(c->line, "concurrency", "not imported: tame runs what it is started with");
   }
-  const YamlNode& jobs = *root_.Find("jobs");
+  const YamlNode* jobs_node = root_.Find("jobs");
+  if (!jobs_node || !jobs_node->IsMapping()) {
+    ctx_.Fatal(jobs_node ? jobs_node->line : 0,
+               "not a GitHub Actions workflow: it needs a mapping of \"jobs\"");
+    return;
+  }
+  const YamlNode& jobs = *jobs_node;
   if (jobs.entries.size() > ctx_.options.max_steps) {
     ctx_.Fatal(jobs.line, "the workflow has " + std::to_string(jobs.entries.size()) +
                               " jobs, more than the " + std::to_string(ctx_.options.max_steps) +
@@ -549,7 +555,8 @@ void GitHubImporter::ImportJob(JobInfo& info) {
   }
   if (const YamlNode* t = job.Find("timeout-minutes")) {
     Json minutes = ScalarJson(*t);
-    if (minutes.is_number() && minutes.get<double>() > 0) {
+    // GitHub stops at 360 minutes on its own runners; a year is plenty.
+    if (minutes.is_number() && minutes.get<double>() > 0 && minutes.get<double>() <= 525600) {
       base["timeout"] = MinutesDuration(minutes.get<double>());
     } else {
       refuse_job(t->line, "timeout-minutes " + Quote(t->value) + " is not a number of minutes");
@@ -807,8 +814,9 @@ void GitHubImporter::Resolve() {
   }
   for (const PendingNeeds& p : pending_needs_) {
     size_t dot = p.expression.find('.', 6);
-    std::string job = p.expression.substr(6, dot - 6);
-    std::string name = p.expression.substr(p.expression.find(".outputs.") + 9);
+    size_t outputs = p.expression.find(".outputs.");
+    std::string job = p.expression.substr(6, dot == std::string::npos ? 0 : dot - 6);
+    std::string name = p.expression.substr(outputs + 9);
     auto it = by_gh_id_.find(job);
     if (it == by_gh_id_.end() || !jobs_[it->second].output_step.count(name)) {
       ctx_.Unsupported(p.line, p.place,
@@ -829,10 +837,15 @@ void GitHubImporter::ResolveStrings(Json* value) {
   bool changed = false;
   while ((pos = text.find("${{ needs.", pos)) != std::string::npos) {
     size_t close = text.find(" }}", pos);
-    std::string e = text.substr(pos + 4, close - pos - 4);
+    std::string e = close == std::string::npos ? "" : text.substr(pos + 4, close - pos - 4);
     size_t dot = e.find('.', 6);
+    size_t outputs = e.find(".outputs.");
+    if (dot == std::string::npos || outputs == std::string::npos) {
+      pos += 3;  // not a reference this importer wrote
+      continue;
+    }
     std::string job = e.substr(6, dot - 6);
-    std::string name = e.substr(e.find(".outputs.") + 9);
+    std::string name = e.substr(outputs + 9);
     auto it = by_gh_id_.find(job);
     std::string tame;
     if (it != by_gh_id_.end() && jobs_[it->second].output_step.count(name)) {
