@@ -9,6 +9,12 @@
 if(NOT EMSCRIPTEN)
   find_package(nlohmann_json 3.11 REQUIRED)
   find_package(yaml-cpp 0.7 REQUIRED)  # target yaml-cpp
+  # libyaml's parser reads YAML for tame import: it returns errors as values.
+  find_path(TAME_LIBYAML_INCLUDE yaml.h REQUIRED)
+  find_library(TAME_LIBYAML_LIBRARY yaml REQUIRED)
+  add_library(tame_libyaml INTERFACE)
+  target_include_directories(tame_libyaml SYSTEM INTERFACE "${TAME_LIBYAML_INCLUDE}")
+  target_link_libraries(tame_libyaml INTERFACE "${TAME_LIBYAML_LIBRARY}")
   if(TAME_BUILD_TESTS)
     find_package(GTest REQUIRED)
   endif()
@@ -38,6 +44,23 @@ add_library(yaml-cpp STATIC ${_yaml_cpp_sources})
 target_include_directories(yaml-cpp SYSTEM PUBLIC "${_yaml_cpp}/include"
                            PRIVATE "${_yaml_cpp}/src")
 target_compile_definitions(yaml-cpp PRIVATE YAML_CPP_NO_CONTRIB)
+
+# libyaml from Debian's source package (scripts/setup.sh fetches it): plain C
+# that reports errors as values, so the reader works without C++ exceptions.
+# The linker drops what the parser does not use. Not our code: no warning flags.
+enable_language(C)
+set(_libyaml "${TAME_THIRD_PARTY_DIR}/libyaml")
+if(NOT EXISTS "${_libyaml}/src/parser.c")
+  message(FATAL_ERROR "libyaml sources are missing from ${_libyaml}; "
+                      "run scripts/setup.sh to fetch them.")
+endif()
+file(GLOB _libyaml_sources "${_libyaml}/src/*.c")
+add_library(tame_libyaml STATIC ${_libyaml_sources})
+target_include_directories(tame_libyaml SYSTEM PUBLIC "${_libyaml}/include")
+target_compile_definitions(tame_libyaml PRIVATE YAML_DECLARE_STATIC YAML_VERSION_MAJOR=0
+                           YAML_VERSION_MINOR=2 YAML_VERSION_PATCH=5
+                           YAML_VERSION_STRING="0.2.5")
+target_compile_definitions(tame_libyaml PUBLIC YAML_DECLARE_STATIC)
 
 if(TAME_BUILD_TESTS)
   set(_gtest_src /usr/src/googletest/googletest)

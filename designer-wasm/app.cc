@@ -1,6 +1,7 @@
 #include "designer-wasm/app.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/templates.h"
 #include "designer-wasm/fields.h"
@@ -64,8 +65,59 @@ double FrameStats::MedianMs() const {
 
 // ---- From the page -------------------------------------------------------------
 
+namespace {
+
+bool IsWorkflowName(const std::string& name) {
+  for (const char* ext : {".yml", ".yaml"}) {
+    const size_t n = std::strlen(ext);
+    if (name.size() > n && name.compare(name.size() - n, n, ext) == 0) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> ReportLines(const std::string& report) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < report.size()) {
+    size_t end = report.find('\n', start);
+    if (end == std::string::npos) end = report.size();
+    lines.push_back(report.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
 std::vector<std::string> App::OpenText(const std::string& name, const std::string& text) {
+  if (IsWorkflowName(name)) return ImportText(name, text);
   return editor_.Open(name, text);
+}
+
+// A workflow runs through core's importer, here in the browser as in the
+// CLI. What cannot be imported becomes a step that fails with the reason
+// (--keep-unknown), so that the whole workflow can be seen and fixed; when
+// nothing can be read, the pipeline being edited stays as it was.
+std::vector<std::string> App::ImportText(const std::string& name, const std::string& text) {
+  ImportOptions options;
+  options.keep_unknown = true;
+  ImportResult result = ImportWorkflow(text, name, options);
+  std::string report = FormatImportReport(name, result);
+  std::vector<std::string> lines = ReportLines(report);
+  if (result.Failed()) {
+    editor_.open_errors = lines;
+    editor_.open_errors_intro = "This is not a workflow tame can import:";
+    editor_.show_open_errors = true;
+    editor_.Post(Severity::kError, "Could not import " + name + "; nothing was changed");
+    return lines;
+  }
+  std::string stem = name.substr(0, name.find_last_of('.'));
+  editor_.Open(stem + ".json", result.text);
+  import_report_ = report;
+  import_items_ = result.items;
+  import_header_ = lines.empty() ? "" : lines[0];
+  show_import_report_ = true;
+  return lines;
 }
 
 std::vector<std::string> App::OpenReport(const std::string& name, const std::string& text) {
@@ -523,6 +575,7 @@ void App::HandleShortcuts() {
 
 void App::DrawDialogs() {
   DrawExportDialog();
+  DrawImportReport();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const ImVec2 center(0.5f * display.x, 0.5f * display.y);
   if (editor_.show_open_errors) {
@@ -644,6 +697,41 @@ void App::DrawExportDialog() {
   }
   if (close) ImGui::CloseCurrentPopup();
   ImGui::EndPopup();
+}
+
+// The last import's fidelity report, in a window of its own that stays
+// beside the canvas while the imported pipeline is edited.
+void App::DrawImportReport() {
+  if (!show_import_report_) return;
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(display.x - 20, 60), ImGuiCond_Appearing, ImVec2(1, 0));
+  ImGui::SetNextWindowSize(ImVec2(std::min(560.0f, display.x - 40), 0), ImGuiCond_Appearing);
+  if (!ImGui::Begin("Import report", &show_import_report_,
+                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::End();
+    return;
+  }
+  ImGui::TextWrapped("%s", import_header_.c_str());
+  fields::Mark("import/report");
+  const float height = std::min(320.0f, 0.5f * display.y);
+  if (!import_items_.empty()) {
+    ImGui::BeginChild("items", ImVec2(0, height), true);
+    for (size_t i = 0; i < import_items_.size(); ++i) {
+      const ImportItem& item = import_items_[i];
+      ImGui::PushID(static_cast<int>(i));
+      const std::string where = (item.line ? "line " + std::to_string(item.line) : "file") +
+                                (item.place.empty() ? "" : ": " + item.place);
+      ImGui::TextColored(ToVec4(item.imported ? color::kWarning : color::kError), "%s",
+                         where.c_str());
+      ImGui::Indent(12);
+      ImGui::TextWrapped("%s%s", item.imported ? "" : "not imported: ", item.message.c_str());
+      ImGui::Unindent(12);
+      ImGui::PopID();
+    }
+    ImGui::EndChild();
+  }
+  if (ImGui::Button("Close")) show_import_report_ = false;
+  ImGui::End();
 }
 
 // Autosaves after a quiet moment and keeps the page's title current.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/import.h"
 #include "designer-wasm/canvas.h"
 #include "designer-wasm/connect_picker.h"
 #include "designer-wasm/editor.h"
@@ -58,8 +59,12 @@ class App {
   // ---- From the page
 
   /// A file to open (picked, dropped, a template, a share link): the
-  /// messages `tame validate` prints for it.
+  /// messages `tame validate` prints for it. A .yml or .yaml file is a
+  /// GitHub Actions or GitLab CI workflow: it is imported as `tame import
+  /// --keep-unknown` does, and the messages are the fidelity report's lines.
   std::vector<std::string> OpenText(const std::string& name, const std::string& text);
+  /// The last import's fidelity report, as `tame import` prints it.
+  const std::string& import_report() const { return import_report_; }
   /// A run's report.json to show on the pipeline (picked, dropped, or
   /// fetched for ?report=): the messages of a report that could not be
   /// read, which are also shown in a dialog.
@@ -90,6 +95,8 @@ class App {
   void DrawStatusBar(float height);
   void DrawDialogs();
   void DrawExportDialog();
+  void DrawImportReport();
+  std::vector<std::string> ImportText(const std::string& name, const std::string& text);
   void AfterFrame();
 
   Editor editor_;
@@ -124,6 +131,10 @@ class App {
   double changed_at_ = 0;
   uint64_t autosaved_revision_ = 0;
   std::string title_;
+  std::string import_report_;  // the last import's report, as tame import prints it
+  std::vector<ImportItem> import_items_;
+  std::string import_header_;
+  bool show_import_report_ = false;
 };
 
 }  // namespace tame::designer

@@ -381,6 +381,9 @@ EMSCRIPTEN_KEEPALIVE const char* tame_open(const char* name, const char* text) {
   return Out(Strings(globals->app.OpenText(name, text)));
 }
 
+/// The last import's fidelity report, as `tame import` prints it on stderr.
+EMSCRIPTEN_KEEPALIVE const char* tame_import_report() { return Out(globals->app.import_report()); }
+
 /// Opens what the last visit autosaved, without a history entry.
 EMSCRIPTEN_KEEPALIVE void tame_restore(const char* name, const char* text, int modified) {
   Touch();

@@ -206,6 +206,32 @@ const std::vector<Verb>& Verbs() {
        CmdDoctor,
        1,
        1},
+      {"import",
+       "turn a GitHub Actions or GitLab CI file into a pipeline",
+       "tame import FILE [--from github-actions|gitlab-ci] [--keep-unknown]\n"
+       "                 [--approvers A,B,C [--required N]] [-o OUT.json]\n\n"
+       "Reads a GitHub Actions workflow or a .gitlab-ci.yml (the source is told\n"
+       "from the content unless --from names it) and writes the tame pipeline in\n"
+       "canonical form, laid out by plan levels, to stdout or OUT.json. Jobs\n"
+       "become steps; needs, conditions, timeouts, env, inputs, secrets and\n"
+       "outputs become tame's own; see docs/import.md.\n\n"
+       "The fidelity report goes to stderr, one line per item with its place\n"
+       "(FILE:LINE: job \"ID\", step N: note: ...). What cannot be imported\n"
+       "(other actions, matrix, services, ...) is listed as 'not imported'.\n\n"
+       "  --from SOURCE    github-actions or gitlab-ci\n"
+       "  --keep-unknown   make what cannot be imported a step that fails with the\n"
+       "                   reason, instead of failing the import\n"
+       "  --approvers LIST who signs off jobs that use a GitHub environment: an\n"
+       "                   approval step goes before each\n"
+       "  --required N     how many of them must sign (default 1)\n"
+       "  -o OUT.json      write the pipeline to OUT.json (atomically)\n\n"
+       "Exit status: 0 imported (notes or not), 2 something could not be imported\n"
+       "(nothing is written), the file is not a workflow, or the usage is wrong.\n",
+       {"--keep-unknown"},
+       {"--from", "-o", "--approvers", "--required"},
+       CmdImport,
+       1,
+       1},
       {"kinds",
        "list the step kinds and their params",
        "tame kinds [KIND] [--json]\n\n"

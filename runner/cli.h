@@ -38,6 +38,7 @@ int CmdKinds(const Args& args);
 int CmdExport(const Args& args);  // cli_export.cc
 std::string ExportUsage();        // cli_export.cc: `tame export`'s help, from the targets
 int CmdDoctor(const Args& args);  // cli_doctor.cc
+int CmdImport(const Args& args);  // cli_import.cc
 int CmdApprove(const Args& args);
 int CmdRun(const Args& args);       // cli_run.cc
 int CmdResume(const Args& args);    // cli_run.cc

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what tame needs to build and test on Debian 12, fetches the sources
-# of Dear ImGui and yaml-cpp into third_party/ (the wasm build compiles them)
+# of Dear ImGui, yaml-cpp and libyaml into third_party/ (the wasm build compiles them)
 # and installs the npm packages of the browser tests. Safe to run again: when everything is in place it does nothing and
 # prints nothing. Installing needs root.
 set -euo pipefail
@@ -11,7 +11,7 @@ packages=(
   g++ cmake ninja-build git dpkg-dev xz-utils tmux
   emscripten nodejs npm
   nlohmann-json3-dev libboost-dev libboost-filesystem-dev libcurl4-openssl-dev
-  libyaml-cpp-dev libgtest-dev googletest libbenchmark-dev clang-14 libclang-rt-14-dev clang-format-14
+  libyaml-cpp-dev libyaml-dev libgtest-dev googletest libbenchmark-dev clang-14 libclang-rt-14-dev clang-format-14
   docker.io docker-registry busybox-static openssh-client
   chromium python3-jsonschema python3-yaml time bc rsync
   debootstrap pre-commit tinyproxy microsocks prometheus
@@ -123,6 +123,29 @@ fetch_yaml_cpp() {
   rm -rf "$dir"
 }
 
+# libyaml-dev is native only; the wasm build of core compiles libyaml's C
+# sources (its parser, for tame import) from Debian's source package.
+fetch_libyaml() {
+  local dest="$root/third_party/libyaml"
+  [ -f "$dest/src/parser.c" ] && [ -f "$dest/include/yaml.h" ] && return 0
+  need_root "Fetching the libyaml sources"
+  log "fetching libyaml sources (Debian source package libyaml)"
+  enable_deb_src
+  apt_update
+  local dir
+  dir=$(mktemp -d)
+  chown _apt "$dir" 2>/dev/null || true  # apt downloads as its own user
+  (cd "$dir" && apt_get source -q --download-only libyaml >/dev/null)
+  tar -C "$dir" -xf "$dir"/libyaml_*.orig.tar.*
+  local src
+  src=$(find "$dir" -mindepth 3 -maxdepth 3 -path '*/src/parser.c' -printf '%h\n' | head -n 1)
+  [ -n "$src" ] || { log "the libyaml source package holds no src/parser.c"; rm -rf "$dir"; exit 1; }
+  mkdir -p "$root/third_party"
+  rm -rf "$dest"
+  mv "$(dirname "$src")" "$dest"
+  rm -rf "$dir"
+}
+
 install_node_modules() {
   [ -f "$root/node_modules/playwright-core/package.json" ] &&
     [ -f "$root/node_modules/gitlab-ci-local/package.json" ] && return 0
@@ -138,4 +161,5 @@ install_node_modules() {
 install_packages
 fetch_imgui
 fetch_yaml_cpp
+fetch_libyaml
 install_node_modules

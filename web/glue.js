@@ -432,8 +432,14 @@
     planView: () => json('tame_plan_view'),
     /** The palette's step kinds: [{uses, title, category, color}]. */
     palette: () => json('tame_palette_json'),
-    /** Opens pipeline text as the Open menu does; returns `tame validate`'s messages. */
+    /**
+     * Opens pipeline text as the Open menu does; returns `tame validate`'s
+     * messages. A name ending in .yml or .yaml imports a GitHub Actions or
+     * GitLab CI workflow; the messages are then the fidelity report's lines.
+     */
     load: (jsonText, name = 'pipeline.json') => openFile(name, jsonText),
+    /** The last import's fidelity report, as `tame import` prints it. */
+    importReport: () => text('tame_import_report'),
     /** The pipeline in canonical form, byte for byte what `tame fmt` writes. */
     exportJson: () => text('tame_export_json'),
     /** Adds a step (id '' picks one); returns '' or why it was refused. */

@@ -1357,6 +1357,72 @@ test('a release\'s measurements in the deploy step\'s detail', async ({ page }) 
   await screenshot(page, 'run-analysis.png');
 });
 
+test('a GitHub workflow opens as a pipeline with its import report, is edited and saved',
+  async ({ page }) => {
+    await pickFile(page, 'local-ml.json', await example('local-ml.json'));
+    const work = await api(page, 'exportJson');
+    const goldens = path.join(root, 'tests/golden/import');
+
+    // Not a workflow: the messages tame import prints, and nothing lost.
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, 'broken.yml'), 'jobs: [build, test\n');
+    const cliBroken = tame(['import', 'broken.yml'], dir);
+    check(cliBroken.status === 2, `tame import broken.yml exited ${cliBroken.status}`);
+    const shown = await page.evaluate(() => window.tame.load('jobs: [build, test\n', 'broken.yml'));
+    await frames(page, 3);
+    checkEqual(shown, cliBroken.stderr.trimEnd().split('\n'), 'what load() returns');
+    checkEqual(await api(page, 'openErrors'), cliBroken.stderr.trimEnd().split('\n'),
+               'the messages shown for broken.yml');
+    check(await api(page, 'exportJson') === work, 'a failed import changed the work');
+    await press(page, 'Escape');
+
+    // A workflow with several jobs, through the file picker: core imports
+    // it in the browser to the bytes the CLI writes, with the same report.
+    const workflow = await fs.readFile(path.join(goldens, 'build-test-deploy.yml'), 'utf8');
+    const cli = tame(['import', 'build-test-deploy.yml'], goldens);
+    check(cli.status === 0, `tame import exited ${cli.status}:\n${cli.stderr}`);
+    await page.setInputFiles('#file-input', {
+      name: 'build-test-deploy.yml', mimeType: 'application/x-yaml', buffer: Buffer.from(workflow),
+    });
+    await frames(page, 3);
+    checkEqual(await api(page, 'importReport'), cli.stderr, 'the import report');
+    check(await api(page, 'exportJson') === cli.stdout, 'the browser import differs from the CLI\'s');
+    checkEqual((await api(page, 'stats')).steps, 6, 'steps after the import');
+    checkEqual(await api(page, 'problems'), [], 'problems of the imported pipeline');
+    check(await onScreen(page, 'import/report'), 'the import report is not on the screen');
+    await screenshot(page, 'import.png');
+
+    // Edit: a smoke test after the deploy, then save with Ctrl+S.
+    checkEqual(await api(page, 'addStep', 'shell', 'smoke', 900, 300), '', 'adding a step');
+    checkEqual(await api(page, 'connect', 'deploy', 'smoke'), '', 'connecting it');
+    const download = page.waitForEvent('download');
+    await press(page, 'Control+S');
+    const file = await download;
+    const savedPath = path.join(dir, file.suggestedFilename());
+    await file.saveAs(savedPath);
+    checkEqual(file.suggestedFilename(), 'build-test-deploy.json', 'the download name');
+    const text = await fs.readFile(savedPath, 'utf8');
+    const saved = JSON.parse(text);
+    checkEqual(saved.steps.map((s) => s.id),
+               ['build', 'unit-tests', 'image', 'image-push', 'deploy', 'cleanup', 'smoke'],
+               'the saved steps');
+    checkEqual(saved.steps[6].needs, ['deploy'], 'the new step\'s needs');
+    const fmt = tame(['fmt', savedPath]);
+    check(fmt.status === 0 && fmt.stdout === text,
+          `the saved file is not what tame fmt writes:\n${fmt.stderr}${fmt.stdout}`);
+
+    // Dropped, a GitLab CI file opens the same way.
+    const gitlab = await fs.readFile(path.join(goldens, 'gitlab.gitlab-ci.yml'), 'utf8');
+    await page.evaluate((text) => {
+      const data = new DataTransfer();
+      data.items.add(new File([text], '.gitlab-ci.yml', { type: 'application/x-yaml' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true }));
+    }, gitlab);
+    await page.waitForFunction(() => window.tame.stats().steps === 5);
+    check((await api(page, 'importReport')).startsWith('.gitlab-ci.yml: imported from gitlab-ci: 5 steps'),
+          'the GitLab import report');
+  });
+
 // ---- Running -----------------------------------------------------------------------
 
 // Whether a test needs a server: its function takes `origin`, `mount` or `allow`.
