@@ -36,6 +36,9 @@ struct ParamSpec {
   std::string doc;
   std::vector<std::string> choices;  // for kEnum
   std::string min;                   // for kInteger and kNumber, as JSON text
+  bool no_credentials = false;       // a URL that is stored: no user:password in it
+  bool in_workspace = false;         // names a place tame or the step writes: a relative
+                                     // path that may not leave the workspace
 };
 
 struct OutputSpec {
