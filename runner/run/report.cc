@@ -1,5 +1,9 @@
 #include "runner/run/report.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -186,10 +190,21 @@ std::vector<StepTally> TallySteps(const RunState& state) {
 }
 
 std::vector<std::string> LogTailOf(const std::string& path, size_t count) {
-  std::string text;
-  std::string error;
-  if (!ReadFile(path, size_t{1} << 30, &text, &error)) return {};
-  if (text.size() > (1u << 16)) text = text.substr(text.size() - (1u << 16));
+  // A log is read back from the run folder: a symbolic link or anything
+  // but a plain file there is not followed (run_dir.h).
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return {};
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return {};
+  }
+  const off_t keep = 1 << 16;
+  const off_t from = st.st_size > keep ? st.st_size - keep : 0;
+  std::string text(static_cast<size_t>(st.st_size - from), '\0');
+  ssize_t n = pread(fd, &text[0], text.size(), from);
+  close(fd);
+  text.resize(n > 0 ? static_cast<size_t>(n) : 0);
   std::vector<std::string> lines;
   size_t start = 0;
   while (start < text.size()) {
@@ -286,7 +301,7 @@ bool WriteReport(const RunState& state, std::string* error) {
 bool WriteReports(const RunState& state, const std::string& junit_path, std::string* error) {
   if (!WriteReport(state, error)) return false;
   if (!junit_path.empty() && !WriteFileAtomic(junit_path, BuildJunit(state), error)) {
-    *error = junit_path + ": " + *error;
+    *error = "JUnit report " + junit_path + ": " + *error;
     return false;
   }
   return true;

@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "runner/files.h"
 #include "runner/run/report.h"
+#include "runner/run/run_dir.h"
 #include "runner/run/util.h"
 #include "runner/steps/approvals.h"
 #include "runner/steps/step.h"
@@ -98,14 +99,24 @@ std::map<std::string, std::string> ParseOutputFile(const std::string& text,
                             ": expected name<<DELIMITER, value lines, DELIMITER");
         break;
       }
-      values[name] = value;
       i = k;
+      if (value.find('\0') != std::string::npos) {
+        warnings->push_back("$TAME_OUTPUT: the value of \"" + name +
+                            "\" holds a NUL byte, which no variable can carry; ignored");
+        continue;
+      }
+      values[name] = value;
       continue;
     }
     std::string name = eq == std::string::npos ? "" : line.substr(0, eq);
     if (!IsValidName(name)) {
       warnings->push_back("$TAME_OUTPUT line " + std::to_string(i + 1) +
                           ": expected name=value; ignored");
+      continue;
+    }
+    if (line.find('\0', eq) != std::string::npos) {
+      warnings->push_back("$TAME_OUTPUT line " + std::to_string(i + 1) + ": the value of \"" +
+                          name + "\" holds a NUL byte, which no variable can carry; ignored");
       continue;
     }
     values[name] = line.substr(eq + 1);
@@ -293,15 +304,21 @@ bool Session::FailAtStart(int step, const std::string& error, bool retryable, At
 }
 
 // Opens the step's log for appending, making logs/ when it is the first:
-// a run where nothing prints makes neither.
+// a run where nothing prints makes neither. A symbolic link in the run
+// folder is refused, not followed (run_dir.h); the console says so once.
 int Session::OpenLog(int step) {
-  std::string log = state_->run_dir + "/logs/" + state_->pipeline.steps[step].id + ".log";
-  int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ENOENT) {
-    mkdir((state_->run_dir + "/logs").c_str(), 0755);
-    fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const std::string& id = state_->pipeline.steps[step].id;
+  int fd = OpenLogForAppend(state_->run_dir, id);
+  if (fd >= 0) {
+    state_->records[step].has_log = true;
+  } else if (log_refused_.insert(step).second) {
+    const int err = errno;
+    console_->Message("tame: " + state_->run_dir_display + "/logs/" + id + ".log: " +
+                      (err == ELOOP || err == ENOTDIR || err == EINVAL
+                           ? std::string("not a plain file in a plain folder; it is not followed")
+                           : std::string(std::strerror(err))) +
+                      "; the step's log is not kept");
   }
-  if (fd >= 0) state_->records[step].has_log = true;
   return fd;
 }
 

@@ -89,6 +89,7 @@ class Session : public StepExecutor, public RunObserver {
   JournalWriter* journal_;
   Console* console_;
   std::map<int, StepRecord> restored_;
+  std::set<int> log_refused_;  // steps whose log could not be opened: said once
   Cache cache_;
   std::vector<std::string> base_env_;                // tame's environment, minus secrets and TAME_*
   std::map<int, std::unique_ptr<Attempt>> running_;  // by step
