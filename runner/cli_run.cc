@@ -236,14 +236,14 @@ void RemoveStaleOutputDirs(const std::string& run_id) {
 
 // Runs the prepared state to its end; returns the exit code.
 int Execute(RunState* state, JournalWriter* journal, const std::string& log_format,
-            const std::string& junit_path, std::map<int, StepRecord> restored, bool resumed,
+            const std::string& junit_path, std::map<int, RunStep> restored, bool resumed,
             std::vector<bool> not_selected = {}) {
   std::string error;
   if (!InitProcessControl(&error)) return Fail(error);
   Console console(state->pipeline, ChooseConsoleMode(log_format, STDOUT_FILENO),
                   ColorAllowed(STDOUT_FILENO), STDOUT_FILENO);
   console.RunStarted(state->run_id, state->run_dir_display, state->jobs, resumed);
-  state->records.assign(state->pipeline.steps.size(), StepRecord());
+  state->records.assign(state->pipeline.steps.size(), RunStep());
   state->started_ms = SteadyNowMs();
   if (state->started_at.empty()) state->started_at = IsoTimeNow();
   state->status = "running";
@@ -305,7 +305,7 @@ bool FindRunId(const std::string& workspace, const std::string& run, std::string
 // A run of part of the pipeline (--from, --only): which steps run, and the
 // records of those it takes from an earlier run.
 struct PartialRun {
-  std::map<int, StepRecord> reused;
+  std::map<int, RunStep> reused;
   std::vector<std::string> reused_ids;
   std::vector<bool> not_selected;
   std::vector<std::string> params;  // the earlier run's, as NAME=VALUE
@@ -478,7 +478,7 @@ namespace {
 // part: the steps it left out stay out, and the steps it reused that the
 // journal does not show as ended are taken from the same earlier run again.
 bool ResumeSelection(const std::vector<Json>& events, RunState* state,
-                     std::map<int, StepRecord>* restored, std::vector<bool>* not_selected,
+                     std::map<int, RunStep>* restored, std::vector<bool>* not_selected,
                      std::string* error) {
   const Json* reuse = nullptr;
   for (const Json& e : events) {
@@ -597,7 +597,7 @@ int CmdResume(const Args& args) {
   }
   JournalWriter journal;
   if (!journal.Open(journal_path, state.mask.get(), &error)) return Fail(error);
-  std::map<int, StepRecord> restored;
+  std::map<int, RunStep> restored;
   if (!RestoredSteps(state, folder, journal_contents.events, &restored, &error)) {
     return Fail(error);
   }

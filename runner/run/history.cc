@@ -35,8 +35,8 @@ bool ReadRecordedRun(const std::string& workspace, const std::string& run_id, Re
   return true;
 }
 
-StepRecord RecordFromEvent(const Json& e) {
-  StepRecord r;
+RunStep RecordFromEvent(const Json& e) {
+  RunStep r;
   r.status = Field(e, "status", "");
   r.attempts = static_cast<int>(Field(e, "attempts", int64_t{0}));
   r.exit_code = static_cast<int>(Field(e, "exit_code", int64_t{-1}));
@@ -61,7 +61,7 @@ namespace {
 // kind named "path" must stay inside the workspace; a name the step does
 // not declare is dropped.
 bool CheckRecordedOutputs(const RunState& state, int step, const std::string& where,
-                          StepRecord* record, std::string* error) {
+                          RunStep* record, std::string* error) {
   const Step& s = state.pipeline.steps[static_cast<size_t>(step)];
   const KindSpec* kind = FindKind(s.uses);
   for (auto it = record->outputs.begin(); it != record->outputs.end();) {
@@ -103,7 +103,7 @@ std::string WhatBecameOf(const std::string& status) {
 }  // namespace
 
 bool ReuseSteps(const RunState& state, const Selection& selection, const RecordedRun& run,
-                const std::vector<std::string>& definitions, std::map<int, StepRecord>* out,
+                const std::vector<std::string>& definitions, std::map<int, RunStep>* out,
                 std::string* error) {
   const Json* recorded_definitions = nullptr;
   auto defs = run.started.find("definitions");
@@ -126,7 +126,7 @@ bool ReuseSteps(const RunState& state, const Selection& selection, const Recorde
       *error = prefix + "its definition changed since";
       return false;
     }
-    StepRecord record = RecordFromEvent(ended->second);
+    RunStep record = RecordFromEvent(ended->second);
     if (!CheckRecordedOutputs(state, static_cast<int>(i),
                               ".tame/runs/" + run.id + "/journal.jsonl: ", &record, error)) {
       return false;
@@ -158,8 +158,8 @@ bool ReuseSteps(const RunState& state, const Selection& selection, const Recorde
 namespace tame {
 
 bool RestoredSteps(const RunState& state, const RunFolder& run, const std::vector<Json>& events,
-                   std::map<int, StepRecord>* out, std::string* error) {
-  std::map<int, StepRecord>& done = *out;
+                   std::map<int, RunStep>* out, std::string* error) {
+  std::map<int, RunStep>& done = *out;
   for (size_t line = 0; line < events.size(); ++line) {
     const Json& e = events[line];
     if (Field(e, "event", "") != "step_ended" || !e.contains("step") || !e["step"].is_string()) {
@@ -171,7 +171,7 @@ bool RestoredSteps(const RunState& state, const RunFolder& run, const std::vecto
       done.erase(step);
       continue;
     }
-    StepRecord r = RecordFromEvent(e);
+    RunStep r = RecordFromEvent(e);
     const std::string where =
         run.display + "/journal.jsonl: line " + std::to_string(line + 1) + ": ";
     if (!CheckRecordedOutputs(state, step, where, &r, error)) return false;

@@ -31,7 +31,7 @@ bool ReadRecordedRun(const std::string& workspace, const std::string& run_id, Re
                      std::string* error);
 
 /// A step's record as a step_ended event of the journal holds it.
-StepRecord RecordFromEvent(const Json& event);
+RunStep RecordFromEvent(const Json& event);
 
 /// The steps an earlier part of run `run` finished, from its journal's
 /// `events`: the last step_ended of each step that succeeded and whose
@@ -40,7 +40,7 @@ StepRecord RecordFromEvent(const Json& event);
 /// says; another output naming a path must be inside the workspace. Returns
 /// false with `error` naming the journal's line and the field.
 bool RestoredSteps(const RunState& state, const RunFolder& run, const std::vector<Json>& events,
-                   std::map<int, StepRecord>* out, std::string* error);
+                   std::map<int, RunStep>* out, std::string* error);
 
 /// The records of the steps `selection` reuses, taken from `run`, each
 /// with reused_from set (to the run the step really ran in). Fails, with
@@ -48,7 +48,7 @@ bool RestoredSteps(const RunState& state, const RunFolder& run, const std::vecto
 /// a declared output of it is gone or not recorded, or its definition
 /// changed since (`definitions`: the current hash of each step, by index).
 bool ReuseSteps(const RunState& state, const Selection& selection, const RecordedRun& run,
-                const std::vector<std::string>& definitions, std::map<int, StepRecord>* out,
+                const std::vector<std::string>& definitions, std::map<int, RunStep>* out,
                 std::string* error);
 
 /// What `tame show` prints of a report.json: a row per step (id, status,

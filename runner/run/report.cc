@@ -76,7 +76,7 @@ class JsonText {
 
 }  // namespace
 
-const char* ReportStatus(const StepRecord& r) {
+const char* ReportStatus(const RunStep& r) {
   if (r.not_selected) return "not run";
   if (r.status.empty()) {
     if (r.first_start_ms < 0 && r.attempts == 0) return "not run";
@@ -115,7 +115,7 @@ std::string ReportText(const RunState& state) {
   j.Open('[');
   for (size_t i = 0; i < state.pipeline.steps.size(); ++i) {
     const Step& step = state.pipeline.steps[i];
-    const StepRecord& r = state.records[i];
+    const RunStep& r = state.records[i];
     const bool in_progress = r.status.empty() && r.first_start_ms >= 0 && running;
     j.Item();
     j.Open('{');
@@ -183,7 +183,7 @@ std::string CountSteps(const std::vector<StepTally>& steps) {
 std::vector<StepTally> TallySteps(const RunState& state) {
   std::vector<StepTally> out;
   out.reserve(state.records.size());
-  for (const StepRecord& r : state.records) {
+  for (const RunStep& r : state.records) {
     out.push_back({ReportStatus(r), r.restored, !r.reused_from.empty()});
   }
   return out;
@@ -235,7 +235,7 @@ std::string BuildJunit(const RunState& state) {
   std::string cases;
   for (size_t i = 0; i < state.pipeline.steps.size(); ++i) {
     const Step& step = state.pipeline.steps[i];
-    const StepRecord& r = state.records[i];
+    const RunStep& r = state.records[i];
     const std::string status = ReportStatus(r);
     ++tests;
     cases += "    <testcase classname=\"" + text(state.pipeline.name) + "\" name=\"" +

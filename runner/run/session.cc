@@ -165,7 +165,7 @@ struct Session::Attempt {
 };
 
 Session::Session(RunState* state, JournalWriter* journal, Console* console,
-                 std::map<int, StepRecord> restored)
+                 std::map<int, RunStep> restored)
     : state_(state),
       journal_(journal),
       console_(console),
@@ -216,7 +216,7 @@ std::string Session::ReferenceText(const Reference& ref) const {
 }
 
 bool Session::Start(int step, int attempt, AttemptEnd* end) {
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   const Step& def = state_->pipeline.steps[step];
   end->step = step;
   auto restored = restored_.find(step);
@@ -279,7 +279,7 @@ bool Session::TryCache(int step, AttemptEnd* end) {
   if (hit != nullptr) {
     std::string why;
     if (cache_.OutputsIntact(*hit, &why)) {
-      StepRecord& record = state_->records[step];
+      RunStep& record = state_->records[step];
       record.outputs = hit->outputs;
       record.cached = true;
       end->status = AttemptStatus::kSucceeded;
@@ -293,7 +293,7 @@ bool Session::TryCache(int step, AttemptEnd* end) {
 }
 
 bool Session::FailAtStart(int step, const std::string& error, bool retryable, AttemptEnd* end) {
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   record.error = state_->mask->Mask(error);
   record.exit_code = -1;
   end->status = AttemptStatus::kFailed;
@@ -561,7 +561,7 @@ void Session::Complete(Attempt* a) {
   EmitLines(a, rest, /*final=*/true);
   if (a->log_fd >= 0) close(a->log_fd);
   a->log_fd = -1;
-  StepRecord& record = state_->records[a->step];
+  RunStep& record = state_->records[a->step];
   AttemptEnd end;
   end.step = a->step;
   bool exited = WIFEXITED(a->wait_status);
@@ -598,7 +598,7 @@ void Session::Complete(Attempt* a) {
 
 void Session::CollectOutputs(Attempt* a, AttemptEnd* end) {
   const Step& def = state_->pipeline.steps[a->step];
-  StepRecord& record = state_->records[a->step];
+  RunStep& record = state_->records[a->step];
   std::string text;
   std::string error;
   std::map<std::string, std::string> values;
@@ -663,7 +663,7 @@ void Session::ReadDetails(Attempt* a) {
   if (!ReadFile(a->details_file, kMaxDetailsFile, &text, &error)) return;
   Json details = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (details.is_discarded() || !details.is_object()) return;
-  StepRecord& record = state_->records[a->step];
+  RunStep& record = state_->records[a->step];
   auto gate = details.find("gate");
   if (gate != details.end() && gate->is_object()) record.gate = MaskJson(*gate, *state_->mask);
   auto approvals = details.find("approvals");
@@ -821,7 +821,7 @@ void Session::AttemptStarted(int step, int attempt) {
   console_->StepStarted(step, attempt);
   // An approval step waits for people from its start: the report says so
   // at once, for whoever looks at it to sign off.
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   if (state_->pipeline.steps[step].uses == "approval" && !record.waiting) {
     record.waiting = true;
     ++waiting_steps_;
@@ -832,7 +832,7 @@ void Session::AttemptStarted(int step, int attempt) {
 void Session::AttemptEnded(int step, int attempt, const AttemptEnd& end, bool will_retry,
                            int64_t delay_ms) {
   if (end.reused || end.status == AttemptStatus::kSucceeded) return;
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   const Step& def = state_->pipeline.steps[step];
   if (end.status == AttemptStatus::kTimedOut) {
     record.error = "timed out after " + FormatDuration(TimeoutMsOf(def));
@@ -852,7 +852,7 @@ void Session::AttemptEnded(int step, int attempt, const AttemptEnd& end, bool wi
 }
 
 void Session::StepEnded(int step, StepStatus status, int attempts) {
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   const Step& def = state_->pipeline.steps[step];
   record.status = StepStatusName(status);
   report_dirty_ = true;

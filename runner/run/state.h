@@ -16,8 +16,9 @@
 
 namespace tame {
 
-/// What became of one step.
-struct StepRecord {
+/// What became of one step in a run (core's DocumentStep, in
+/// document_edit.h, is a step of a pipeline being edited).
+struct RunStep {
   std::string status;           // a StepStatusName once the step ended, else ""
   int attempts = 0;             // attempts that ran
   int exit_code = -1;           // of the last attempt; -1 when none, or killed by a signal
@@ -65,7 +66,7 @@ struct RunState {
   bool use_cache = true;
   int64_t kill_grace_ms = 10000;    // TERM, then KILL after this long
   int64_t cancel_grace_ms = 30000;  // after Ctrl-C, how long `always` steps may take
-  std::vector<StepRecord> records;
+  std::vector<RunStep> records;
   ReuseSource reuse;  // run_id empty: a whole run
   std::string started_at;
   int64_t started_ms = 0;
