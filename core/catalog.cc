@@ -315,4 +315,12 @@ const ParamSpec* FindParam(const KindSpec& kind, const std::string& name) {
   return nullptr;
 }
 
+std::string KindDetailsKey(const std::string& uses) {
+  if (uses == "metrics.gate") return "gate";
+  if (uses == "approval") return "approvals";
+  return "";
+}
+
+bool KindWaitsForPeople(const std::string& uses) { return uses == "approval"; }
+
 }  // namespace tame

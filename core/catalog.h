@@ -69,6 +69,14 @@ const std::vector<KindSpec>& Catalog();
 /// The kind named `uses`, or nullptr when there is none.
 const KindSpec* FindKind(const std::string& uses);
 
+/// The key under which steps of kind `uses` report structured results for
+/// the run's report ($TAME_DETAILS): "gate" for metrics.gate, "approvals"
+/// for approval; "" for the others.
+std::string KindDetailsKey(const std::string& uses);
+
+/// True for kinds whose steps wait for people from their start (approval).
+bool KindWaitsForPeople(const std::string& uses);
+
 /// The param `name` of `kind`, or nullptr when the kind has none by that name.
 const ParamSpec* FindParam(const KindSpec& kind, const std::string& name);
 

@@ -270,7 +270,9 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
   session.CompactCache();
   for (size_t i = 0; i < state->records.size(); ++i) {
     const Step& step = state->pipeline.steps[i];
-    if (state->records[i].status != "failed" || step.continue_on_error.value_or(false)) continue;
+    if (state->records[i].status != StepStatus::kFailed || step.continue_on_error.value_or(false)) {
+      continue;
+    }
     if (!state->records[i].has_log) continue;
     console.FailureTail(static_cast<int>(i), state->run_dir_display + "/logs/" + step.id + ".log",
                         LogTail(*state, static_cast<int>(i), kFailureTailLines));

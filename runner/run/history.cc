@@ -35,9 +35,13 @@ bool ReadRecordedRun(const std::string& workspace, const std::string& run_id, Re
   return true;
 }
 
-RunStep RecordFromEvent(const Json& e) {
+RunStep RecordFromEvent(const Json& e, const std::string& uses) {
   RunStep r;
-  r.status = Field(e, "status", "");
+  const std::string status = Field(e, "status", "");
+  for (StepStatus s : {StepStatus::kSucceeded, StepStatus::kFailed, StepStatus::kSkipped,
+                       StepStatus::kCancelled}) {
+    if (status == StepStatusName(s)) r.status = s;
+  }
   r.attempts = static_cast<int>(Field(e, "attempts", int64_t{0}));
   r.exit_code = static_cast<int>(Field(e, "exit_code", int64_t{-1}));
   r.duration_ms = Field(e, "duration_ms", int64_t{0});
@@ -49,8 +53,11 @@ RunStep RecordFromEvent(const Json& e) {
       if (it.value().is_string()) r.outputs[it.key()] = it.value().get<std::string>();
     }
   }
-  if (e.contains("gate") && e["gate"].is_object()) r.gate = e["gate"];
-  if (e.contains("approvals") && e["approvals"].is_array()) r.approvals = e["approvals"];
+  const std::string key = KindDetailsKey(uses);
+  auto details = key.empty() ? e.end() : e.find(key);
+  if (details != e.end() && (details->is_object() || details->is_array())) {
+    r.details = Json{{key, *details}};
+  }
   return r;
 }
 
@@ -126,7 +133,7 @@ bool ReuseSteps(const RunState& state, const Selection& selection, const Recorde
       *error = prefix + "its definition changed since";
       return false;
     }
-    RunStep record = RecordFromEvent(ended->second);
+    RunStep record = RecordFromEvent(ended->second, step.uses);
     if (!CheckRecordedOutputs(state, static_cast<int>(i),
                               ".tame/runs/" + run.id + "/journal.jsonl: ", &record, error)) {
       return false;
@@ -171,7 +178,7 @@ bool RestoredSteps(const RunState& state, const RunFolder& run, const std::vecto
       done.erase(step);
       continue;
     }
-    RunStep r = RecordFromEvent(e);
+    RunStep r = RecordFromEvent(e, state.pipeline.steps[static_cast<size_t>(step)].uses);
     const std::string where =
         run.display + "/journal.jsonl: line " + std::to_string(line + 1) + ": ";
     if (!CheckRecordedOutputs(state, step, where, &r, error)) return false;

@@ -30,8 +30,9 @@ struct RecordedRun {
 bool ReadRecordedRun(const std::string& workspace, const std::string& run_id, RecordedRun* out,
                      std::string* error);
 
-/// A step's record as a step_ended event of the journal holds it.
-RunStep RecordFromEvent(const Json& event);
+/// A step's record as a step_ended event of the journal holds it; `uses`,
+/// the step's kind, says which details (KindDetailsKey()) it may carry.
+RunStep RecordFromEvent(const Json& event, const std::string& uses);
 
 /// The steps an earlier part of run `run` finished, from its journal's
 /// `events`: the last step_ended of each step that succeeded and whose

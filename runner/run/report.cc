@@ -78,12 +78,12 @@ class JsonText {
 
 const char* ReportStatus(const RunStep& r) {
   if (r.not_selected) return "not run";
-  if (r.status.empty()) {
+  if (!r.status) {
     if (r.first_start_ms < 0 && r.attempts == 0) return "not run";
     return r.waiting ? "waiting" : "running";
   }
-  if (r.status == "succeeded" && r.cached) return "cached";
-  return r.status.c_str();
+  if (*r.status == StepStatus::kSucceeded && r.cached) return "cached";
+  return StepStatusName(*r.status);
 }
 
 std::string ReportText(const RunState& state) {
@@ -116,7 +116,7 @@ std::string ReportText(const RunState& state) {
   for (size_t i = 0; i < state.pipeline.steps.size(); ++i) {
     const Step& step = state.pipeline.steps[i];
     const RunStep& r = state.records[i];
-    const bool in_progress = r.status.empty() && r.first_start_ms >= 0 && running;
+    const bool in_progress = !r.status && r.first_start_ms >= 0 && running;
     j.Item();
     j.Open('{');
     j.String("id", step.id);
@@ -135,11 +135,12 @@ std::string ReportText(const RunState& state) {
     for (const auto& [name, value] : r.outputs) j.String(name, value);
     j.Close('}');
     if (r.has_log) j.String("log", "logs/" + step.id + ".log");
-    if (!r.error.empty() && !r.status.empty() && r.status != "succeeded") {
+    if (!r.error.empty() && r.status && *r.status != StepStatus::kSucceeded) {
       j.String("error", r.error);
     }
-    if (!r.gate.is_null()) j.Value("gate", r.gate);
-    if (!r.approvals.is_null()) j.Value("approvals", r.approvals);
+    if (r.details.is_object()) {
+      for (const auto& [key, value] : r.details.items()) j.Value(key, value);
+    }
     j.Close('}');
   }
   j.Close(']');
@@ -258,8 +259,9 @@ std::string BuildJunit(const RunState& state) {
     }
     // Each rule of a metrics gate is a test case of its own, so CI shows
     // which metric missed its threshold.
-    if (!r.gate.is_object() || !r.gate.contains("rows") || !r.gate["rows"].is_array()) continue;
-    for (const Json& row : r.gate["rows"]) {
+    const Json gate = r.details.is_object() ? r.details.value("gate", Json()) : Json();
+    if (!gate.is_object() || !gate.contains("rows") || !gate["rows"].is_array()) continue;
+    for (const Json& row : gate["rows"]) {
       if (!row.is_object()) continue;
       const Json threshold = row.value("threshold", Json());
       std::string name =

@@ -664,11 +664,10 @@ void Session::ReadDetails(Attempt* a) {
   Json details = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (details.is_discarded() || !details.is_object()) return;
   RunStep& record = state_->records[a->step];
-  auto gate = details.find("gate");
-  if (gate != details.end() && gate->is_object()) record.gate = MaskJson(*gate, *state_->mask);
-  auto approvals = details.find("approvals");
-  if (approvals != details.end() && approvals->is_array()) {
-    record.approvals = MaskJson(*approvals, *state_->mask);
+  const std::string key = KindDetailsKey(state_->pipeline.steps[a->step].uses);
+  auto found = key.empty() ? details.end() : details.find(key);
+  if (found != details.end() && (found->is_object() || found->is_array())) {
+    record.details = Json{{key, MaskJson(*found, *state_->mask)}};
   }
   report_dirty_ = true;
 }
@@ -822,7 +821,7 @@ void Session::AttemptStarted(int step, int attempt) {
   // An approval step waits for people from its start: the report says so
   // at once, for whoever looks at it to sign off.
   RunStep& record = state_->records[step];
-  if (state_->pipeline.steps[step].uses == "approval" && !record.waiting) {
+  if (KindWaitsForPeople(state_->pipeline.steps[step].uses) && !record.waiting) {
     record.waiting = true;
     ++waiting_steps_;
     WriteReportNow(SteadyNowMs());
@@ -854,7 +853,7 @@ void Session::AttemptEnded(int step, int attempt, const AttemptEnd& end, bool wi
 void Session::StepEnded(int step, StepStatus status, int attempts) {
   RunStep& record = state_->records[step];
   const Step& def = state_->pipeline.steps[step];
-  record.status = StepStatusName(status);
+  record.status = status;
   report_dirty_ = true;
   if (record.not_selected) {
     journal_->Append({{"event", "step_ended"}, {"step", def.id}, {"status", "not run"}});
@@ -881,7 +880,7 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
   }
   Json event{{"event", "step_ended"},
              {"step", def.id},
-             {"status", record.status},
+             {"status", StepStatusName(status)},
              {"attempts", record.attempts},
              {"duration_ms", record.duration_ms},
              {"outputs", record.outputs}};
@@ -889,11 +888,12 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
   if (record.cached) event["cached"] = true;
   if (record.restored) event["restored"] = true;
   if (!record.reused_from.empty()) event["reused_from"] = record.reused_from;
-  if (!record.gate.is_null()) event["gate"] = record.gate;
-  if (!record.approvals.is_null()) event["approvals"] = record.approvals;
+  if (record.details.is_object()) {
+    for (const auto& [key, value] : record.details.items()) event[key] = value;
+  }
   if (!record.error.empty() && status == StepStatus::kFailed) event["error"] = record.error;
   journal_->Append(event);
-  console_->StepEnded(step, record.status, record.duration_ms, state_->mask->Mask(note));
+  console_->StepEnded(step, StepStatusName(status), record.duration_ms, state_->mask->Mask(note));
 }
 
 void Session::Interrupted(bool hard) {
