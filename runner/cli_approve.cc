@@ -102,7 +102,7 @@ int CmdApprove(const Args& args) {
     return UsageError(folder.display + "/" + error);
   }
   const Json& started = journal.events.front();
-  if (!CheckRunStarted(folder, started, &error)) return UsageError(error);
+  if (!CheckRunStarted(folder, started, /*resume=*/false, &error)) return UsageError(error);
   const std::string run_id = StringOf(started, "run");
   const std::string hash = StringOf(started, "hash");
   const std::string file = StringOf(started, "file");

@@ -538,7 +538,7 @@ int CmdResume(const Args& args) {
     return Fail(folder.display + "/" + error);
   }
   const Json& started = journal_contents.events[0];
-  if (!CheckRunStarted(folder, started, &error)) return Fail(error);
+  if (!CheckRunStarted(folder, started, /*resume=*/true, &error)) return Fail(error);
   for (const Json& e : journal_contents.events) {
     if (Field(e, "event", "") == "run_ended" && Field(e, "status", "") == "succeeded") {
       std::cout << "run " << state.run_id << " already succeeded; nothing to resume\n";

@@ -205,16 +205,20 @@ bool PathInside(const std::string& path, const std::string& folder) {
   return p == f || (p.size() > f.size() && p.compare(0, f.size(), f) == 0 && p[f.size()] == '/');
 }
 
-bool CheckRunStarted(const RunFolder& run, const Json& started, std::string* error) {
+bool CheckRunStarted(const RunFolder& run, const Json& started, bool resume, std::string* error) {
   const std::string where = run.display + "/journal.jsonl: line 1: ";
   for (const char* key : {"file", "hash", "workspace", "secrets_file", "junit"}) {
+    const bool needed =
+        resume || std::strcmp(key, "file") == 0 || std::strcmp(key, "workspace") == 0;
+    if (!started.contains(key) && !needed) continue;
     if (!started.contains(key) || !started[key].is_string()) {
       *error = where + "run_started has no \"" + key + "\"";
       return false;
     }
   }
   for (const char* key : {"file", "workspace", "secrets_file", "junit"}) {
-    if (started[key].get_ref<const std::string&>().find('\0') != std::string::npos) {
+    if (started.contains(key) &&
+        started[key].get_ref<const std::string&>().find('\0') != std::string::npos) {
       *error = where + "\"" + key + "\" holds a NUL byte";
       return false;
     }
@@ -234,7 +238,7 @@ bool CheckRunStarted(const RunFolder& run, const Json& started, std::string* err
     *error = where + "\"file\" (" + file + ") is inside .tame, where no pipeline file is kept";
     return false;
   }
-  const std::string& junit = started["junit"].get_ref<const std::string&>();
+  const std::string junit = started.contains("junit") ? started["junit"].get<std::string>() : "";
   if (!junit.empty() &&
       (junit[0] != '/' || (!PathInside(junit, run.workspace) && !PathInside(junit, run.dir)))) {
     *error = where + "\"junit\" (" + junit +

@@ -85,7 +85,9 @@ bool PathInside(const std::string& path, const std::string& folder);
 /// it, and "junit" (when set) inside the workspace or the run folder.
 /// Returns false with `error` naming the file, line and field:
 /// ".tame/runs/ID/journal.jsonl: line 1: \"junit\" (/etc/x) is outside ...".
-bool CheckRunStarted(const RunFolder& run, const Json& started, std::string* error);
+/// `resume` also asks for every field a resume needs (hash, secrets_file,
+/// junit); without it only file and workspace must be there.
+bool CheckRunStarted(const RunFolder& run, const Json& started, bool resume, std::string* error);
 
 /// True when `id` could be a step id (the pattern the validator enforces).
 bool IsStepIdText(const std::string& id);
