@@ -30,6 +30,18 @@ ParamSpec Required(ParamSpec p) {
   return p;
 }
 
+// A param naming a place written to: validation keeps it in the workspace.
+ParamSpec InWorkspace(ParamSpec p) {
+  p.in_workspace = true;
+  return p;
+}
+
+// A URL that ends up stored (.git/config): credentials go in a secret.
+ParamSpec NoCredentials(ParamSpec p) {
+  p.no_credentials = true;
+  return p;
+}
+
 ParamSpec Min(ParamSpec p, std::string min) {
   p.min = std::move(min);
   return p;
@@ -58,36 +70,36 @@ std::vector<KindSpec> MakeCatalog() {
       0xF05033,
       "Clone a repository, or fetch it when the path already holds a clone, "
       "and check out a branch, tag or commit.",
-      {P("repo", T::kString, true, "", "URL or path of the repository."),
+      {NoCredentials(P("repo", T::kString, true, "", "URL or path of the repository.")),
        P("ref", T::kString, false, "",
          "Branch, tag or commit to check out; the remote's default branch "
          "when empty."),
        Min(P("depth", T::kInteger, false, "0",
              "Fetch only this many commits; 0 fetches the whole history."),
            "0"),
-       P("path", T::kString, false, "",
-         "Folder in the workspace to check out into; the repository's name "
-         "when empty."),
+       InWorkspace(P("path", T::kString, false, "",
+                     "Folder in the workspace to check out into; the repository's name "
+                     "when empty.")),
        P("token", T::kSecretRef, false, "", "Secret holding an access token for HTTPS remotes.")},
       {{"sha", "The commit that was checked out."},
        {"path", "The folder it was checked out into."}},
       false});
 
-  kinds.push_back(KindSpec{
-      "shell",
-      "Shell command",
-      Category::kBuildAndTest,
-      0x4E9A06,
-      "Run a command. References in `run` reach the shell as environment "
-      "variables, never as shell text. Append name=value lines to "
-      "$TAME_OUTPUT to publish outputs.",
-      {P("run", T::kText, true, "", "The script to run."),
-       P("shell", T::kString, false, "\"bash\"",
-         "The interpreter: bash, sh, or any program that takes a script "
-         "file as its last argument."),
-       P("workdir", T::kString, false, "", "Folder to run in, relative to the workspace.")},
-      {},
-      true});
+  kinds.push_back(KindSpec{"shell",
+                           "Shell command",
+                           Category::kBuildAndTest,
+                           0x4E9A06,
+                           "Run a command. References in `run` reach the shell as environment "
+                           "variables, never as shell text. Append name=value lines to "
+                           "$TAME_OUTPUT to publish outputs.",
+                           {P("run", T::kText, true, "", "The script to run."),
+                            P("shell", T::kString, false, "\"bash\"",
+                              "The interpreter: bash, sh, or any program that takes a script "
+                              "file as its last argument."),
+                            InWorkspace(P("workdir", T::kString, false, "",
+                                          "Folder to run in, relative to the workspace."))},
+                           {},
+                           true});
 
   kinds.push_back(KindSpec{
       "docker.build",
@@ -299,7 +311,7 @@ std::vector<KindSpec> MakeCatalog() {
       0xF05033,
       "Create an annotated tag at the checked-out commit, and push it when "
       "asked.",
-      {P("path", T::kString, false, "\".\"", "The repository's folder."),
+      {InWorkspace(P("path", T::kString, false, "\".\"", "The repository's folder.")),
        P("tag", T::kString, true, "", "Tag name, such as v1.2.0."),
        P("message", T::kString, false, "", "Tag message; the tag when empty."),
        P("push", T::kBoolean, false, "false", "Push the tag."),
@@ -400,5 +412,14 @@ const ParamSpec* FindField(const ParamSpec& spec, const std::string& name) {
   }
   return nullptr;
 }
+
+std::string KindDetailsKey(const std::string& uses) {
+  if (uses == "metrics.gate") return "gate";
+  if (uses == "approval") return "approvals";
+  if (uses == "k8s.deploy") return "analysis";  // a release's measurements
+  return "";
+}
+
+bool KindWaitsForPeople(const std::string& uses) { return uses == "approval"; }
 
 }  // namespace tame

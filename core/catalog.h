@@ -42,6 +42,9 @@ struct ParamSpec {
   std::string min;                   // for kInteger and kNumber, as JSON text
   std::string max;                   // for kInteger and kNumber, as JSON text
   std::vector<ParamSpec> fields;     // for kObject and kObjectList, in file order
+  bool no_credentials = false;       // a URL that is stored: no user:password in it
+  bool in_workspace = false;         // names a place tame or the step writes: a relative
+                                     // path that may not leave the workspace
 };
 
 struct OutputSpec {
@@ -71,6 +74,15 @@ const std::vector<KindSpec>& Catalog();
 
 /// The kind named `uses`, or nullptr when there is none.
 const KindSpec* FindKind(const std::string& uses);
+
+/// The key under which steps of kind `uses` report structured results for
+/// the run's report ($TAME_DETAILS): "gate" for metrics.gate, "approvals"
+/// for approval, "analysis" for k8s.deploy (a release's measurements); ""
+/// for the others.
+std::string KindDetailsKey(const std::string& uses);
+
+/// True for kinds whose steps wait for people from their start (approval).
+bool KindWaitsForPeople(const std::string& uses);
 
 /// The param `name` of `kind`, or nullptr when the kind has none by that name.
 const ParamSpec* FindParam(const KindSpec& kind, const std::string& name);

@@ -331,7 +331,7 @@ EditResult Document::AddStep(const std::string& uses, const std::string& id, Pos
   }
   Splice splice;
   splice.at.push_back(static_cast<int>(pipeline_.steps.size()));
-  StepRecord record;
+  DocumentStep record;
   record.step.id = step_id;
   record.step.uses = uses;
   record.node = NewNode();

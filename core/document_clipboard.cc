@@ -109,7 +109,7 @@ EditResult Document::PasteAs(std::string_view text, std::optional<Position> at,
   std::vector<NodeId> added;
   int unplaced = 0;
   for (size_t k = 0; k < source.steps.size(); ++k) {
-    StepRecord record;
+    DocumentStep record;
     record.step = std::move(source.steps[k]);
     const std::string old_id = record.step.id;
     // Needs of steps outside the paste stay when this pipeline has them.

@@ -55,7 +55,7 @@ void Toggle(Splice& op, Pipeline* p, std::vector<NodeId>* nodes) {
     size_t k = 0;
     for (size_t i = 0; i < new_size; ++i) {
       if (k < op.at.size() && static_cast<size_t>(op.at[k]) == i) {
-        StepRecord& record = op.records[k++];
+        DocumentStep& record = op.records[k++];
         if (record.position) p->layout[record.step.id] = *record.position;
         steps.push_back(std::move(record.step));
         ids.push_back(record.node);
@@ -75,7 +75,7 @@ void Toggle(Splice& op, Pipeline* p, std::vector<NodeId>* nodes) {
     for (size_t i = 0; i < old_size; ++i) {
       if (k < op.at.size() && static_cast<size_t>(op.at[k]) == i) {
         ++k;
-        StepRecord record;
+        DocumentStep record;
         record.node = (*nodes)[i];
         auto it = p->layout.find(p->steps[i].id);
         if (it != p->layout.end()) record.position = it->second;

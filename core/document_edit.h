@@ -22,7 +22,7 @@
 namespace tame {
 
 /// A step with what belongs to it outside `steps`.
-struct StepRecord {
+struct DocumentStep {
   Step step;
   NodeId node;
   std::optional<Position> position;  // its layout entry
@@ -56,7 +56,7 @@ struct SwapAll {
 /// into `records`), whichever `in_document` says is not the case yet.
 struct Splice {
   std::vector<int> at;
-  std::vector<StepRecord> records;
+  std::vector<DocumentStep> records;
   bool in_document = false;
 };
 

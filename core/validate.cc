@@ -15,6 +15,65 @@
 #include "core/graph.h"
 
 namespace tame {
+bool PathLeavesFolder(std::string_view path) {
+  if (!path.empty() && path[0] == '/') return true;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (path.substr(start, slash - start) == "..") return true;
+    start = slash + 1;
+  }
+  return false;
+}
+
+namespace {
+
+// Where the user information of `url` is: [begin, end) before the '@', or
+// begin == end when there is none.
+void FindUserInfo(std::string_view url, size_t* begin, size_t* end) {
+  *begin = *end = 0;
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return;
+  size_t host = scheme + 3;
+  size_t stop = url.find_first_of("/?#", host);
+  std::string_view authority =
+      url.substr(host, stop == std::string_view::npos ? stop : stop - host);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return;
+  *begin = host;
+  *end = host + at;
+}
+
+bool IsHttp(std::string_view url) {
+  auto starts = [&](std::string_view prefix) {
+    if (url.size() < prefix.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i) {
+      char c = url[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != prefix[i]) return false;
+    }
+    return true;
+  };
+  return starts("http://") || starts("https://");
+}
+
+}  // namespace
+
+bool UrlHasCredentials(std::string_view url) {
+  size_t begin, end;
+  FindUserInfo(url, &begin, &end);
+  if (begin == 0 && end == 0) return false;  // no user information
+  return IsHttp(url) || url.substr(begin, end - begin).find(':') != std::string_view::npos;
+}
+
+std::string UrlWithoutCredentials(std::string_view url) {
+  if (!UrlHasCredentials(url)) return std::string(url);
+  size_t begin, end;
+  FindUserInfo(url, &begin, &end);
+  return std::string(url.substr(0, begin)) + "***" + std::string(url.substr(end));
+}
+
 namespace {
 
 const char* const kParamTypes[] = {"string", "number", "integer", "boolean"};
@@ -75,6 +134,7 @@ class Validator {
     CheckParams();
     CheckSecrets();
     for (size_t i = 0; i < p_.steps.size(); ++i) CheckStep(i);
+    CheckNulBytes();
     CheckLayout();
     CheckCycle();
     if (graph != nullptr) *graph = std::move(graph_);
@@ -98,6 +158,62 @@ class Validator {
     }
     d.field = field.empty() ? FieldOfPointer(rest) : field;
     errors_.push_back(std::move(d));
+  }
+
+  // A NUL byte ("\u0000" in JSON) ends a C string: a command line, an
+  // environment variable or a file name would silently lose what follows.
+  void CheckNul(const Json& value, const Place& ptr, const std::string& where) {
+    if (value.is_string()) {
+      if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+        Error(ptr, where +
+                       "a value may not hold a NUL byte (\\u0000): no command line, "
+                       "environment variable or file name can carry one");
+      }
+    } else if (value.is_object()) {
+      for (const auto& [key, item] : value.items()) {
+        const Place p(ptr, key);
+        if (key.find('\0') != std::string::npos) CheckNul(Json(key), p, where);
+        CheckNul(item, p, where);
+      }
+    } else if (value.is_array()) {
+      for (size_t k = 0; k < value.size(); ++k) CheckNul(value[k], Place(ptr, k), where);
+    }
+  }
+
+  void CheckNulBytes() {
+    CheckNul(Json(p_.name), Place(root_, "name"), "");
+    const Place params(root_, "params");
+    for (const auto& [name, decl] : p_.params) {
+      if (decl.default_value)
+        CheckNul(*decl.default_value, Place(Place(params, name), "default"), "");
+    }
+    const Place steps(root_, "steps");
+    for (size_t i = 0; i < p_.steps.size(); ++i) {
+      const Step& step = p_.steps[i];
+      const Place ptr(steps, i);
+      const std::string where = "step " + Quote(step.id) + ": ";
+      CheckNul(Json(step.name), Place(ptr, "name"), where);
+      CheckNul(step.with, Place(ptr, "with"), where);
+      const Place env(ptr, "env");
+      for (const auto& [name, value] : step.env) CheckNul(Json(value), Place(env, name), where);
+      const Place outputs(ptr, "outputs");
+      for (const auto& [name, decl] : step.outputs) {
+        CheckNul(Json(decl.path), Place(Place(outputs, name), "path"), where);
+      }
+    }
+  }
+
+  // A param that names a place tame or the step writes (ParamSpec::in_workspace)
+  // is a relative path that stays inside the workspace, as output paths are.
+  void CheckWorkspacePath(const ParamSpec& spec, const Json& value, const Place& ptr,
+                          const std::string& where) {
+    if (!spec.in_workspace || !value.is_string()) return;
+    const std::string& path = value.get_ref<const std::string&>();
+    if (path.find("${{") != std::string::npos) return;  // checked when the step runs
+    if (PathLeavesFolder(path)) {
+      Error(ptr, where + Quote(spec.name) + " " + Quote(path) +
+                     " must stay inside the workspace: give a relative path without \"..\"");
+    }
   }
 
   void CheckParams() {
@@ -368,6 +484,14 @@ class Validator {
         continue;
       }
       CheckParamValue(*spec, value, p, where);
+      CheckWorkspacePath(*spec, value, p, where);
+      if (spec->no_credentials && value.is_string() &&
+          UrlHasCredentials(value.get_ref<const std::string&>())) {
+        Error(p, where + Quote(name) +
+                     " holds credentials (user:password@), which would be stored in the "
+                     "clone's .git/config; give the URL without them and the token as \"token\": "
+                     "\"${{ secrets.NAME }}\"");
+      }
     }
     for (const ParamSpec& spec : kind.params) {
       if (spec.required && !step.with.contains(spec.name)) {

@@ -21,6 +21,21 @@ Diagnostics Validate(const Pipeline& pipeline, Graph* graph = nullptr);
 /// `tame validate` reports. `result.pipeline` is set when it loaded.
 LoadResult LoadAndValidate(std::string_view text, const LoadOptions& options = {});
 
+/// True when `path` leaves the folder it is relative to: it is absolute or
+/// has a ".." part. Params that name a place in the workspace
+/// (ParamSpec::in_workspace) and output paths may not.
+bool PathLeavesFolder(std::string_view path);
+
+/// True when URL `url` carries credentials that would be stored with it: a
+/// user name or password in an http(s) URL ("https://user:pass@host/r",
+/// "https://TOKEN@host/r"), or a password in any other ("ssh://u:p@h/r").
+/// A user name alone is fine elsewhere ("ssh://git@host/r").
+bool UrlHasCredentials(std::string_view url);
+
+/// `url` with the credentials UrlHasCredentials() finds replaced by "***",
+/// for messages.
+std::string UrlWithoutCredentials(std::string_view url);
+
 /// The value of param `spec` in `step`: its `with` entry, else the catalog's
 /// default, else null.
 Json ParamValue(const Step& step, const ParamSpec& spec);

@@ -363,5 +363,62 @@ TEST(ValidateTest, ReleaseStrategiesNeedWhatTheyUse) {
             Lines{});
 }
 
+TEST(ValidateTest, PlacesTameWritesStayInsideTheWorkspace) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "c", "uses": "git.checkout",
+      "with": {"repo": "https://example.org/r.git", "path": "../elsewhere"}})")),
+            (Lines{"p.json: /steps/0/with/path: step \"c\": \"path\" \"../elsewhere\" must stay "
+                   "inside the workspace: give a relative path without \"..\""}));
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "c", "uses": "git.checkout",
+      "with": {"repo": "https://example.org/r.git", "path": "/tmp/x"}})")),
+            (Lines{"p.json: /steps/0/with/path: step \"c\": \"path\" \"/tmp/x\" must stay "
+                   "inside the workspace: give a relative path without \"..\""}));
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "s", "uses": "shell",
+      "with": {"run": "x", "workdir": "a/../../b"}})")),
+            (Lines{"p.json: /steps/0/with/workdir: step \"s\": \"workdir\" \"a/../../b\" must "
+                   "stay inside the workspace: give a relative path without \"..\""}));
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "t", "uses": "git.tag",
+      "with": {"tag": "v1", "path": ".."}})")),
+            (Lines{"p.json: /steps/0/with/path: step \"t\": \"path\" \"..\" must stay inside "
+                   "the workspace: give a relative path without \"..\""}));
+  // Names with dots are fine, and a reference is checked when the step runs.
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "c", "uses": "git.checkout",
+      "with": {"repo": "r", "path": "a/..b/c.."}},
+      {"id": "t", "uses": "git.tag", "with": {"tag": "v1",
+       "path": "${{ steps.c.outputs.path }}"}})")),
+            Lines{});
+  EXPECT_TRUE(PathLeavesFolder("/a"));
+  EXPECT_TRUE(PathLeavesFolder("a/.."));
+  EXPECT_FALSE(PathLeavesFolder("a/..b"));
+  EXPECT_FALSE(PathLeavesFolder(""));
+}
+
+TEST(ValidateTest, CredentialsInARepositoryUrlAreRefused) {
+  EXPECT_EQ(Problems(WithSteps(R"({"id": "c", "uses": "git.checkout",
+      "with": {"repo": "https://user:hunter2@example.org/r.git"}})")),
+            (Lines{"p.json: /steps/0/with/repo: step \"c\": \"repo\" holds credentials "
+                   "(user:password@), which would be stored in the clone's .git/config; give "
+                   "the URL without them and the token as \"token\": \"${{ secrets.NAME }}\""}));
+  EXPECT_TRUE(UrlHasCredentials("HTTPS://tok@example.org/r"));
+  EXPECT_TRUE(UrlHasCredentials("ssh://git:pw@example.org/r"));
+  EXPECT_FALSE(UrlHasCredentials("ssh://git@example.org/r"));
+  EXPECT_FALSE(UrlHasCredentials("git@example.org:team/r.git"));
+  EXPECT_FALSE(UrlHasCredentials("https://example.org/r@v1"));
+  EXPECT_EQ(UrlWithoutCredentials("https://u:p@h/r?x=@"), "https://***@h/r?x=@");
+}
+
+TEST(ValidateTest, ANulByteInAValueIsRefused) {
+  EXPECT_EQ(Problems(R"({"version": 1, "name": "t",
+      "params": {"p": {"default": "a\u0000b"}},
+      "steps": [{"id": "a", "uses": "shell", "with": {"run": "echo a\u0000rm -rf"},
+                 "env": {"X": "1\u00002"}}]})"),
+            (Lines{"p.json: /params/p/default: a value may not hold a NUL byte (\\u0000): no "
+                   "command line, environment variable or file name can carry one",
+                   "p.json: /steps/0/with/run: step \"a\": a value may not hold a NUL byte "
+                   "(\\u0000): no command line, environment variable or file name can carry one",
+                   "p.json: /steps/0/env/X: step \"a\": a value may not hold a NUL byte "
+                   "(\\u0000): no command line, environment variable or file name can carry "
+                   "one"}));
+}
+
 }  // namespace
 }  // namespace tame

@@ -16,6 +16,7 @@
 #include "runner/cli.h"
 #include "runner/files.h"
 #include "runner/run/journal.h"
+#include "runner/run/run_dir.h"
 #include "runner/steps/approvals.h"
 
 namespace tame {
@@ -30,12 +31,6 @@ std::string Join(const std::vector<std::string>& items) {
 std::string StringOf(const Json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// The run folder named by `run`: a path, or an id under .tame/runs.
-std::string RunDir(const std::string& run) {
-  if (run.find('/') != std::string::npos) return run;
-  return ".tame/runs/" + run;
 }
 
 // One of the approval step's params as the waiting step sees it: its
@@ -100,16 +95,19 @@ int CmdApprove(const Args& args) {
     return UsageError("the key " + key + " is not a regular file");
   }
 
-  const std::string run_dir = RunDir(run);
-  JournalContents journal;
+  char cwd[4096];
+  RunFolder folder;
   std::string error;
+  if (getcwd(cwd, sizeof(cwd)) == nullptr || !FindRun(cwd, run, &folder, &error)) {
+    return UsageError(error.empty() ? "cannot find the current folder" : error);
+  }
+  const std::string& run_dir = folder.dir;
+  JournalContents journal;
   if (!ReadJournal(run_dir + "/journal.jsonl", &journal, &error)) {
-    if (access(run_dir.c_str(), F_OK) != 0) {
-      return UsageError("no run " + run + " (no folder " + run_dir + ")");
-    }
-    return UsageError(error);
+    return UsageError(folder.display + "/" + error);
   }
   const Json& started = journal.events.front();
+  if (!CheckRunStarted(folder, started, /*resume=*/false, &error)) return UsageError(error);
   const std::string run_id = StringOf(started, "run");
   const std::string hash = StringOf(started, "hash");
   const std::string file = StringOf(started, "file");

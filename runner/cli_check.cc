@@ -113,7 +113,7 @@ int FormatOne(const std::string& path, bool check, bool write) {
     return kExitFailed;
   }
   if (write) {
-    if (canonical != original && !WriteFileAtomic(path, canonical, &error)) {
+    if (canonical != original && !RewriteFile(path, canonical, &error)) {
       std::cerr << path << ": " << error << "\n";
       return kExitInvalid;
     }

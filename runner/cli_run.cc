@@ -33,6 +33,7 @@
 #include "runner/run/preview.h"
 #include "runner/run/process.h"
 #include "runner/run/report.h"
+#include "runner/run/run_dir.h"
 #include "runner/run/session.h"
 #include "runner/run/util.h"
 #include "runner/steps/approvals.h"
@@ -174,24 +175,6 @@ int DefaultJobs() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-// Locks the run's journal (creating it) for as long as tame lives: a second
-// tame cannot resume a run that is still going.
-bool LockRunDir(const std::string& run_dir, const std::string& run_id, bool create,
-                std::string* error) {
-  int fd = open((run_dir + "/journal.jsonl").c_str(),
-                O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
-  if (fd < 0) {
-    *error = ".tame/runs/" + run_id + "/journal.jsonl: cannot open: " + std::strerror(errno);
-    return false;
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    *error = "run " + run_id + " is in use by another tame";
-    close(fd);
-    return false;
-  }
-  return true;  // the descriptor stays open on purpose
-}
-
 std::string Summary(const RunState& state) {
   return CountSteps(TallySteps(state)) + "; report in " + state.run_dir_display + "/report.json";
 }
@@ -254,7 +237,7 @@ void RemoveStaleOutputDirs(const std::string& run_id) {
 
 // Runs the prepared state to its end; returns the exit code.
 int Execute(RunState* state, JournalWriter* journal, const std::string& log_format,
-            const std::string& junit_path, std::map<int, StepRecord> restored, bool resumed,
+            const std::string& junit_path, std::map<int, RunStep> restored, bool resumed,
             std::vector<bool> not_selected = {}) {
   std::string error;
   if (!InitProcessControl(&error)) return Fail(error);
@@ -262,7 +245,7 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
                   ColorAllowed(STDOUT_FILENO), STDOUT_FILENO);
   console.SetMask(state->mask.get());
   console.RunStarted(state->run_id, state->run_dir_display, state->jobs, resumed);
-  state->records.assign(state->pipeline.steps.size(), StepRecord());
+  state->records.assign(state->pipeline.steps.size(), RunStep());
   state->started_ms = SteadyNowMs();
   if (state->started_at.empty()) state->started_at = IsoTimeNow();
   state->status = "running";
@@ -282,11 +265,16 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
   journal->Append(
       {{"event", "run_ended"}, {"status", state->status}, {"duration_ms", state->duration_ms}});
   journal->Flush();
-  if (!WriteReports(*state, junit_path, &error)) console.Message(state->mask->Mask(error));
+  // A report that cannot be written is bad output, not a failed pipeline:
+  // the console still says how the pipeline ended, then tame exits 2.
+  const bool reports_written = WriteReports(*state, junit_path, &error);
+  const std::string report_error = state->mask->Mask(error);
   session.CompactCache();
   for (size_t i = 0; i < state->records.size(); ++i) {
     const Step& step = state->pipeline.steps[i];
-    if (state->records[i].status != "failed" || step.continue_on_error.value_or(false)) continue;
+    if (state->records[i].status != StepStatus::kFailed || step.continue_on_error.value_or(false)) {
+      continue;
+    }
     if (!state->records[i].has_log) continue;
     console.FailureTail(static_cast<int>(i), state->run_dir_display + "/logs/" + step.id + ".log",
                         LogTail(*state, static_cast<int>(i), kFailureTailLines));
@@ -294,6 +282,7 @@ int Execute(RunState* state, JournalWriter* journal, const std::string& log_form
   }
   console.RunEnded(state->status, state->duration_ms, Summary(*state));
   if (result.interrupted) return kExitInterrupted;
+  if (!reports_written) return Fail(report_error);
   return result.failed ? kExitFailed : kExitOk;
 }
 
@@ -308,10 +297,19 @@ Json DefinitionsJson(const Pipeline& pipeline, const std::vector<std::string>& d
   return out;
 }
 
+// The id of the run `run` names in `workspace` (--run takes what show does).
+bool FindRunId(const std::string& workspace, const std::string& run, std::string* id,
+               std::string* error) {
+  RunFolder folder;
+  if (!FindRun(workspace, run, &folder, error)) return false;
+  *id = folder.id;
+  return true;
+}
+
 // A run of part of the pipeline (--from, --only): which steps run, and the
 // records of those it takes from an earlier run.
 struct PartialRun {
-  std::map<int, StepRecord> reused;
+  std::map<int, RunStep> reused;
   std::vector<std::string> reused_ids;
   std::vector<bool> not_selected;
   std::vector<std::string> params;  // the earlier run's, as NAME=VALUE
@@ -353,7 +351,7 @@ bool PreparePartialRun(const Args& args, RunState* state,
   std::string source_id = args.Value("--run");
   bool found = source_id.empty()
                    ? FindLatestRunOf(state->workspace, state->pipeline.name, &source_id, &error)
-                   : FindRun(state->workspace, source_id, &source_id, &error);
+                   : FindRunId(state->workspace, source_id, &source_id, &error);
   RecordedRun source;
   if (!found || !ReadRecordedRun(state->workspace, source_id, &source, &error)) {
     Fail(error);
@@ -447,17 +445,10 @@ int CmdRun(const Args& args) {
     if (!cache.LoadKey(&error)) return Fail(error);
   }
   state.pipeline_file = AbsolutePath(path);
-  // A sortable id: the UTC start time, then random hex against collisions.
-  std::string runs = state.workspace + "/.tame/runs";
-  if (!MakeDirs(runs, &error)) return Fail(error);
-  for (int tries = 0;; ++tries) {
-    state.run_id = CompactTimeNow() + "-" + RandomHex(2);
-    state.run_dir = runs + "/" + state.run_id;
-    if (mkdir(state.run_dir.c_str(), 0755) == 0) break;
-    if (errno != EEXIST || tries > 100) {
-      return Fail("cannot create " + state.run_dir + ": " + std::strerror(errno));
-    }
-  }
+  RunFolder folder;
+  if (!CreateRunFolder(state.workspace, &folder, &error)) return Fail(error);
+  state.run_id = folder.id;
+  state.run_dir = folder.dir;
   // The start is signed into the empty folder: when signing fails, the
   // folder goes and nothing is left half-written.
   if (!key.empty() &&
@@ -465,9 +456,8 @@ int CmdRun(const Args& args) {
     rmdir(state.run_dir.c_str());
     return Fail(error);
   }
-  state.run_dir_display = ".tame/runs/" + state.run_id;
-  if (!MakeRunDirs(&state, &error) ||
-      !LockRunDir(state.run_dir, state.run_id, /*create=*/true, &error)) {
+  state.run_dir_display = folder.display;
+  if (!MakeRunDirs(&state, &error) || !LockRunFolder(folder, /*create=*/true, &error)) {
     return Fail(error);
   }
   JournalWriter journal;
@@ -504,57 +494,11 @@ int CmdRun(const Args& args) {
 
 namespace {
 
-// The run folder RUN names: a path to one, or an id under ./.tame/runs.
-bool FindRunDir(const std::string& run, std::string* run_dir, std::string* error) {
-  struct stat st;
-  std::string candidate = run.find('/') != std::string::npos ? run : ".tame/runs/" + run;
-  if (stat(candidate.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    *error = run.find('/') != std::string::npos
-                 ? "no run folder at " + run
-                 : "no run \"" + run + "\" in .tame/runs of this folder";
-    return false;
-  }
-  *run_dir = AbsolutePath(candidate);
-  while (run_dir->size() > 1 && run_dir->back() == '/') run_dir->pop_back();
-  return true;
-}
-
-// The steps an earlier part of the run finished, from its journal: the last
-// step_ended of each step that succeeded and whose output files are there.
-std::map<int, StepRecord> RestoredSteps(const RunState& state, const std::vector<Json>& events) {
-  std::map<int, StepRecord> done;
-  for (const Json& e : events) {
-    if (Field(e, "event", "") != "step_ended" || !e.contains("step") || !e["step"].is_string()) {
-      continue;
-    }
-    int step = state.pipeline.FindStep(e["step"].get<std::string>());
-    if (step < 0) continue;
-    if (Field(e, "status", "") != "succeeded") {
-      done.erase(step);
-      continue;
-    }
-    StepRecord r = RecordFromEvent(e);
-    r.has_log = !r.cached && r.reused_from.empty();
-    done[step] = r;
-  }
-  for (auto it = done.begin(); it != done.end();) {
-    bool files_there = true;
-    for (const auto& [name, decl] : state.pipeline.steps[it->first].outputs) {
-      struct stat st;
-      if (!decl.path.empty() && stat((state.workspace + "/" + decl.path).c_str(), &st) != 0) {
-        files_there = false;
-      }
-    }
-    it = files_there ? std::next(it) : done.erase(it);
-  }
-  return done;
-}
-
 // A partial run (its journal has a "reuse" event) resumes as the same
 // part: the steps it left out stay out, and the steps it reused that the
 // journal does not show as ended are taken from the same earlier run again.
 bool ResumeSelection(const std::vector<Json>& events, RunState* state,
-                     std::map<int, StepRecord>* restored, std::vector<bool>* not_selected,
+                     std::map<int, RunStep>* restored, std::vector<bool>* not_selected,
                      std::string* error) {
   const Json* reuse = nullptr;
   for (const Json& e : events) {
@@ -591,48 +535,28 @@ bool ResumeSelection(const std::vector<Json>& events, RunState* state,
          ReuseSteps(*state, selection, source, state->definitions, restored, error);
 }
 
-// Cuts a journal back to its last whole line, so appending goes on cleanly.
-bool RepairJournal(const std::string& path, off_t valid_bytes, std::string* error) {
-  if (truncate(path.c_str(), valid_bytes) != 0) {
-    *error = "cannot repair " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return true;
-  char last = '\n';
-  if (valid_bytes > 0 && pread(fd, &last, 1, valid_bytes - 1) == 1 && last != '\n') {
-    ssize_t n = pwrite(fd, "\n", 1, valid_bytes);
-    (void)n;
-  }
-  close(fd);
-  return true;
-}
-
 }  // namespace
 
 int CmdResume(const Args& args) {
+  const std::string cwd = AbsolutePath(".");
   RunState state;
   std::string log_format;
   std::string error;
   if (!ReadCommonOptions(args, &state, &log_format, &error)) return UsageError(error);
-  std::string run_dir;
-  if (!FindRunDir(args.positional[0], &run_dir, &error)) return Fail(error);
-  state.run_dir = run_dir;
-  state.run_id = run_dir.substr(run_dir.rfind('/') + 1);
-  if (!LockRunDir(run_dir, state.run_id, /*create=*/false, &error)) return Fail(error);
+  RunFolder folder;
+  if (!FindRun(cwd.substr(0, cwd.size() - 2), args.positional[0], &folder, &error))
+    return Fail(error);
+  state.run_dir = folder.dir;
+  state.run_id = folder.id;
+  if (!LockRunFolder(folder, /*create=*/false, &error)) return Fail(error);
   RemoveStaleOutputDirs(state.run_id);
   JournalContents journal_contents;
-  const std::string journal_path = run_dir + "/journal.jsonl";
+  const std::string journal_path = folder.dir + "/journal.jsonl";
   if (!ReadJournal(journal_path, &journal_contents, &error)) {
-    return Fail(".tame/runs/" + state.run_id + "/" + error);
+    return Fail(folder.display + "/" + error);
   }
   const Json& started = journal_contents.events[0];
-  for (const char* key : {"file", "hash", "workspace", "secrets_file", "junit"}) {
-    if (!started.contains(key) || !started[key].is_string()) {
-      return Fail(".tame/runs/" + state.run_id + "/journal.jsonl: line 1: run_started has no \"" +
-                  key + "\"");
-    }
-  }
+  if (!CheckRunStarted(folder, started, /*resume=*/true, &error)) return Fail(error);
   for (const Json& e : journal_contents.events) {
     if (Field(e, "event", "") == "run_ended" && Field(e, "status", "") == "succeeded") {
       std::cout << "run " << state.run_id << " already succeeded; nothing to resume\n";
@@ -640,8 +564,8 @@ int CmdResume(const Args& args) {
     }
   }
   state.pipeline_file = started["file"].get<std::string>();
-  state.workspace = started["workspace"].get<std::string>();
-  state.run_dir_display = ".tame/runs/" + state.run_id;
+  state.workspace = folder.workspace;
+  state.run_dir_display = folder.display;
   struct stat workspace;
   if (stat(state.workspace.c_str(), &workspace) != 0 || !S_ISDIR(workspace.st_mode)) {
     return Fail("the workspace of run " + state.run_id + ", " + state.workspace + ", is gone");
@@ -696,7 +620,10 @@ int CmdResume(const Args& args) {
   }
   JournalWriter journal;
   if (!journal.Open(journal_path, state.mask.get(), &error)) return Fail(error);
-  std::map<int, StepRecord> restored = RestoredSteps(state, journal_contents.events);
+  std::map<int, RunStep> restored;
+  if (!RestoredSteps(state, folder, journal_contents.events, &restored, &error)) {
+    return Fail(error);
+  }
   std::vector<bool> not_selected;
   if (!ResumeSelection(journal_contents.events, &state, &restored, &not_selected, &error)) {
     return Fail(error);

@@ -1,5 +1,9 @@
 // The verbs that look back at runs: `tame runs` lists the runs of this
-// folder, `tame show RUN` sums one up from its report.json.
+// folder, `tame show RUN` sums one up from its report.json. What a run
+// folder holds is input (run_dir.h): text from it is printed with its
+// control characters neutralised, on a terminal or not (a listing piped to
+// `less -R` must not move the cursor either), and a step id read from a
+// report names a log only when it is a valid step id.
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +16,7 @@
 #include "runner/run/history.h"
 #include "runner/run/journal.h"
 #include "runner/run/report.h"
+#include "runner/run/run_dir.h"
 #include "runner/run/util.h"
 
 namespace tame {
@@ -67,7 +72,10 @@ std::string Pad(const std::string& text, size_t width) {
 }
 
 // Prints rows as columns two spaces apart, the last one unpadded.
-void PrintTable(const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
+void PrintTable(std::vector<std::vector<std::string>> rows, const std::string& indent) {
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = NeutraliseControls(cell);
+  }
   std::vector<size_t> width;
   for (const auto& row : rows) {
     width.resize(std::max(width.size(), row.size()));
@@ -121,12 +129,12 @@ int CmdRuns(const Args& args) {
 }
 
 int CmdShow(const Args& args) {
-  const std::string workspace = CurrentFolder();
-  std::string id;
+  RunFolder run;
   std::string error;
-  if (!FindRun(workspace, args.positional[0], &id, &error)) return UsageError(error);
-  const std::string dir = workspace + "/.tame/runs/" + id;
-  const std::string shown_dir = ".tame/runs/" + id;
+  if (!FindRun(CurrentFolder(), args.positional[0], &run, &error)) return UsageError(error);
+  const std::string& id = run.id;
+  const std::string& dir = run.dir;
+  const std::string& shown_dir = run.display;
   Json report;
   if (!ReadReport(dir, &report)) {
     return UsageError("run " + id +
@@ -142,43 +150,23 @@ int CmdShow(const Args& args) {
   }
   std::string status = Field(report, "status", "");
   if (status == "running" && !RunInProgress(dir)) status = "interrupted";
-  std::cout << "run " << id << " of " << Field(report, "pipeline", "") << " ("
-            << Field(report, "file", "") << "), started " << Field(report, "started_at", "")
-            << "\n";
-  std::vector<std::vector<std::string>> rows;
-  std::vector<StepTally> tally;
-  std::string failed;
-  const Json steps = report.value("steps", Json::array());
-  for (const Json& step : steps) {
-    if (!step.is_object()) continue;
-    const std::string step_status = Field(step, "status", "");
-    const int64_t attempts = Field(step, "attempts", int64_t{0});
-    const std::string reused = Field(step, "reused_from", "");
-    std::string note;
-    if (!reused.empty()) {
-      note = "reused from run " + reused;
-    } else if (Field(step, "restored", false)) {
-      note = "restored";
-    } else if (step_status == "failed") {
-      note = Field(step, "error", "");
-      if (failed.empty()) failed = Field(step, "id", "");
-    }
-    bool ran = attempts > 0 && reused.empty();
-    rows.push_back({Field(step, "id", ""), step_status,
-                    std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts"),
-                    ran ? ShortDuration(Field(step, "duration_ms", int64_t{0})) : "-", note});
-    tally.push_back({step_status, Field(step, "restored", false), !reused.empty()});
-  }
-  PrintTable(rows, "  ");
+  const std::string pipeline = NeutraliseControls(Field(report, "pipeline", ""));
+  std::cout << "run " << id << " of " << pipeline << " ("
+            << NeutraliseControls(Field(report, "file", "")) << "), started "
+            << NeutraliseControls(Field(report, "started_at", "")) << "\n";
+  ReportSummary summary = SummariseReport(report);
+  const std::vector<StepTally>& tally = summary.tally;
+  const std::string& failed = summary.failed;
+  PrintTable(summary.rows, "  ");
   if (!failed.empty()) {
     const std::string log = shown_dir + "/logs/" + failed + ".log";
-    std::vector<std::string> lines = LogTailOf(workspace + "/" + log, kFailureTailLines);
+    std::vector<std::string> lines = LogTailOf(LogPath(dir, failed), kFailureTailLines);
     if (!lines.empty()) {
       std::cout << "last lines of " << failed << "'s log (" << log << "):\n";
-      for (const std::string& line : lines) std::cout << "  " << line << "\n";
+      for (const std::string& line : lines) std::cout << "  " << NeutraliseControls(line) << "\n";
     }
   }
-  std::cout << Field(report, "pipeline", "") << ": " << status << " in "
+  std::cout << pipeline << ": " << NeutraliseControls(status) << " in "
             << ShortDuration(Field(report, "duration_ms", int64_t{0})) << " " << CountSteps(tally)
             << "; report in " << shown_dir << "/report.json\n";
   return kExitOk;

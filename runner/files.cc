@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace tame {
@@ -79,6 +82,75 @@ bool WriteFileAtomic(const std::string& path, const std::string& text, std::stri
     unlink(tmp.c_str());
   }
   return ok;
+}
+
+bool RewriteFile(const std::string& path, const std::string& text, std::string* error) {
+  char real[PATH_MAX];
+  if (realpath(path.c_str(), real) == nullptr) {
+    *error = std::string("cannot open: ") + std::strerror(errno);
+    return false;
+  }
+  const std::string target = real;
+  struct stat st;
+  if (stat(target.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    *error = "is not a regular file; not written";
+    return false;
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  if ((st.st_mode & 0222) == 0) {
+    *error = std::string("is read-only (mode ") + mode + "); not written";
+    return false;
+  }
+  if (st.st_nlink > 1) {
+    *error = "has " + std::to_string(st.st_nlink) +
+             " hard links, which replacing it would break; not written";
+    return false;
+  }
+  const std::string tmp = target.substr(0, target.rfind('/') + 1) + "." +
+                          target.substr(target.rfind('/') + 1) + ".tame-tmp-" +
+                          std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    *error = std::string("cannot write a temporary file beside it: ") + std::strerror(errno);
+    return false;
+  }
+  auto fail = [&](const std::string& why) {
+    close(fd);
+    unlink(tmp.c_str());
+    *error = why;
+    return false;
+  };
+  struct stat made;
+  if (fstat(fd, &made) != 0) return fail(std::string("cannot write: ") + std::strerror(errno));
+  if ((made.st_uid != st.st_uid || made.st_gid != st.st_gid) &&
+      fchown(fd, st.st_uid, st.st_gid) != 0 && fchown(fd, static_cast<uid_t>(-1), st.st_gid) != 0) {
+    return fail("cannot keep its group (" + std::to_string(st.st_gid) + "); not written");
+  }
+  if (fstat(fd, &made) != 0 || made.st_gid != st.st_gid) {
+    return fail("cannot keep its group (" + std::to_string(st.st_gid) + "); not written");
+  }
+  if (made.st_uid != st.st_uid) {
+    return fail("cannot keep its owner (" + std::to_string(st.st_uid) + "); not written");
+  }
+  // After fchown, which may clear set-id bits.
+  if (fchmod(fd, st.st_mode & 07777) != 0) {
+    return fail(std::string("cannot keep its mode: ") + std::strerror(errno));
+  }
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(std::string("cannot write: ") + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) return fail(std::string("cannot write: ") + std::strerror(errno));
+  if (close(fd) != 0 || rename(tmp.c_str(), target.c_str()) != 0) {
+    *error = std::string("cannot write: ") + std::strerror(errno);
+    unlink(tmp.c_str());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace tame

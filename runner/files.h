@@ -16,6 +16,15 @@ bool ReadFile(const std::string& path, size_t max_bytes, std::string* text, std:
 /// folder, flushed, then renamed over it. The old file's mode is kept.
 bool WriteFileAtomic(const std::string& path, const std::string& text, std::string* error);
 
+/// Rewrites the file `path` names with `text` in place, as an editor's
+/// save should: through a symbolic link to its target, atomically (a
+/// temporary file in the target's folder, renamed over it), keeping its
+/// mode, owner and group. Refuses, writing nothing, a read-only file (no
+/// write bit), a file with more than one hard link (the rename would break
+/// the link) and an owner or group it cannot keep. On failure returns false
+/// with `error` saying why, without the path.
+bool RewriteFile(const std::string& path, const std::string& text, std::string* error);
+
 }  // namespace tame
 
 #endif  // TAME_RUNNER_FILES_H_

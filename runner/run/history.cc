@@ -1,67 +1,23 @@
 #include "runner/run/history.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "core/catalog.h"
 #include "core/load.h"
 #include "runner/run/journal.h"
 #include "runner/run/util.h"
 
 namespace tame {
 
-std::vector<std::string> ListRunIds(const std::string& workspace) {
-  std::vector<std::string> ids;
-  const std::string runs = workspace + "/.tame/runs";
-  DIR* dir = opendir(runs.c_str());
-  if (dir == nullptr) return ids;
-  while (struct dirent* e = readdir(dir)) {
-    std::string name = e->d_name;
-    if (name.empty() || name[0] == '.') continue;
-    struct stat st;
-    if (stat((runs + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) ids.push_back(name);
-  }
-  closedir(dir);
-  std::sort(ids.rbegin(), ids.rend());
-  return ids;
-}
-
-bool FindRun(const std::string& workspace, const std::string& run, std::string* run_id,
-             std::string* error) {
-  std::vector<std::string> ids = ListRunIds(workspace);
-  if (run == "latest") {
-    if (ids.empty()) {
-      *error = "there are no runs in .tame/runs of this folder";
-      return false;
-    }
-    *run_id = ids.front();
-    return true;
-  }
-  if (std::find(ids.begin(), ids.end(), run) != ids.end()) {
-    *run_id = run;
-    return true;
-  }
-  std::string suggestion = SuggestSpelling(run, ids);
-  *error = "no run \"" + run + "\" in .tame/runs of this folder" +
-           (suggestion.empty() ? "" : " (did you mean \"" + suggestion + "\"?)");
-  return false;
-}
-
-bool RunInProgress(const std::string& run_dir) {
-  int fd = open((run_dir + "/journal.jsonl").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  // The tame that runs it holds an exclusive lock on its journal.
-  bool held = flock(fd, LOCK_SH | LOCK_NB) != 0;
-  close(fd);
-  return held;
-}
-
 bool ReadRecordedRun(const std::string& workspace, const std::string& run_id, RecordedRun* out,
                      std::string* error) {
+  if (!IsRunId(run_id)) {
+    *error = "no run \"" + run_id + "\" in .tame/runs of this folder";
+    return false;
+  }
   out->id = run_id;
   out->dir = workspace + "/.tame/runs/" + run_id;
   JournalContents journal;
@@ -79,9 +35,13 @@ bool ReadRecordedRun(const std::string& workspace, const std::string& run_id, Re
   return true;
 }
 
-StepRecord RecordFromEvent(const Json& e) {
-  StepRecord r;
-  r.status = Field(e, "status", "");
+RunStep RecordFromEvent(const Json& e, const std::string& uses) {
+  RunStep r;
+  const std::string status = Field(e, "status", "");
+  for (StepStatus s : {StepStatus::kSucceeded, StepStatus::kFailed, StepStatus::kSkipped,
+                       StepStatus::kCancelled}) {
+    if (status == StepStatusName(s)) r.status = s;
+  }
   r.attempts = static_cast<int>(Field(e, "attempts", int64_t{0}));
   r.exit_code = static_cast<int>(Field(e, "exit_code", int64_t{-1}));
   r.duration_ms = Field(e, "duration_ms", int64_t{0});
@@ -93,31 +53,52 @@ StepRecord RecordFromEvent(const Json& e) {
       if (it.value().is_string()) r.outputs[it.key()] = it.value().get<std::string>();
     }
   }
-  if (e.contains("gate") && e["gate"].is_object()) r.gate = e["gate"];
-  if (e.contains("approvals") && e["approvals"].is_array()) r.approvals = e["approvals"];
-  if (e.contains("analysis") && e["analysis"].is_array()) r.analysis = e["analysis"];
+  const std::string key = KindDetailsKey(uses);
+  auto details = key.empty() ? e.end() : e.find(key);
+  if (details != e.end() && (details->is_object() || details->is_array())) {
+    r.details = Json{{key, *details}};
+  }
   return r;
 }
 
-bool FindLatestRunOf(const std::string& workspace, const std::string& pipeline, std::string* run_id,
-                     std::string* error) {
-  for (const std::string& id : ListRunIds(workspace)) {
-    JournalContents journal;
-    std::string ignored;
-    if (!ReadJournal(workspace + "/.tame/runs/" + id + "/journal.jsonl", &journal, &ignored)) {
-      continue;
-    }
-    if (Field(journal.events[0], "pipeline", "") == pipeline) {
-      *run_id = id;
-      return true;
-    }
-  }
-  *error = "no earlier run of pipeline \"" + pipeline +
-           "\" in .tame/runs of this folder to reuse steps from; run the whole pipeline first";
-  return false;
-}
-
 namespace {
+
+// Checks the outputs a journal recorded for step `step` (record.outputs)
+// as input: a declared file output is its declared path; an output of the
+// kind named "path" must stay inside the workspace; a name the step does
+// not declare is dropped.
+bool CheckRecordedOutputs(const RunState& state, int step, const std::string& where,
+                          RunStep* record, std::string* error) {
+  const Step& s = state.pipeline.steps[static_cast<size_t>(step)];
+  const KindSpec* kind = FindKind(s.uses);
+  for (auto it = record->outputs.begin(); it != record->outputs.end();) {
+    auto declared = s.outputs.find(it->first);
+    bool of_kind = false;
+    if (kind != nullptr) {
+      for (const OutputSpec& out : kind->outputs) of_kind = of_kind || out.name == it->first;
+    }
+    if (declared != s.outputs.end()) {
+      if (!declared->second.path.empty()) it->second = declared->second.path;
+    } else if (!of_kind) {
+      it = record->outputs.erase(it);
+      continue;
+    } else if (it->first == "path" && !PathInside(it->second, state.workspace)) {
+      *error = where + "step \"" + s.id + "\": \"outputs\".\"path\" (" + it->second +
+               ") is outside the workspace " + state.workspace;
+      return false;
+    }
+    if (it->second.find('\0') != std::string::npos) {
+      *error = where + "step \"" + s.id + "\": \"outputs\".\"" + it->first + "\" holds a NUL byte";
+      return false;
+    }
+    ++it;
+  }
+  if (!record->reused_from.empty() && !IsRunId(record->reused_from)) {
+    *error = where + "step \"" + s.id + "\": \"reused_from\" is not a run id";
+    return false;
+  }
+  return true;
+}
 
 std::string WhatBecameOf(const std::string& status) {
   if (status == "failed") return "it failed there";
@@ -129,7 +110,7 @@ std::string WhatBecameOf(const std::string& status) {
 }  // namespace
 
 bool ReuseSteps(const RunState& state, const Selection& selection, const RecordedRun& run,
-                const std::vector<std::string>& definitions, std::map<int, StepRecord>* out,
+                const std::vector<std::string>& definitions, std::map<int, RunStep>* out,
                 std::string* error) {
   const Json* recorded_definitions = nullptr;
   auto defs = run.started.find("definitions");
@@ -152,7 +133,11 @@ bool ReuseSteps(const RunState& state, const Selection& selection, const Recorde
       *error = prefix + "its definition changed since";
       return false;
     }
-    StepRecord record = RecordFromEvent(ended->second);
+    RunStep record = RecordFromEvent(ended->second, step.uses);
+    if (!CheckRecordedOutputs(state, static_cast<int>(i),
+                              ".tame/runs/" + run.id + "/journal.jsonl: ", &record, error)) {
+      return false;
+    }
     for (const auto& [name, decl] : step.outputs) {
       if (decl.path.empty()) {
         if (record.outputs.count(name) == 0) {
@@ -173,6 +158,72 @@ bool ReuseSteps(const RunState& state, const Selection& selection, const Recorde
     (*out)[static_cast<int>(i)] = std::move(record);
   }
   return true;
+}
+
+}  // namespace tame
+
+namespace tame {
+
+bool RestoredSteps(const RunState& state, const RunFolder& run, const std::vector<Json>& events,
+                   std::map<int, RunStep>* out, std::string* error) {
+  std::map<int, RunStep>& done = *out;
+  for (size_t line = 0; line < events.size(); ++line) {
+    const Json& e = events[line];
+    if (Field(e, "event", "") != "step_ended" || !e.contains("step") || !e["step"].is_string()) {
+      continue;
+    }
+    int step = state.pipeline.FindStep(e["step"].get<std::string>());
+    if (step < 0) continue;
+    if (Field(e, "status", "") != "succeeded") {
+      done.erase(step);
+      continue;
+    }
+    RunStep r = RecordFromEvent(e, state.pipeline.steps[static_cast<size_t>(step)].uses);
+    const std::string where =
+        run.display + "/journal.jsonl: line " + std::to_string(line + 1) + ": ";
+    if (!CheckRecordedOutputs(state, step, where, &r, error)) return false;
+    r.has_log = !r.cached && r.reused_from.empty();
+    done[step] = r;
+  }
+  for (auto it = done.begin(); it != done.end();) {
+    bool files_there = true;
+    for (const auto& [name, decl] : state.pipeline.steps[it->first].outputs) {
+      struct stat st;
+      if (!decl.path.empty() && stat((state.workspace + "/" + decl.path).c_str(), &st) != 0) {
+        files_there = false;
+      }
+    }
+    it = files_there ? std::next(it) : done.erase(it);
+  }
+  return true;
+}
+
+ReportSummary SummariseReport(const Json& report) {
+  ReportSummary out;
+  const Json steps = report.is_object() ? report.value("steps", Json::array()) : Json::array();
+  if (!steps.is_array()) return out;
+  for (const Json& step : steps) {
+    if (!step.is_object()) continue;
+    const std::string step_status = Field(step, "status", "");
+    const int64_t attempts = Field(step, "attempts", int64_t{0});
+    const std::string reused = Field(step, "reused_from", "");
+    std::string note;
+    if (!reused.empty()) {
+      note = "reused from run " + reused;
+    } else if (Field(step, "restored", false)) {
+      note = "restored";
+    } else if (step_status == "failed") {
+      note = Field(step, "error", "");
+      const std::string id = Field(step, "id", "");
+      if (out.failed.empty() && IsStepIdText(id)) out.failed = id;
+    }
+    bool ran = attempts > 0 && reused.empty();
+    out.rows.push_back({Field(step, "id", ""), step_status,
+                        std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts"),
+                        ran ? ShortDuration(Field(step, "duration_ms", int64_t{0})) : "-", note});
+    out.tally.push_back({step_status, Field(step, "restored", false), !reused.empty()});
+  }
+  return out;
 }
 
 }  // namespace tame

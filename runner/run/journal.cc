@@ -57,6 +57,10 @@ bool ReadJournal(const std::string& path, JournalContents* out, std::string* err
     *error = "journal.jsonl: " + read_error;
     return false;
   }
+  return ParseJournal(text, out, error);
+}
+
+bool ParseJournal(const std::string& text, JournalContents* out, std::string* error) {
   *out = JournalContents();
   size_t start = 0;
   int line_no = 0;

@@ -70,6 +70,9 @@ struct JournalContents {
 /// it does not start with run_started.
 bool ReadJournal(const std::string& path, JournalContents* out, std::string* error);
 
+/// ReadJournal() on a journal's text, already read.
+bool ParseJournal(const std::string& text, JournalContents* out, std::string* error);
+
 }  // namespace tame
 
 #endif  // TAME_RUNNER_RUN_JOURNAL_H_

@@ -1,5 +1,9 @@
 #include "runner/run/report.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -73,14 +77,14 @@ class JsonText {
 
 }  // namespace
 
-const char* ReportStatus(const StepRecord& r) {
+const char* ReportStatus(const RunStep& r) {
   if (r.not_selected) return "not run";
-  if (r.status.empty()) {
+  if (!r.status) {
     if (r.first_start_ms < 0 && r.attempts == 0) return "not run";
     return r.waiting ? "waiting" : "running";
   }
-  if (r.status == "succeeded" && r.cached) return "cached";
-  return r.status.c_str();
+  if (*r.status == StepStatus::kSucceeded && r.cached) return "cached";
+  return StepStatusName(*r.status);
 }
 
 std::string ReportText(const RunState& state) {
@@ -112,8 +116,8 @@ std::string ReportText(const RunState& state) {
   j.Open('[');
   for (size_t i = 0; i < state.pipeline.steps.size(); ++i) {
     const Step& step = state.pipeline.steps[i];
-    const StepRecord& r = state.records[i];
-    const bool in_progress = r.status.empty() && r.first_start_ms >= 0 && running;
+    const RunStep& r = state.records[i];
+    const bool in_progress = !r.status && r.first_start_ms >= 0 && running;
     j.Item();
     j.Open('{');
     j.String("id", step.id);
@@ -132,12 +136,12 @@ std::string ReportText(const RunState& state) {
     for (const auto& [name, value] : r.outputs) j.String(name, value);
     j.Close('}');
     if (r.has_log) j.String("log", "logs/" + step.id + ".log");
-    if (!r.error.empty() && !r.status.empty() && r.status != "succeeded") {
+    if (!r.error.empty() && r.status && *r.status != StepStatus::kSucceeded) {
       j.String("error", r.error);
     }
-    if (!r.gate.is_null()) j.Value("gate", r.gate);
-    if (!r.approvals.is_null()) j.Value("approvals", r.approvals);
-    if (!r.analysis.is_null()) j.Value("analysis", r.analysis);
+    if (r.details.is_object()) {
+      for (const auto& [key, value] : r.details.items()) j.Value(key, value);
+    }
     j.Close('}');
   }
   j.Close(']');
@@ -186,17 +190,28 @@ std::string CountSteps(const std::vector<StepTally>& steps) {
 std::vector<StepTally> TallySteps(const RunState& state) {
   std::vector<StepTally> out;
   out.reserve(state.records.size());
-  for (const StepRecord& r : state.records) {
+  for (const RunStep& r : state.records) {
     out.push_back({ReportStatus(r), r.restored, !r.reused_from.empty()});
   }
   return out;
 }
 
 std::vector<std::string> LogTailOf(const std::string& path, size_t count) {
-  std::string text;
-  std::string error;
-  if (!ReadFile(path, size_t{1} << 30, &text, &error)) return {};
-  if (text.size() > (1u << 16)) text = text.substr(text.size() - (1u << 16));
+  // A log is read back from the run folder: a symbolic link or anything
+  // but a plain file there is not followed (run_dir.h).
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return {};
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return {};
+  }
+  const off_t keep = 1 << 16;
+  const off_t from = st.st_size > keep ? st.st_size - keep : 0;
+  std::string text(static_cast<size_t>(st.st_size - from), '\0');
+  ssize_t n = pread(fd, &text[0], text.size(), from);
+  close(fd);
+  text.resize(n > 0 ? static_cast<size_t>(n) : 0);
   std::vector<std::string> lines;
   size_t start = 0;
   while (start < text.size()) {
@@ -262,7 +277,7 @@ std::string BuildJunit(const RunState& state) {
   std::string cases;
   for (size_t i = 0; i < state.pipeline.steps.size(); ++i) {
     const Step& step = state.pipeline.steps[i];
-    const StepRecord& r = state.records[i];
+    const RunStep& r = state.records[i];
     const std::string status = ReportStatus(r);
     ++tests;
     cases += "    <testcase classname=\"" + text(state.pipeline.name) + "\" name=\"" +
@@ -283,11 +298,14 @@ std::string BuildJunit(const RunState& state) {
       }
       cases += "    </testcase>\n";
     }
-    AnalysisCases(state, step.id, r.analysis, &cases, &tests, &failures);
+    AnalysisCases(state, step.id,
+                  r.details.is_object() ? r.details.value("analysis", Json()) : Json(), &cases,
+                  &tests, &failures);
     // Each rule of a metrics gate is a test case of its own, so CI shows
     // which metric missed its threshold.
-    if (!r.gate.is_object() || !r.gate.contains("rows") || !r.gate["rows"].is_array()) continue;
-    for (const Json& row : r.gate["rows"]) {
+    const Json gate = r.details.is_object() ? r.details.value("gate", Json()) : Json();
+    if (!gate.is_object() || !gate.contains("rows") || !gate["rows"].is_array()) continue;
+    for (const Json& row : gate["rows"]) {
       if (!row.is_object()) continue;
       const Json threshold = row.value("threshold", Json());
       std::string name =
@@ -332,7 +350,7 @@ bool WriteReport(const RunState& state, std::string* error) {
 bool WriteReports(const RunState& state, const std::string& junit_path, std::string* error) {
   if (!WriteReport(state, error)) return false;
   if (!junit_path.empty() && !WriteMaskedFile(*state.mask, junit_path, BuildJunit(state), error)) {
-    *error = junit_path + ": " + *error;
+    *error = "JUnit report " + junit_path + ": " + *error;
     return false;
   }
   return true;

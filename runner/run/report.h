@@ -16,7 +16,7 @@ constexpr int kReportVersion = 1;
 /// A step's status as the report gives it: "succeeded", "failed",
 /// "skipped", "cached", "cancelled", "waiting" (an approval step waiting
 /// for sign-off), "running" or "not run".
-const char* ReportStatus(const StepRecord& record);
+const char* ReportStatus(const RunStep& record);
 
 /// The text of report.json (masked), in the shape of
 /// schemas/report.schema.json: version, run, pipeline and its hash, status

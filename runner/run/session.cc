@@ -20,6 +20,7 @@
 #include "core/validate.h"
 #include "runner/files.h"
 #include "runner/run/report.h"
+#include "runner/run/run_dir.h"
 #include "runner/run/util.h"
 #include "runner/steps/approvals.h"
 #include "runner/steps/step.h"
@@ -101,14 +102,24 @@ std::map<std::string, std::string> ParseOutputFile(const std::string& text,
                             ": expected name<<DELIMITER, value lines, DELIMITER");
         break;
       }
-      values[name] = value;
       i = k;
+      if (value.find('\0') != std::string::npos) {
+        warnings->push_back("$TAME_OUTPUT: the value of \"" + name +
+                            "\" holds a NUL byte, which no variable can carry; ignored");
+        continue;
+      }
+      values[name] = value;
       continue;
     }
     std::string name = eq == std::string::npos ? "" : line.substr(0, eq);
     if (!IsValidName(name)) {
       warnings->push_back("$TAME_OUTPUT line " + std::to_string(i + 1) +
                           ": expected name=value; ignored");
+      continue;
+    }
+    if (line.find('\0', eq) != std::string::npos) {
+      warnings->push_back("$TAME_OUTPUT line " + std::to_string(i + 1) + ": the value of \"" +
+                          name + "\" holds a NUL byte, which no variable can carry; ignored");
       continue;
     }
     values[name] = line.substr(eq + 1);
@@ -158,7 +169,7 @@ struct Session::Attempt {
 };
 
 Session::Session(RunState* state, JournalWriter* journal, Console* console,
-                 std::map<int, StepRecord> restored)
+                 std::map<int, RunStep> restored)
     : state_(state),
       journal_(journal),
       console_(console),
@@ -209,7 +220,7 @@ std::string Session::ReferenceText(const Reference& ref) const {
 }
 
 bool Session::Start(int step, int attempt, AttemptEnd* end) {
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   const Step& def = state_->pipeline.steps[step];
   end->step = step;
   auto restored = restored_.find(step);
@@ -273,7 +284,7 @@ bool Session::TryCache(int step, AttemptEnd* end) {
     std::string why;
     std::map<std::string, std::string> outputs;
     if (cache_.OutputsIntact(*hit, &why) && cache_.Outputs(*hit, &outputs, &why)) {
-      StepRecord& record = state_->records[step];
+      RunStep& record = state_->records[step];
       record.outputs = std::move(outputs);
       record.cached = true;
       end->status = AttemptStatus::kSucceeded;
@@ -287,7 +298,7 @@ bool Session::TryCache(int step, AttemptEnd* end) {
 }
 
 bool Session::FailAtStart(int step, const std::string& error, bool retryable, AttemptEnd* end) {
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   record.error = state_->mask->Mask(error);
   record.exit_code = -1;
   end->status = AttemptStatus::kFailed;
@@ -298,15 +309,21 @@ bool Session::FailAtStart(int step, const std::string& error, bool retryable, At
 }
 
 // Opens the step's log for appending, making logs/ when it is the first:
-// a run where nothing prints makes neither.
+// a run where nothing prints makes neither. A symbolic link in the run
+// folder is refused, not followed (run_dir.h); the console says so once.
 int Session::OpenLog(int step) {
-  std::string log = state_->run_dir + "/logs/" + state_->pipeline.steps[step].id + ".log";
-  int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ENOENT) {
-    mkdir((state_->run_dir + "/logs").c_str(), 0755);
-    fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const std::string& id = state_->pipeline.steps[step].id;
+  int fd = OpenLogForAppend(state_->run_dir, id);
+  if (fd >= 0) {
+    state_->records[step].has_log = true;
+  } else if (log_refused_.insert(step).second) {
+    const int err = errno;
+    console_->Message("tame: " + state_->run_dir_display + "/logs/" + id + ".log: " +
+                      (err == ELOOP || err == ENOTDIR || err == EINVAL
+                           ? std::string("not a plain file in a plain folder; it is not followed")
+                           : std::string(std::strerror(err))) +
+                      "; the step's log is not kept");
   }
-  if (fd >= 0) state_->records[step].has_log = true;
   return fd;
 }
 
@@ -574,7 +591,7 @@ void Session::Complete(Attempt* a) {
   EmitLines(a, rest, /*final=*/true);
   if (a->log_fd >= 0) close(a->log_fd);
   a->log_fd = -1;
-  StepRecord& record = state_->records[a->step];
+  RunStep& record = state_->records[a->step];
   AttemptEnd end;
   end.step = a->step;
   bool exited = WIFEXITED(a->wait_status);
@@ -617,7 +634,7 @@ void Session::Complete(Attempt* a) {
 
 void Session::CollectOutputs(Attempt* a, AttemptEnd* end) {
   const Step& def = state_->pipeline.steps[a->step];
-  StepRecord& record = state_->records[a->step];
+  RunStep& record = state_->records[a->step];
   std::string text;
   std::string error;
   std::map<std::string, std::string> values;
@@ -682,9 +699,12 @@ void Session::ReadDetails(Attempt* a) {
   if (!ReadFile(a->details_file, kMaxDetailsFile, &text, &error)) return;
   Json details = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (details.is_discarded() || !details.is_object()) return;
-  StepRecord& record = state_->records[a->step];
-  auto gate = details.find("gate");
-  if (gate != details.end() && gate->is_object()) record.gate = MaskJson(*gate, *state_->mask);
+  RunStep& record = state_->records[a->step];
+  const std::string key = KindDetailsKey(state_->pipeline.steps[a->step].uses);
+  auto found = key.empty() ? details.end() : details.find(key);
+  if (found != details.end() && (found->is_object() || found->is_array())) {
+    record.details = Json{{key, MaskJson(*found, *state_->mask)}};
+  }
   auto gate_report = details.find("gate_report");
   if (gate_report != details.end() && gate_report->is_object()) {
     // metrics.gate's report file: written here, through the masker.
@@ -694,14 +714,6 @@ void Session::ReadDetails(Attempt* a) {
     if (!WriteMaskedFile(*state_->mask, path, FormatJsonValue(*gate_report) + "\n", &error)) {
       console_->Message(state_->mask->Mask(path + ": " + error));
     }
-  }
-  auto approvals = details.find("approvals");
-  if (approvals != details.end() && approvals->is_array()) {
-    record.approvals = MaskJson(*approvals, *state_->mask);
-  }
-  auto analysis = details.find("analysis");
-  if (analysis != details.end() && analysis->is_array()) {
-    record.analysis = MaskJson(*analysis, *state_->mask);
   }
   report_dirty_ = true;
 }
@@ -858,8 +870,8 @@ void Session::AttemptStarted(int step, int attempt) {
   console_->StepStarted(step, attempt);
   // An approval step waits for people from its start: the report says so
   // at once, for whoever looks at it to sign off.
-  StepRecord& record = state_->records[step];
-  if (state_->pipeline.steps[step].uses == "approval" && !record.waiting) {
+  RunStep& record = state_->records[step];
+  if (KindWaitsForPeople(state_->pipeline.steps[step].uses) && !record.waiting) {
     record.waiting = true;
     ++waiting_steps_;
     WriteReportNow(SteadyNowMs());
@@ -869,7 +881,7 @@ void Session::AttemptStarted(int step, int attempt) {
 void Session::AttemptEnded(int step, int attempt, const AttemptEnd& end, bool will_retry,
                            int64_t delay_ms) {
   if (end.reused || end.status == AttemptStatus::kSucceeded) return;
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   const Step& def = state_->pipeline.steps[step];
   if (end.status == AttemptStatus::kTimedOut) {
     record.error = "timed out after " + FormatDuration(TimeoutMsOf(def));
@@ -889,9 +901,9 @@ void Session::AttemptEnded(int step, int attempt, const AttemptEnd& end, bool wi
 }
 
 void Session::StepEnded(int step, StepStatus status, int attempts) {
-  StepRecord& record = state_->records[step];
+  RunStep& record = state_->records[step];
   const Step& def = state_->pipeline.steps[step];
-  record.status = StepStatusName(status);
+  record.status = status;
   report_dirty_ = true;
   if (record.not_selected) {
     journal_->Append({{"event", "step_ended"}, {"step", def.id}, {"status", "not run"}});
@@ -918,7 +930,7 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
   }
   Json event{{"event", "step_ended"},
              {"step", def.id},
-             {"status", record.status},
+             {"status", StepStatusName(status)},
              {"attempts", record.attempts},
              {"duration_ms", record.duration_ms},
              {"outputs", record.outputs}};
@@ -926,12 +938,12 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
   if (record.cached) event["cached"] = true;
   if (record.restored) event["restored"] = true;
   if (!record.reused_from.empty()) event["reused_from"] = record.reused_from;
-  if (!record.gate.is_null()) event["gate"] = record.gate;
-  if (!record.approvals.is_null()) event["approvals"] = record.approvals;
-  if (!record.analysis.is_null()) event["analysis"] = record.analysis;
+  if (record.details.is_object()) {
+    for (const auto& [key, value] : record.details.items()) event[key] = value;
+  }
   if (!record.error.empty() && status == StepStatus::kFailed) event["error"] = record.error;
   journal_->Append(event);
-  console_->StepEnded(step, record.status, record.duration_ms, state_->mask->Mask(note));
+  console_->StepEnded(step, StepStatusName(status), record.duration_ms, state_->mask->Mask(note));
 }
 
 void Session::Interrupted(bool hard) {

@@ -37,7 +37,7 @@ class Session : public StepExecutor, public RunObserver {
   /// `restored`: steps an earlier part of this run finished (resume), with
   /// their records; they are not run again.
   Session(RunState* state, JournalWriter* journal, Console* console,
-          std::map<int, StepRecord> restored);
+          std::map<int, RunStep> restored);
   ~Session() override;
 
   // StepExecutor.
@@ -89,7 +89,8 @@ class Session : public StepExecutor, public RunObserver {
   RunState* state_;
   JournalWriter* journal_;
   Console* console_;
-  std::map<int, StepRecord> restored_;
+  std::map<int, RunStep> restored_;
+  std::set<int> log_refused_;  // steps whose log could not be opened: said once
   Cache cache_;
   std::vector<std::string> base_env_;                // tame's environment, minus secrets and TAME_*
   std::map<int, std::unique_ptr<Attempt>> running_;  // by step

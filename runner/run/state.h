@@ -7,23 +7,26 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/graph.h"
 #include "core/masker.h"
 #include "core/pipeline.h"
+#include "core/scheduler.h"
 
 namespace tame {
 
-/// What became of one step.
-struct StepRecord {
-  std::string status;           // a StepStatusName once the step ended, else ""
-  int attempts = 0;             // attempts that ran
-  int exit_code = -1;           // of the last attempt; -1 when none, or killed by a signal
-  std::string started_at;       // UTC time the first attempt started
-  int64_t first_start_ms = -1;  // steady clock
-  int64_t duration_ms = 0;      // from the first attempt's start to the step's end
+/// What became of one step in a run (core's DocumentStep, in
+/// document_edit.h, is a step of a pipeline being edited).
+struct RunStep {
+  std::optional<StepStatus> status;  // once the step ended
+  int attempts = 0;                  // attempts that ran
+  int exit_code = -1;                // of the last attempt; -1 when none, or killed by a signal
+  std::string started_at;            // UTC time the first attempt started
+  int64_t first_start_ms = -1;       // steady clock
+  int64_t duration_ms = 0;           // from the first attempt's start to the step's end
   std::map<std::string, std::string> outputs;  // values; a file output's value is its path
   bool cached = false;                         // skipped: the cache had it
   bool restored = false;      // skipped: an earlier part of this run (resume) had it
@@ -33,13 +36,9 @@ struct StepRecord {
   std::string reused_from;    // not run: its record comes from this run (--from, --only)
   bool not_selected = false;  // not run: a partial run left it out
   /// What the step's process reported through $TAME_DETAILS (already
-  /// masked): metrics.gate's "gate" table, approval's "approvals" trail;
-  /// null when it reported none.
-  Json gate;
-  Json approvals;
-  /// k8s.deploy's release: every measurement of its analysis, as
-  /// core/analysis.h's MeasurementsJson writes them; null when none.
-  Json analysis;
+  /// masked), under its kind's key (KindDetailsKey()): {"gate": table} of
+  /// metrics.gate, {"approvals": trail} of approval; null when none.
+  Json details;
 };
 
 /// Where a partial run (--from, --only) takes the steps it does not run.
@@ -68,7 +67,7 @@ struct RunState {
   bool use_cache = true;
   int64_t kill_grace_ms = 10000;    // TERM, then KILL after this long
   int64_t cancel_grace_ms = 30000;  // after Ctrl-C, how long `always` steps may take
-  std::vector<StepRecord> records;
+  std::vector<RunStep> records;
   ReuseSource reuse;  // run_id empty: a whole run
   std::string started_at;
   int64_t started_ms = 0;

@@ -187,6 +187,32 @@ std::string XmlEscape(const std::string& text) {
   return out;
 }
 
+std::string NeutraliseControls(const std::string& text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    unsigned code = c;
+    size_t width = 1;
+    if (c == 0xC2 && i + 1 < text.size()) {
+      unsigned char next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) {
+        code = next;  // U+0080..U+009F: C1 controls, such as CSI
+        width = 2;
+      }
+    }
+    bool control = (code < 0x20 && code != '\t') || code == 0x7F || (width == 2);
+    if (!control) {
+      out += text[i];
+      continue;
+    }
+    out += std::string("\\x") + kHex[code >> 4] + kHex[code & 15];
+    i += width - 1;
+  }
+  return out;
+}
+
 bool WriteFileReplace(const std::string& path, const std::string& text, std::string* error) {
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -50,6 +50,12 @@ bool WriteMaskedFile(const MaskPatterns& mask, const std::string& path, const st
 /// characters XML 1.0 does not allow.
 std::string XmlEscape(const std::string& text);
 
+/// `text` safe to print on a terminal: each control character (C0 but tab,
+/// DEL, and C1 written as UTF-8) becomes a visible "\x1b"-style escape, so a
+/// step name or message read from a run folder cannot move the cursor,
+/// retitle the window or hide text, on a terminal or later in `less -R`.
+std::string NeutraliseControls(const std::string& text);
+
 /// Replaces `path` with `text` through a temporary file and rename(2), without
 /// fsync: for files that are only a cache. Returns false with `error` set.
 bool WriteFileReplace(const std::string& path, const std::string& text, std::string* error);

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "core/validate.h"
 #include "runner/steps/docker_context.h"
 #include "runner/steps/git_run.h"
 #include "runner/steps/kinds.h"
@@ -169,8 +170,20 @@ int RunGitCheckout(const StepContext& context) {
     std::cout << kPrefix << ": ref \"" << ref << "\" is not a branch, tag or commit\n";
     return kStepFailedFinal;
   }
+  if (UrlHasCredentials(repo_param)) {
+    // Refused rather than stripped: git would store them in .git/config.
+    std::cout << kPrefix << ": repo " << UrlWithoutCredentials(repo_param)
+              << " holds credentials, which would be stored in the clone's .git/config; give "
+                 "the URL without them and the token in the \"token\" param\n";
+    return kStepFailedFinal;
+  }
   const std::string repo = RepositoryLocation(context, repo_param);
   std::string path = context.String("path");
+  if (PathLeavesFolder(path)) {
+    std::cout << kPrefix << ": path \"" << path
+              << "\" must stay inside the workspace: give a relative path without \"..\"\n";
+    return kStepFailedFinal;
+  }
   if (path.empty()) path = RepositoryName(repo_param);
   const std::string dir = CleanPath(context.InWorkspace(path));
   const std::string workspace = RealPath(context.workspace);

@@ -275,7 +275,7 @@ class ApprovalTest(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 15)
 
     def test_approve_errors(self):
-        self.assertIn("no run R7", self.approve("bob", run="R7").stderr)
+        self.assertIn("no run \"R7\"", self.approve("bob", run="R7").stderr)
         r = self.approve("bob", step_id="deploy")
         self.assertEqual(r.returncode, 2)
         self.assertEqual(r.stderr, 'tame: run R1 has no step "deploy"\n')
