@@ -580,7 +580,7 @@ int CmdResume(const Args& args) {
   }
   // The start statement signed with `tame run --key` stays in the run
   // folder: resuming keeps who started the run, whoever resumes it.
-  if (!CheckRunStartKept(state.pipeline, run_dir, &error)) return Fail(error);
+  if (!CheckRunStartKept(state.pipeline, folder.dir, &error)) return Fail(error);
   state.graph = BuildGraph(state.pipeline);
   HashDefinitions(&state);
   if (started.contains("params") && started["params"].is_object()) {
