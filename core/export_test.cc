@@ -540,7 +540,7 @@ TEST(ExportTest, AReleaseIsDrivenByTheStep) {
        {ExportTarget::kArgo, ExportTarget::kTekton, ExportTarget::kGitHubActions}) {
     ExportResult r = Export(text, target);
     std::vector<std::string> lines = NoteLines(r);
-    const std::string title = target == ExportTarget::kArgo     ? "Argo"
+    const std::string title = target == ExportTarget::kArgo     ? "Argo Workflows"
                               : target == ExportTarget::kTekton ? "Tekton"
                                                                 : "GitHub Actions";
     const std::string want =

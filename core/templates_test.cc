@@ -9,9 +9,10 @@ namespace tame {
 namespace {
 
 TEST(TemplatesTest, TheExamplesByteForByteDefaultFirst) {
-  ASSERT_EQ(Templates().size(), 2u);
+  ASSERT_EQ(Templates().size(), 3u);
   EXPECT_STREQ(Templates()[0].file, "ml-to-k8s.json");
   EXPECT_STREQ(Templates()[1].file, "local-ml.json");
+  EXPECT_STREQ(Templates()[2].file, "promote.json");
   for (const Template& t : Templates()) {
     EXPECT_EQ(t.text, SourceFile(std::string("examples/") + t.file)) << t.file;
   }

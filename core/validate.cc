@@ -661,7 +661,8 @@ class Validator {
         for (size_t k = 0; k < value.size(); ++k) {
           if (!value[k].is_string()) {
             Error(Place(ptr, k), where + name + " items must be strings");
-          } else if (value[k].get_ref<const std::string&>().empty()) {
+          } else if (value[k].get_ref<const std::string&>().find_first_not_of(" \t") ==
+                     std::string::npos) {
             Error(Place(ptr, k), where + name + " item " + std::to_string(k + 1) + " is empty");
           } else if (spec.name == "tags" && HasEmptyTag(value[k].get_ref<const std::string&>())) {
             Error(Place(ptr, k),
@@ -744,7 +745,7 @@ class Validator {
       if (!name.is_string()) continue;  // reported by CheckParamValue
       const std::string& text = name.get_ref<const std::string&>();
       if (text.find_first_not_of(" \t") == std::string::npos) {
-        Error(Place(list, k), where + "an approver's name may not be empty");
+        continue;  // an empty item, reported with the list's type
       } else if (!first.emplace(text, k).second) {
         Error(Place(list, k), where + Quote(text) + " is listed twice in \"approvers\" (first at " +
                                   Place(list, first[text]).Pointer() +

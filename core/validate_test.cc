@@ -217,14 +217,14 @@ TEST(ValidateTest, ApprovalsThatCanNeverBeMet) {
         {"id": "c", "uses": "approval", "with": {"approvers": [" "]}},
         {"id": "d", "uses": "approval",
           "with": {"approvers": ["alice", "bob"], "required": "${{ params.n }}"}}]})"),
-      (Lines{"p.json: /steps/0/with/approvers/2: step \"a\": \"alice\" is listed twice in "
+      (Lines{"p.json: /steps/0/with/approvers/3: step \"a\": \"approvers\" item 4 is empty",
+             "p.json: /steps/0/with/approvers/2: step \"a\": \"alice\" is listed twice in "
              "\"approvers\" (first at /steps/0/with/approvers/0); each person counts once",
-             "p.json: /steps/0/with/approvers/3: step \"a\": an approver's name may not be empty",
              "p.json: /steps/0/with/required: step \"a\": \"required\" is 3 but only 2 distinct "
              "approvers are listed: the approval could never pass",
              "p.json: /steps/1/with/required: step \"b\": \"required\" is 2 but only 1 distinct "
              "approver is listed: the approval could never pass",
-             "p.json: /steps/2/with/approvers/0: step \"c\": an approver's name may not be empty",
+             "p.json: /steps/2/with/approvers/0: step \"c\": \"approvers\" item 1 is empty",
              "p.json: /steps/2/with/required: step \"c\": \"required\" is 1 but only 0 distinct "
              "approvers are listed: the approval could never pass"}));
 }

@@ -94,9 +94,9 @@ class InitTest(unittest.TestCase):
         r = tame("init", "--list")
         self.assertEqual(r.returncode, 0)
         lines = r.stdout.splitlines()
-        self.assertEqual([line.split()[0] for line in lines], ["ml-to-k8s", "local-ml"])
+        self.assertEqual([line.split()[0] for line in lines], ["ml-to-k8s", "local-ml", "promote"])
         self.assertTrue(lines[0].startswith("ml-to-k8s    (default) Train the iris model"), lines[0])
-        self.assertEqual(tame("__complete", "templates").stdout, "ml-to-k8s\nlocal-ml\n")
+        self.assertEqual(tame("__complete", "templates").stdout, "ml-to-k8s\nlocal-ml\npromote\n")
 
 
 class DesignerTest(unittest.TestCase):

@@ -69,14 +69,23 @@ TEST_F(RunDirTest, AJournalNamingAnotherWorkspaceOrFileIsRefused) {
                        "workspace\n");
   EditStarted(id, [&](Json* s) {
     (*s)["workspace"] = dir_;
-    (*s)["file"] = "/etc/passwd";
+    (*s)["file"] = "p.json";
   });
   r = Tame({"resume", id});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err,
-            Where(id) + "\"file\" (/etc/passwd) is outside the run's workspace " + dir_ + "\n");
-  EditStarted(id, [&](Json* s) { (*s)["file"] = dir_ + "/../x/p.json"; });
-  EXPECT_EQ(Tame({"resume", id}).code, 2);
+  EXPECT_EQ(r.err, Where(id) + "\"file\" (p.json) is not an absolute path\n");
+  EditStarted(id, [&](Json* s) { (*s)["file"] = dir_ + "/.tame/p.json"; });
+  r = Tame({"resume", id});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, Where(id) + "\"file\" (" + dir_ +
+                       "/.tame/p.json) is inside .tame, where no pipeline file is kept\n");
+  // Another pipeline anywhere else does not hash to the run's: refused.
+  Write("other.json", R"({"version": 1, "name": "other", "steps": [
+      {"id": "a", "uses": "shell", "with": {"run": "true"}}]})");
+  EditStarted(id, [&](Json* s) { (*s)["file"] = dir_ + "/other.json"; });
+  r = Tame({"resume", id});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("changed since run " + id + " started"), std::string::npos) << r.err;
   EditStarted(id, [&](Json* s) { (*s).erase("junit"); });
   r = Tame({"resume", id});
   EXPECT_EQ(r.err, Where(id) + "run_started has no \"junit\"\n");
