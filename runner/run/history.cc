@@ -100,6 +100,13 @@ bool CheckRecordedOutputs(const RunState& state, int step, const std::string& wh
   return true;
 }
 
+// True when a step_ended event names outputs that held a secret: the
+// journal has them only masked, so the step must run again to hand them on.
+bool HeldSecrets(const Json& ended) {
+  auto names = ended.find("secret_outputs");
+  return names != ended.end() && names->is_array() && !names->empty();
+}
+
 std::string WhatBecameOf(const std::string& status) {
   if (status == "failed") return "it failed there";
   if (status == "skipped") return "it was skipped there";
@@ -131,6 +138,10 @@ bool ReuseSteps(const RunState& state, const Selection& selection, const Recorde
     }
     if (Field(*recorded_definitions, step.id.c_str(), "") != definitions[i]) {
       *error = prefix + "its definition changed since";
+      return false;
+    }
+    if (HeldSecrets(ended->second)) {
+      *error = prefix + "its outputs held a secret, which run folders keep only masked";
       return false;
     }
     RunStep record = RecordFromEvent(ended->second, step.uses);
@@ -174,7 +185,7 @@ bool RestoredSteps(const RunState& state, const RunFolder& run, const std::vecto
     }
     int step = state.pipeline.FindStep(e["step"].get<std::string>());
     if (step < 0) continue;
-    if (Field(e, "status", "") != "succeeded") {
+    if (Field(e, "status", "") != "succeeded" || HeldSecrets(e)) {
       done.erase(step);
       continue;
     }

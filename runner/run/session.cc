@@ -934,6 +934,14 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
              {"attempts", record.attempts},
              {"duration_ms", record.duration_ms},
              {"outputs", record.outputs}};
+  // The journal keeps outputs masked; those that held a secret are named,
+  // so that resume and --from run their step again rather than hand `***`
+  // downstream.
+  Json secret_outputs = Json::array();
+  for (const auto& [name, value] : record.outputs) {
+    if (state_->mask->Mask(value) != value) secret_outputs.push_back(name);
+  }
+  if (!secret_outputs.empty()) event["secret_outputs"] = secret_outputs;
   if (record.exit_code >= 0) event["exit_code"] = record.exit_code;
   if (record.cached) event["cached"] = true;
   if (record.restored) event["restored"] = true;

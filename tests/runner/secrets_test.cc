@@ -317,6 +317,37 @@ TEST_F(SecretCacheTest, ASecretOutputComesBackFromThePrivateStoreNotMasked) {
   EXPECT_EQ(Read("mints"), "x\nx\n");
 }
 
+// The journal keeps a secret output only masked: resume runs its step again
+// rather than hand `***` to the steps after it, and --from refuses to reuse it.
+TEST_F(SecretsTest, ResumeRunsAStepWithSecretOutputsAgain) {
+  const std::string secret = "weak-pass-42";
+  Write("p.json",
+        Pipeline("{\"id\": \"mint\", \"uses\": \"shell\", \"env\": {\"S\": "
+                 "\"${{ secrets.S }}\"}, \"with\": {\"run\": \"echo x >> mints; echo "
+                 "\\\"tok=Bearer $S\\\" >> \\\"$TAME_OUTPUT\\\"\"}, \"outputs\": {\"tok\": {}}},"
+                 "{\"id\": \"use\", \"uses\": \"shell\", \"env\": {\"T\": "
+                 "\"${{ steps.mint.outputs.tok }}\", \"S\": \"${{ secrets.S }}\"}, \"with\": "
+                 "{\"run\": \"[ -f go ] && [ \\\"$T\\\" = \\\"Bearer $S\\\" ]\"}}",
+                 "\"secrets\": {\"S\": {}},"));
+  TameResult first = Tame({"run", "p.json"}, {{"S", secret}});
+  ASSERT_EQ(first.code, 1) << first.out << first.err;
+  const std::string journal = Read(RunDir() + "/journal.jsonl");
+  EXPECT_NE(journal.find("\"secret_outputs\":[\"tok\"]"), std::string::npos) << journal;
+  EXPECT_EQ(journal.find(secret), std::string::npos);
+
+  TameResult from = Tame({"run", "p.json", "--from", "use"}, {{"S", secret}});
+  EXPECT_EQ(from.code, 2) << from.out << from.err;
+  EXPECT_NE(from.err.find("cannot reuse step \"mint\" from run "), std::string::npos) << from.err;
+  EXPECT_NE(from.err.find(": its outputs held a secret, which run folders keep only masked"),
+            std::string::npos)
+      << from.err;
+
+  Write("go", "");
+  TameResult resumed = Tame({"resume", "latest"}, {{"S", secret}});
+  EXPECT_EQ(resumed.code, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(Read("mints"), "x\nx\n") << "resume ran mint again";
+}
+
 TEST_F(SecretCacheTest, ValueHashesAreKeyedByThePrivateWorkspaceKey) {
   ASSERT_EQ(Run().code, 0);
   const std::string key = Read(".tame/cache/key");
