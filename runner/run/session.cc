@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "core/catalog.h"
 #include "core/duration.h"
@@ -705,13 +706,17 @@ void Session::ReadDetails(Attempt* a) {
   if (found != details.end() && (found->is_object() || found->is_array())) {
     record.details = Json{{key, MaskJson(*found, *state_->mask)}};
   }
-  auto gate_report = details.find("gate_report");
-  if (gate_report != details.end() && gate_report->is_object()) {
-    // metrics.gate's report file: written here, through the masker.
-    const std::string dir = state_->run_dir + "/gates";
-    mkdir(dir.c_str(), 0755);
-    const std::string path = dir + "/" + state_->pipeline.steps[a->step].id + ".json";
-    if (!WriteMaskedFile(*state_->mask, path, FormatJsonValue(*gate_report) + "\n", &error)) {
+  // Files a step hands over rather than writes, so that they are written
+  // here, through the masker: metrics.gate's report and an approval's audit.
+  const std::string& id = state_->pipeline.steps[a->step].id;
+  const std::pair<const char*, std::string> handed[] = {
+      {"gate_report", "gates/" + id + ".json"}, {"audit", "approvals/" + id + "/audit.json"}};
+  for (const auto& [key, relative] : handed) {
+    auto found = details.find(key);
+    if (found == details.end() || !found->is_object()) continue;
+    const std::string path = state_->run_dir + "/" + relative;
+    mkdir(path.substr(0, path.rfind('/')).c_str(), 0755);
+    if (!WriteMaskedFile(*state_->mask, path, FormatJsonValue(*found) + "\n", &error)) {
       console_->Message(state_->mask->Mask(path + ": " + error));
     }
   }

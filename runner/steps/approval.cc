@@ -34,9 +34,11 @@ std::string EnvOr(const char* name, const char* fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
-// Writes who decided what, when, and what was refused: audit.json in the
-// step's approvals folder, and the trail for the run's report.
-void WriteAudit(const StepContext& context, const std::string& dir, const ApprovalSpec& spec,
+// Hands the session who decided what, when, and what was refused: the
+// trail for the run's report, and audit.json, which the session writes into
+// the step's approvals folder through the masker (a comment may quote a
+// secret).
+void WriteAudit(const StepContext& context, const ApprovalSpec& spec,
                 const SignersSnapshot& signers, const ApprovalTally& tally,
                 const std::vector<SignedStatement>& statements,
                 const std::vector<std::string>& unreadable) {
@@ -59,7 +61,6 @@ void WriteAudit(const StepContext& context, const std::string& dir, const Approv
     }
     trail.push_back(std::move(entry));
   }
-  context.Details(Json{{"approvals", trail}});
   Json signatures = Json::array();
   for (const SignedStatement& s : statements) {
     signatures.push_back(Json{{"file", s.file},
@@ -85,8 +86,7 @@ void WriteAudit(const StepContext& context, const std::string& dir, const Approv
     audit["initiator"] =
         Json{{"key_fingerprint", spec.initiator_key}, {"names", spec.initiator_principals}};
   }
-  std::string error;
-  WriteFileAtomic(dir + "/audit.json", audit.dump(2) + "\n", &error);
+  context.Details(Json{{"approvals", trail}, {"audit", audit}});
 }
 
 }  // namespace
@@ -181,16 +181,16 @@ int RunApproval(const StepContext& context) {
     }
     if (statements.size() + unreadable.size() != seen_files) {
       seen_files = statements.size() + unreadable.size();
-      WriteAudit(context, dir, spec, signers, tally, statements, unreadable);
+      WriteAudit(context, spec, signers, tally, statements, unreadable);
     }
     if (tally.state == ApprovalTally::State::kApproved) {
-      WriteAudit(context, dir, spec, signers, tally, statements, unreadable);
+      WriteAudit(context, spec, signers, tally, statements, unreadable);
       context.Output("approved_by", Join(tally.approved_by));
       std::cout << "signed off by " << Join(tally.approved_by) << "\n";
       return kStepSucceeded;
     }
     if (tally.state == ApprovalTally::State::kRejected) {
-      WriteAudit(context, dir, spec, signers, tally, statements, unreadable);
+      WriteAudit(context, spec, signers, tally, statements, unreadable);
       std::string comment;
       for (const SignedStatement& s : statements) {
         if (!s.statement.approve && s.statement.signer == tally.rejected_by) {
@@ -205,7 +205,7 @@ int RunApproval(const StepContext& context) {
                       std::chrono::steady_clock::now() - start)
                       .count();
     if (waited >= timeout_ms) {
-      WriteAudit(context, dir, spec, signers, tally, statements, unreadable);
+      WriteAudit(context, spec, signers, tally, statements, unreadable);
       std::cout << "no decision within " << FormatDuration(timeout_ms) << ": "
                 << tally.approved_by.size() << " of " << spec.required << " approvals"
                 << (tally.approved_by.empty() ? "" : " (" + Join(tally.approved_by) + ")") << "\n";

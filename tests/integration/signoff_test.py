@@ -243,6 +243,30 @@ class SignoffTest(unittest.TestCase):
         audit = json.loads(read(os.path.join(run_dir, "approvals", "signoff", "audit.json")))
         self.assertEqual(audit["allowed_signers_sha256"], started_with)
 
+    def test_a_secret_in_a_comment_is_masked_in_the_audit_and_the_report(self):
+        secret = "s3cr3t-T0ken-77"
+        doc = {"version": 1, "name": "signoff", "secrets": {"TOK": {"from": "env"}}, "steps": [
+            {"id": "signoff", "uses": "approval",
+             "with": {"approvers": ["bob", "carol"], "required": 1, "timeout": "120s"}}]}
+        self.write("p.json", json.dumps(doc))
+        proc = self.start("run", "p.json", env={"TOK": secret})
+        run_dir = self.wait_waiting()
+        r = self.approve(run_dir, "carol", "--comment", "deployed with " + secret)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, out + err)
+        audit_text = read(os.path.join(run_dir, "approvals", "signoff", "audit.json"))
+        audit = json.loads(audit_text)
+        self.assertEqual(audit["state"], "approved")
+        self.assertEqual([s["comment"] for s in audit["signatures"]], ["deployed with ***"])
+        self.assertEqual(self.report(run_dir)["steps"][0]["approvals"][0]["comment"],
+                         "deployed with ***")
+        for root, _, files in os.walk(run_dir):
+            for name in files:
+                if name.endswith(".statement"):
+                    continue  # what bob signed, kept as signed: the signature covers it
+                self.assertNotIn(secret.encode(), read(os.path.join(root, name), "rb"), name)
+
     # --- an approvals folder that tries to freeze the gate ----------------
 
     def test_fifos_sockets_links_folders_and_huge_files_never_freeze_the_gate(self):
