@@ -162,13 +162,16 @@ class ApprovalTest(unittest.TestCase):
 
     def wait_step(self, timeout="20s", run_id="R1", **extra):
         params = {"approvers": ["alice", "bob", "carol"], "required": 2, "timeout": timeout}
+        # The step hands its trail and audit to the run session through here.
+        self.details = os.path.join(self.dir, "details-signoff.json")
         params.update(extra)
         holder = {}
 
         def run():
             holder["result"] = step("approval", params, self.dir, run_id=run_id,
                                     step_id="signoff",
-                                    extra_env={"TAME_PIPELINE_HASH": self.hash})
+                                    extra_env={"TAME_PIPELINE_HASH": self.hash,
+                                               "TAME_DETAILS": self.details})
         thread = threading.Thread(target=run)
         thread.start()
         return thread, holder
@@ -186,7 +189,8 @@ class ApprovalTest(unittest.TestCase):
         result, outputs = holder["result"]
         self.assertEqual(result.returncode, 0, result.stdout)
         self.assertEqual(outputs["approved_by"], "bob, carol")
-        audit = json.load(open(os.path.join(self.dir, ".tame/runs/R1/approvals/signoff/audit.json")))
+        with open(self.details) as f:
+            audit = json.load(f)["audit"]
         self.assertEqual(audit["state"], "approved")
         self.assertEqual([(s["signer"], s["decision"], s["comment"]) for s in audit["signatures"]],
                          [("bob", "approve", "metrics are fine"), ("carol", "approve", "")])
