@@ -25,6 +25,7 @@
 
 #include "runner/cli.h"
 #include "runner/files.h"
+#include "runner/url.h"
 
 namespace tame {
 namespace {
@@ -102,22 +103,6 @@ bool PercentDecode(const std::string& in, std::string* out) {
     i += 2;
   }
   return true;
-}
-
-// What may stand in a URL as is (RFC 3986's unreserved characters and '/').
-std::string PercentEncode(const std::string& in) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 void SendAll(int fd, const std::string& data) {
@@ -249,7 +234,7 @@ int CmdDesigner(const Args& args) {
     std::string name = BaseName(site.file);
     // Beside the page, unless it would hide one of the site's own files.
     site.file_path = (IsFile(site.dir + "/" + name) ? "/file/" : "/") + name;
-    query = "?open=" + PercentEncode(site.file_path.substr(1));
+    query = "?open=" + PercentEncode(site.file_path.substr(1), "/");
   }
   int port = 0;
   if (!args.Value("--port").empty()) {

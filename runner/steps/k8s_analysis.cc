@@ -8,6 +8,7 @@
 
 #include "core/duration.h"
 #include "core/gate.h"
+#include "runner/url.h"
 
 namespace tame {
 namespace {
@@ -27,21 +28,6 @@ size_t Collect(char* data, size_t size, size_t count, void* user) {
   if (body->size() + n > kMaxBodyBytes) return 0;  // too large: the request fails
   body->append(data, n);
   return n;
-}
-
-std::string UrlEncode(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 // GETs `url`; returns the body of a 2xx answer, or an error reading.
@@ -94,7 +80,7 @@ Reading FetchMetric(const std::string& prometheus, const std::string& token,
   if (!metric.query.empty()) {
     std::string base = prometheus;
     while (!base.empty() && base.back() == '/') base.pop_back();
-    std::string url = base + "/api/v1/query?query=" + UrlEncode(metric.query);
+    std::string url = base + "/api/v1/query?query=" + PercentEncode(metric.query);
     if (!Get(url, token, &body, &error, true)) return error;
     return ReadPrometheusAnswer(body);
   }

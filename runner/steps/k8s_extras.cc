@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "runner/steps/step.h"
+#include "runner/url.h"
 
 namespace tame {
 namespace {
@@ -10,21 +11,6 @@ namespace {
 constexpr char kManagedBy[] = "app.kubernetes.io/managed-by";
 
 std::string Quoted(const std::string& text) { return "\"" + text + "\""; }
-
-std::string Encode(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string NameOf(const Json& object) { return object["metadata"].value("name", ""); }
 std::string NamespaceOf(const Json& object) { return object["metadata"].value("namespace", ""); }
@@ -149,12 +135,13 @@ void ReadExtras(const Json& params, IngressSpec* ingress, AutoscaleSpec* autosca
 }
 
 std::string IngressPath(const std::string& ns, const std::string& name) {
-  return "/apis/networking.k8s.io/v1/namespaces/" + Encode(ns) + "/ingresses/" + Encode(name);
+  return "/apis/networking.k8s.io/v1/namespaces/" + PercentEncode(ns) + "/ingresses/" +
+         PercentEncode(name);
 }
 
 std::string AutoscalerPath(const std::string& ns, const std::string& name) {
-  return "/apis/autoscaling/v2/namespaces/" + Encode(ns) + "/horizontalpodautoscalers/" +
-         Encode(name);
+  return "/apis/autoscaling/v2/namespaces/" + PercentEncode(ns) + "/horizontalpodautoscalers/" +
+         PercentEncode(name);
 }
 
 Json MakeIngress(const IngressSpec& ingress, const Manifests& manifests) {
