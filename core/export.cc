@@ -570,6 +570,27 @@ std::string KubeName(const std::string& text, size_t max_size) {
   return out.empty() ? "pipeline" : out;
 }
 
+std::string CiVariableName(const std::string& name) {
+  std::string out = name;
+  std::replace(out.begin(), out.end(), '-', '_');
+  return out;
+}
+
+void NoteSecretVariables(Context* ctx, const std::string& define_as, const std::string& system) {
+  const Pipeline& p = *ctx->pipeline;
+  if (p.secrets.empty()) return;
+  std::vector<std::string> names;
+  for (const auto& [name, decl] : p.secrets) names.push_back(CiVariableName(name));
+  ctx->Note("/secrets", "define " + JoinWords(names) + " " + define_as);
+  for (const auto& [name, decl] : p.secrets) {
+    if (CiVariableName(name) != name) {
+      ctx->Note(PointerAppend("/secrets", name),
+                "secret " + Quoted(name) + " is read from the variable " + CiVariableName(name) +
+                    " (" + system + "'s variable names allow no '-')");
+    }
+  }
+}
+
 std::string JoinWords(const std::vector<std::string>& words) {
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) {

@@ -19,19 +19,12 @@ namespace {
 constexpr char kCarry[] = ".tame-export";
 constexpr int kMaxRetries = 10;  // Azure's limit on retryCountOnTaskFailure
 
-// Azure's variable names take letters, digits, '.' and '_'.
-std::string VariableName(const std::string& name) {
-  std::string out = name;
-  std::replace(out.begin(), out.end(), '-', '_');
-  return out;
-}
-
 // Job names: letters, digits and '_' (Azure refuses '-' there), unique.
 std::vector<std::string> JobNames(const Context& ctx) {
   std::vector<std::string> names;
   std::set<std::string> taken;
   for (const StepInfo& s : ctx.steps) {
-    std::string base = VariableName(s.id());
+    std::string base = CiVariableName(s.id());
     std::string name = base;
     for (int n = 2; taken.count(name) > 0; ++n) name = base + "_" + std::to_string(n);
     taken.insert(name);
@@ -56,7 +49,7 @@ struct Azure {
         return "${{ parameters." + use.ref.name + " }}";
       }
       case RefKind::kSecret:
-        return "$(" + VariableName(use.ref.name) + ")";
+        return "$(" + CiVariableName(use.ref.name) + ")";
       case RefKind::kRunId:
         return "$(Build.BuildId)";
       case RefKind::kStepOutput:
@@ -337,7 +330,6 @@ OrderedJson Job(Azure* az, const StepInfo& s) {
 }
 
 void PipelineNotes(Context* ctx) {
-  const Pipeline& p = *ctx->pipeline;
   NoteRuntime(ctx);
   ctx->Note("",
             "the pipeline starts by hand (trigger: none, pr: none) with the params as runtime "
@@ -353,21 +345,11 @@ void PipelineNotes(Context* ctx) {
               "Azure stops a job after 60 minutes unless it sets timeoutInMinutes: steps "
               "without a timeout get that limit");
   }
-  if (!p.secrets.empty()) {
-    std::vector<std::string> names;
-    for (const auto& [name, decl] : p.secrets) names.push_back(VariableName(name));
-    ctx->Note("/secrets", "define " + JoinWords(names) +
-                              " as secret variables of the pipeline (or of a variable group it "
-                              "links); the steps that use them get them in env, as Azure passes "
-                              "no secret to a script by itself");
-  }
-  for (const auto& [name, decl] : p.secrets) {
-    if (VariableName(name) != name) {
-      ctx->Note(PointerAppend("/secrets", name),
-                "secret " + Quoted(name) + " is read from the variable " + VariableName(name) +
-                    " (Azure's variable names allow no '-')");
-    }
-  }
+  NoteSecretVariables(
+      ctx,
+      "as secret variables of the pipeline (or of a variable group it links); the steps that use "
+      "them get them in env, as Azure passes no secret to a script by itself",
+      "Azure");
 }
 
 void StepNotes(Azure* az, const StepInfo& s) {

@@ -20,13 +20,6 @@ constexpr char kCarry[] = ".tame-export";
 constexpr char kDotenv[] = ".tame-export/outputs.env";
 constexpr int kMaxRetries = 2;  // GitLab's limit on retry:max
 
-// GitLab's variable names take letters, digits and '_'.
-std::string VariableName(const std::string& name) {
-  std::string out = name;
-  std::replace(out.begin(), out.end(), '-', '_');
-  return out;
-}
-
 // Job names: step ids, except those GitLab reads as its own top-level
 // keywords, which get a "-step" suffix.
 std::vector<std::string> JobNames(const Context& ctx) {
@@ -64,7 +57,7 @@ std::string Value(const RefUse& use) {
     case RefKind::kParam:
       return "$" + use.env;  // the pipeline variable of the same name
     case RefKind::kSecret:
-      return "$" + VariableName(use.ref.name);
+      return "$" + CiVariableName(use.ref.name);
     case RefKind::kRunId:
       return "$CI_PIPELINE_ID";
     case RefKind::kStepOutput:
@@ -353,20 +346,10 @@ void PipelineNotes(Context* ctx) {
                     ", a string: GitLab does not check that a value given is of type " + decl.type);
     }
   }
-  if (!p.secrets.empty()) {
-    std::vector<std::string> names;
-    for (const auto& [name, decl] : p.secrets) names.push_back(VariableName(name));
-    ctx->Note("/secrets", "define " + JoinWords(names) +
-                              " as masked CI/CD variables (Settings > CI/CD > Variables); the "
-                              "jobs that use them read them as TAME_SECRET_ variables");
-  }
-  for (const auto& [name, decl] : p.secrets) {
-    if (VariableName(name) != name) {
-      ctx->Note(PointerAppend("/secrets", name),
-                "secret " + Quoted(name) + " is read from the variable " + VariableName(name) +
-                    " (GitLab's variable names allow no '-')");
-    }
-  }
+  NoteSecretVariables(ctx,
+                      "as masked CI/CD variables (Settings > CI/CD > Variables); the jobs that use "
+                      "them read them as TAME_SECRET_ variables",
+                      "GitLab");
 }
 
 void StepNotes(Context* ctx, const StepInfo& s) {

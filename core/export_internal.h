@@ -156,6 +156,15 @@ inline bool HasValueOutputs(const StepInfo& s) { return !s.value_outputs.empty()
 /// "a, b and c".
 std::string JoinWords(const std::vector<std::string>& words);
 
+/// `name` as a variable of Azure Pipelines or GitLab CI, whose variable
+/// names take letters, digits and '_' (Azure also '.'): '-' becomes '_'.
+std::string CiVariableName(const std::string& name);
+
+/// The notes on the pipeline's secrets for such a CI system: "define A and
+/// B <define_as>", and for each secret renamed by CiVariableName, the
+/// variable it is read from (`system` names the CI system).
+void NoteSecretVariables(Context* ctx, const std::string& define_as, const std::string& system);
+
 /// JSON text of a string, for notes: "\"text\"".
 std::string Quoted(const std::string& text);
 
