@@ -53,30 +53,65 @@ bool ReadFile(const std::string& path, size_t max_bytes, std::string* text, std:
   return true;
 }
 
+namespace {
+
+// Writes all of `text` to `fd`; false with errno set on failure.
+bool WriteAll(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
 bool WriteFileAtomic(const std::string& path, const std::string& text, std::string* error) {
-  std::string tmp = path + ".tame-tmp-" + std::to_string(getpid());
-  mode_t mode = 0644;
+  // Through a symbolic link to its target, which is what gets replaced.
+  std::string target = path;
+  char real[PATH_MAX];
   struct stat st;
-  if (stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
+  bool exists = stat(path.c_str(), &st) == 0;
+  if (exists && realpath(path.c_str(), real) != nullptr) target = real;
+  struct stat link;
+  if (!exists && lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    // A link to a file yet to be made: make it where the link points.
+    ssize_t n = readlink(path.c_str(), real, sizeof(real) - 1);
+    if (n > 0) {
+      target.assign(real, static_cast<size_t>(n));
+      size_t slash = path.rfind('/');
+      if (target[0] != '/' && slash != std::string::npos) {
+        target = path.substr(0, slash + 1) + target;
+      }
+    }
+  }
+  if (exists && S_ISDIR(st.st_mode)) {
+    *error = "is a folder; not written";
+    return false;
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
+    // A device or a pipe (-o /dev/null, -o /dev/stdout): written into, never
+    // replaced, as a rename over it would put a plain file in its place.
+    int fd = open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    bool ok = fd >= 0 && WriteAll(fd, text);
+    if (fd >= 0 && close(fd) != 0) ok = false;
+    if (!ok) *error = std::string("cannot write: ") + std::strerror(errno);
+    return ok;
+  }
+  mode_t mode = exists ? (st.st_mode & 07777) : 0644;
+  std::string tmp = target + ".tame-tmp-" + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
     *error = std::string("cannot write: ") + std::strerror(errno);
     return false;
   }
-  size_t done = 0;
-  bool ok = true;
-  while (done < text.size()) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
+  bool ok = WriteAll(fd, text);
   if (ok && fsync(fd) != 0) ok = false;
   if (close(fd) != 0) ok = false;
-  if (ok && rename(tmp.c_str(), path.c_str()) != 0) ok = false;
+  if (ok && rename(tmp.c_str(), target.c_str()) != 0) ok = false;
   if (!ok) {
     *error = std::string("cannot write: ") + std::strerror(errno);
     unlink(tmp.c_str());
@@ -137,13 +172,7 @@ bool RewriteFile(const std::string& path, const std::string& text, std::string* 
   if (fchmod(fd, st.st_mode & 07777) != 0) {
     return fail(std::string("cannot keep its mode: ") + std::strerror(errno));
   }
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(std::string("cannot write: ") + std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
+  if (!WriteAll(fd, text)) return fail(std::string("cannot write: ") + std::strerror(errno));
   if (fsync(fd) != 0) return fail(std::string("cannot write: ") + std::strerror(errno));
   if (close(fd) != 0 || rename(tmp.c_str(), target.c_str()) != 0) {
     *error = std::string("cannot write: ") + std::strerror(errno);

@@ -13,7 +13,10 @@ namespace tame {
 bool ReadFile(const std::string& path, size_t max_bytes, std::string* text, std::string* error);
 
 /// Replaces `path` with `text` atomically: a temporary file in the same
-/// folder, flushed, then renamed over it. The old file's mode is kept.
+/// folder, flushed, then renamed over it. The old file's mode is kept. A
+/// symbolic link is followed and its target replaced; a device or a pipe
+/// (`/dev/null`, `/dev/stdout`) is written into, never replaced; a folder
+/// is refused.
 bool WriteFileAtomic(const std::string& path, const std::string& text, std::string* error);
 
 /// Rewrites the file `path` names with `text` in place, as an editor's

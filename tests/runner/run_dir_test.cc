@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <functional>
+#include <thread>
 
 #include "tests/runner/tame_process.h"
 
@@ -261,6 +263,39 @@ TEST_F(FmtWriteTest, RefusesAReadOnlyFileAndAHardLinkedOne) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "twin.json: has 2 hard links, which replacing it would break; not written\n");
   EXPECT_EQ(Read("real/p.json"), original);
+}
+
+TEST_F(FmtWriteTest, ExportIntoAPipeOrThroughALinkReplacesNeitherAndRefusesAFolder) {
+  // -o /dev/null and -o /dev/stdout are written into, never renamed over:
+  // a pipe stands in for the device here.
+  ASSERT_EQ(mkfifo(Path("pipe").c_str(), 0600), 0);
+  std::string piped;
+  std::thread reader([&] {
+    FILE* f = std::fopen(Path("pipe").c_str(), "rb");
+    if (f == nullptr) return;
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) piped.append(buffer, n);
+    std::fclose(f);
+  });
+  TameResult r = Tame({"export", "real/p.json", "--to", "argo", "-o", "pipe"});
+  reader.join();
+  EXPECT_EQ(r.code, 0) << r.err;
+  struct stat st;
+  ASSERT_EQ(lstat(Path("pipe").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "the pipe was replaced by a file";
+  EXPECT_EQ(piped, Tame({"export", "real/p.json", "--to", "argo"}).out);
+
+  ASSERT_EQ(symlink("real/out.yaml", Path("out.yaml").c_str()), 0);
+  r = Tame({"export", "real/p.json", "--to", "argo", "-o", "out.yaml"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(lstat(Path("out.yaml").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the link was replaced";
+  EXPECT_EQ(Read("real/out.yaml"), piped);
+
+  r = Tame({"export", "real/p.json", "--to", "argo", "-o", "real"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "real: is a folder; not written\n");
 }
 
 }  // namespace
