@@ -21,11 +21,14 @@ add_custom_target(tame_man ALL DEPENDS "${_man}")
 install(FILES "${_man}" DESTINATION share/man/man1)
 install(FILES "${PROJECT_SOURCE_DIR}/packaging/tame.bash-completion"
         DESTINATION share/bash-completion/completions RENAME tame)
-install(FILES "${PROJECT_SOURCE_DIR}/packaging/copyright" DESTINATION share/doc/tame)
+install(FILES "${PROJECT_SOURCE_DIR}/packaging/copyright" "${PROJECT_SOURCE_DIR}/LICENSE"
+        DESTINATION share/doc/tame)
 install(FILES "${TAME_THIRD_PARTY_DIR}/imgui/LICENSE.txt"
         DESTINATION share/doc/tame/licenses RENAME dear-imgui.txt OPTIONAL)
 install(FILES "${TAME_THIRD_PARTY_DIR}/yaml-cpp/LICENSE"
         DESTINATION share/doc/tame/licenses RENAME yaml-cpp.txt OPTIONAL)
+install(FILES "${TAME_THIRD_PARTY_DIR}/libyaml/License"
+        DESTINATION share/doc/tame/licenses RENAME libyaml.txt OPTIONAL)
 
 execute_process(COMMAND dpkg --print-architecture OUTPUT_VARIABLE _arch
                 OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
