@@ -27,6 +27,7 @@ is stopped by process id however it ends (and recorded in DIR/pids.json, for
 Exit status: tame's (0 the pipeline succeeded), 2 on bad usage.
 """
 import argparse
+import base64
 import http.server
 import json
 import os
@@ -115,10 +116,13 @@ class Webhook:
 class Pods:
     """Stands in for the cluster's nodes, which the simulator does not have:
     once the Deployment exists, pulls the image it names from the registry
-    and runs it with the real Docker engine on 127.0.0.1:PORT."""
+    and runs it with the real Docker engine on 127.0.0.1:PORT. `auth`, a
+    (user, password) pair, is the registry's login, as a cluster's image pull
+    secret would give it."""
 
-    def __init__(self, folder, engine, simulator, port):
+    def __init__(self, folder, engine, simulator, port, auth=None):
         self.folder, self.engine, self.simulator, self.port = folder, engine, simulator, port
+        self.auth = auth
         self.image = None
         self.container = None
         self.error = None
@@ -144,7 +148,13 @@ class Pods:
     def _run(self, image):
         name, _, digest = image.partition("@")
         query = urllib.parse.urlencode({"fromImage": name, "tag": digest})
-        status, body = self.engine.api("POST", "/images/create?" + query)
+        headers = {}
+        if self.auth:
+            login = {"username": self.auth[0], "password": self.auth[1],
+                     "serveraddress": name.split("/")[0]}
+            headers["X-Registry-Auth"] = base64.urlsafe_b64encode(
+                json.dumps(login).encode()).decode()
+        status, body = self.engine.api("POST", "/images/create?" + query, headers=headers)
         if status != 200 or b"errorDetail" in body:
             raise AssertionError("pull %s: %s" % (image, body[-300:]))
         status, body = self.engine.api("POST", "/containers/create", body=json.dumps({

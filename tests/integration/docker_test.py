@@ -169,7 +169,7 @@ class DockerTest(unittest.TestCase):
         self.assertEqual(json.loads(lines[1])["model"], "iris-tree")
         # .dockerignore kept the training data and script out.
         self.assertEqual(self.image_files(build["image"], "/srv"), [
-            "/srv", "/srv/www", "/srv/www/cgi-bin", "/srv/www/cgi-bin/predict",
+            "/srv", "/srv/www", "/srv/www/cgi-bin", "/srv/www/cgi-bin/predict", "/srv/www/healthz",
             "/srv/www/index.html", "/srv/www/model.json"])
 
     def test_the_context_tar_honours_dockerignore_modes_links_and_long_names(self):

@@ -95,7 +95,7 @@ class InitTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         lines = r.stdout.splitlines()
         self.assertEqual([line.split()[0] for line in lines], ["ml-to-k8s", "local-ml", "promote"])
-        self.assertTrue(lines[0].startswith("ml-to-k8s    (default) Train the iris model"), lines[0])
+        self.assertTrue(lines[0].startswith("ml-to-k8s    (default) Check out the model, train it"), lines[0])
         self.assertEqual(tame("__complete", "templates").stdout, "ml-to-k8s\nlocal-ml\npromote\n")
 
 

@@ -397,7 +397,10 @@ def record(folder, kind, pid=None, root=None, container=None, docker_host=None):
     """Adds to DIR/pids.json, for stop_recorded: a daemon by its process id
     (and a folder to remove with it), or a container by its id."""
     path = os.path.join(folder, "pids.json")
-    entries = json.load(open(path)) if os.path.exists(path) else []
+    entries = []
+    if os.path.exists(path):
+        with open(path) as f:
+            entries = json.load(f)
     entry = {"kind": kind, "pid": pid, "root": root}
     if container:
         entry.update(container=container, docker_host=docker_host)
@@ -408,12 +411,14 @@ def record(folder, kind, pid=None, root=None, container=None, docker_host=None):
 
 
 def stop_recorded(folder, quiet=False):
-    """Stops, by process id, what DIR/pids.json lists, and removes their
-    folders; a container entry is removed from its engine."""
+    """Stops, by process id, what DIR/pids.json lists, the last first, and
+    removes their folders; a container entry is removed from its engine."""
     path = os.path.join(folder, "pids.json")
     if not os.path.exists(path):
         return
-    for entry in json.load(open(path)):
+    with open(path) as f:
+        entries = json.load(f)
+    for entry in reversed(entries):  # the last started stops first
         if entry.get("container"):
             try:
                 Dockerd(entry["docker_host"]).api(
