@@ -79,7 +79,9 @@ std::string ClockTimeNow() {
 
 std::string ShortDuration(int64_t ms) {
   char buf[32];
-  if (ms < 60000) {
+  if (ms < 100) {  // "0.0s" would say nothing of a 10 ms backoff
+    std::snprintf(buf, sizeof(buf), "%dms", static_cast<int>(ms < 0 ? 0 : ms));
+  } else if (ms < 60000) {
     std::snprintf(buf, sizeof(buf), "%.1fs", static_cast<double>(ms) / 1000);
   } else if (ms < 3600000) {
     std::snprintf(buf, sizeof(buf), "%dm%02ds", static_cast<int>(ms / 60000),

@@ -24,7 +24,7 @@ std::string CompactTimeNow();
 /// The local time as "03:55:01", for plain console lines.
 std::string ClockTimeNow();
 
-/// "0.4s", "12.3s", "2m05s", "1h02m".
+/// "10ms" (under 100 ms), "0.4s", "12.3s", "2m05s", "1h02m".
 std::string ShortDuration(int64_t ms);
 
 /// `j[key]` when `j` is an object that holds it with the type of

@@ -54,6 +54,10 @@ TEST_F(RetryTest, OnlyListedExitCodesAreRetried) {
   EXPECT_EQ(Read("tries"), "x\nx\n");
   EXPECT_EQ(StepReport("a")["attempts"], 2);
   EXPECT_EQ(StepReport("a")["exit_code"], 3);
+  // A backoff under 100 ms is said in milliseconds, not as "0.0s".
+  EXPECT_NE(r.out.find("a: attempt 1 failed (exit code 75); retrying in 10ms (attempt 2 of 6)"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(RetryTest, TimedOutAttemptsAreRetried) {
