@@ -436,7 +436,9 @@ int CmdRun(const Args& args) {
     return kExitOk;
   }
   const std::string key = args.Value("--key");
-  if (!CheckInitiatorKey(state.pipeline, state.workspace, key, &error)) return Fail(error);
+  if (!CheckInitiatorKey(state.pipeline, state.workspace, key, &error, partial.not_selected)) {
+    return Fail(error);
+  }
   // A cache key that cannot be read stops the run before it starts: every
   // cached step would run, and the next runs the same, for no visible reason.
   if (std::any_of(state.pipeline.steps.begin(), state.pipeline.steps.end(),
@@ -578,9 +580,6 @@ int CmdResume(const Args& args) {
     return Fail(state.pipeline_file + " changed since run " + state.run_id +
                 " started; resume runs the same pipeline: start a new run with 'tame run'");
   }
-  // The start statement signed with `tame run --key` stays in the run
-  // folder: resuming keeps who started the run, whoever resumes it.
-  if (!CheckRunStartKept(state.pipeline, folder.dir, &error)) return Fail(error);
   state.graph = BuildGraph(state.pipeline);
   HashDefinitions(&state);
   if (started.contains("params") && started["params"].is_object()) {
@@ -628,6 +627,9 @@ int CmdResume(const Args& args) {
   if (!ResumeSelection(journal_contents.events, &state, &restored, &not_selected, &error)) {
     return Fail(error);
   }
+  // The start statement signed with `tame run --key` stays in the run
+  // folder: resuming keeps who started the run, whoever resumes it.
+  if (!CheckRunStartKept(state.pipeline, folder.dir, &error, not_selected)) return Fail(error);
   journal.Append({{"event", "run_resumed"}, {"run", state.run_id}, {"restored", restored.size()}});
   journal.Flush();
   const std::string junit = args.Value("--junit").empty() ? started["junit"].get<std::string>()

@@ -45,13 +45,15 @@ bool CanStillPass(const Step& step, const KindSpec& kind, const std::vector<std:
 
 }  // namespace
 
-std::vector<int> StepsExcludingInitiator(const Pipeline& pipeline) {
+std::vector<int> StepsExcludingInitiator(const Pipeline& pipeline,
+                                         const std::vector<bool>& not_selected) {
   std::vector<int> steps;
   const KindSpec* kind = FindKind("approval");
   if (kind == nullptr) return steps;
   for (size_t i = 0; i < pipeline.steps.size(); ++i) {
     const Step& step = pipeline.steps[i];
     if (step.uses != "approval") continue;
+    if (i < not_selected.size() && not_selected[i]) continue;
     Json exclude = ParamValue(step, *FindParam(*kind, "exclude_initiator"));
     if (exclude == Json(true) || exclude.is_string()) steps.push_back(static_cast<int>(i));
   }
@@ -59,8 +61,9 @@ std::vector<int> StepsExcludingInitiator(const Pipeline& pipeline) {
 }
 
 bool CheckInitiatorKey(const Pipeline& pipeline, const std::string& workspace,
-                       const std::string& key, std::string* error) {
-  std::vector<int> steps = StepsExcludingInitiator(pipeline);
+                       const std::string& key, std::string* error,
+                       const std::vector<bool>& not_selected) {
+  std::vector<int> steps = StepsExcludingInitiator(pipeline, not_selected);
   if (steps.empty()) return true;
   const std::string& first = pipeline.steps[steps[0]].id;
   if (key.empty()) {
@@ -106,8 +109,9 @@ bool CheckInitiatorKey(const Pipeline& pipeline, const std::string& workspace,
   return true;
 }
 
-bool CheckRunStartKept(const Pipeline& pipeline, const std::string& run_dir, std::string* error) {
-  std::vector<int> steps = StepsExcludingInitiator(pipeline);
+bool CheckRunStartKept(const Pipeline& pipeline, const std::string& run_dir, std::string* error,
+                       const std::vector<bool>& not_selected) {
+  std::vector<int> steps = StepsExcludingInitiator(pipeline, not_selected);
   if (steps.empty()) return true;
   struct stat st;
   if (lstat((run_dir + "/initiator.statement").c_str(), &st) == 0 && S_ISREG(st.st_mode)) {

@@ -122,6 +122,22 @@ class SignoffTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.dir, ".tame", "runs")) and
                          os.listdir(os.path.join(self.dir, ".tame", "runs")))
 
+    def test_a_partial_run_that_leaves_the_approval_out_needs_no_key(self):
+        self.pipeline(["alice", "bob", "carol"], timeout="1s", extra_steps=[
+            {"id": "build", "uses": "shell", "with": {"run": "echo built"}}])
+        r = self.tame("run", "p.json", "--key", self.path("alice"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)  # no one signed off in 1s
+        r = self.tame("run", "p.json", "--only", "build")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("signoff: not run", r.stdout)
+        self.assertIn("build: succeeded", r.stdout)
+        r = self.tame("resume", "latest")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # Selected, the approval still needs the proof.
+        r = self.tame("run", "p.json", "--only", "signoff")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("start it with --key KEY", r.stderr)
+
     def test_a_key_outside_allowed_signers_is_refused(self):
         self.pipeline(["alice", "bob", "carol"])
         r = self.tame("run", "p.json", "--key", self.path("mallory"))
