@@ -53,9 +53,6 @@ bool ReadFile(const std::string& path, size_t max_bytes, std::string* text, std:
   return true;
 }
 
-namespace {
-
-// Writes all of `text` to `fd`; false with errno set on failure.
 bool WriteAll(int fd, const std::string& text) {
   size_t done = 0;
   while (done < text.size()) {
@@ -66,8 +63,6 @@ bool WriteAll(int fd, const std::string& text) {
   }
   return true;
 }
-
-}  // namespace
 
 bool WriteFileAtomic(const std::string& path, const std::string& text, std::string* error) {
   // Through a symbolic link to its target, which is what gets replaced.

@@ -12,6 +12,10 @@ namespace tame {
 /// false with `error` saying why, without the path.
 bool ReadFile(const std::string& path, size_t max_bytes, std::string* text, std::string* error);
 
+/// Writes all of `text` to `fd`, again after EINTR and short writes; false,
+/// with errno set, on failure.
+bool WriteAll(int fd, const std::string& text);
+
 /// Replaces `path` with `text` atomically: a temporary file in the same
 /// folder, flushed, then renamed over it. The old file's mode is kept. A
 /// symbolic link is followed and its target replaced; a device or a pipe
