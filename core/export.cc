@@ -576,6 +576,19 @@ std::string CiVariableName(const std::string& name) {
   return out;
 }
 
+void NoteHostedApproval(Context* ctx, const StepInfo& s, const std::string& system) {
+  if (s.step->with.contains("allowed_signers")) {
+    ctx->StepNote(s, "/with/allowed_signers",
+                  "SSH-signed sign-offs are not exported: approvers approve in " + system);
+  }
+  if (s.step->with.contains("notify")) {
+    ctx->StepNote(s, "/with/notify",
+                  system + " notifies the approvers itself; the webhook is not called");
+  }
+  ctx->StepNote(s, "",
+                system + " does not tell the job who approved: the output approved_by is empty");
+}
+
 void NoteSecretVariables(Context* ctx, const std::string& define_as, const std::string& system) {
   const Pipeline& p = *ctx->pipeline;
   if (p.secrets.empty()) return;

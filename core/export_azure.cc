@@ -240,15 +240,7 @@ void ApprovalNotes(Context* ctx, const StepInfo& s) {
                   "clear the check's \"Allow approvers to approve their own runs\" to refuse the "
                   "initiator");
   }
-  if (step.with.contains("allowed_signers")) {
-    ctx->StepNote(s, "/with/allowed_signers",
-                  "SSH-signed sign-offs are not exported: approvers approve in Azure DevOps");
-  }
-  if (step.with.contains("notify")) {
-    ctx->StepNote(s, "/with/notify",
-                  "Azure notifies the approvers itself; the webhook is not called");
-  }
-  ctx->StepNote(s, "", "Azure does not tell the job who approved: the output approved_by is empty");
+  NoteHostedApproval(ctx, s, "Azure DevOps");
 }
 
 // The job's steps: bring the workspace in, run (an approval runs nothing),

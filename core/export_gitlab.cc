@@ -198,16 +198,7 @@ void Approval(Context* ctx, const StepInfo& s, OrderedJson* job) {
                   "GitLab refuses self-approval when the project's \"Prevent approval by "
                   "author\" setting is on");
   }
-  if (step.with.contains("allowed_signers")) {
-    ctx->StepNote(s, "/with/allowed_signers",
-                  "SSH-signed sign-offs are not exported: approvers approve in GitLab");
-  }
-  if (step.with.contains("notify")) {
-    ctx->StepNote(s, "/with/notify",
-                  "GitLab notifies the approvers itself; the webhook is not called");
-  }
-  ctx->StepNote(s, "",
-                "GitLab does not tell the job who approved: the output approved_by is empty");
+  NoteHostedApproval(ctx, s, "GitLab");
 }
 
 // The workspace packed for the jobs that need it (after_script would do

@@ -165,6 +165,11 @@ std::string CiVariableName(const std::string& name);
 /// variable it is read from (`system` names the CI system).
 void NoteSecretVariables(Context* ctx, const std::string& define_as, const std::string& system);
 
+/// The notes on an approval step that the CI system `system` holds itself
+/// (Azure's environment checks, GitLab's manual jobs): its SSH-signed
+/// sign-offs, its webhook and its approved_by output do not carry over.
+void NoteHostedApproval(Context* ctx, const StepInfo& s, const std::string& system);
+
 /// JSON text of a string, for notes: "\"text\"".
 std::string Quoted(const std::string& text);
 
