@@ -1423,6 +1423,26 @@ test('a GitHub workflow opens as a pipeline with its import report, is edited an
           'the GitLab import report');
   });
 
+test('the cursor says what a press does: ports, nodes, splitters, text fields', async ({ page }) => {
+  await drag(page, center(await widget(page, 'palette/git.checkout')), { x: 420, y: 260 });
+  const cursorAt = async (point) => {
+    await page.mouse.move(point.x, point.y);
+    await frames(page, 3);
+    return page.evaluate(() => document.querySelector('canvas').style.cursor || 'default');
+  };
+  const node = await api(page, 'nodeRect', 'checkout');
+  checkEqual(await cursorAt({ x: node.x + node.w, y: node.y + node.h / 2 }), 'pointer',
+             'over the output port (a press starts a connection)');
+  checkEqual(await cursorAt(center(node)), 'move', 'over a node (a press moves it)');
+  checkEqual(await cursorAt({ x: node.x + node.w + 120, y: node.y + node.h + 120 }), 'default',
+             'over the empty canvas');
+  checkEqual(await cursorAt(center(await widget(page, 'split/palette'))), 'ew-resize',
+             'over the palette\'s edge (a press resizes it)');
+  await click(page, center(node));
+  checkEqual(await cursorAt(center(await widget(page, 'inspector/with/repo'))), 'text',
+             'over a text field');
+});
+
 // ---- Running -----------------------------------------------------------------------
 
 // Whether a test needs a server: its function takes `origin`, `mount` or `allow`.
