@@ -218,6 +218,11 @@ std::string SavePipeline(const Pipeline& pipeline) {
   return text;
 }
 
+std::string PipelineJsonLine(const Pipeline& pipeline) {
+  return PipelineDocument(pipeline).dump(-1, ' ', /*ensure_ascii=*/false,
+                                         Ordered::error_handler_t::replace);
+}
+
 std::string FormatJsonValue(const Json& value, int indent) {
   Writer w;
   size_t n = static_cast<size_t>(indent < 0 ? 0 : indent);

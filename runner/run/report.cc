@@ -75,6 +75,26 @@ class JsonText {
   bool first_ = true;
 };
 
+using OrderedJson = nlohmann::ordered_json;
+
+// MaskJson for a document whose members keep their order.
+OrderedJson MaskOrdered(const OrderedJson& value, const MaskPatterns& mask) {
+  if (value.is_string()) return mask.Mask(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    OrderedJson out = OrderedJson::array();
+    for (const OrderedJson& item : value) out.push_back(MaskOrdered(item, mask));
+    return out;
+  }
+  if (value.is_object()) {
+    OrderedJson out = OrderedJson::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      out[mask.Mask(it.key())] = MaskOrdered(it.value(), mask);
+    }
+    return out;
+  }
+  return value;
+}
+
 }  // namespace
 
 const char* ReportStatus(const RunStep& r) {
@@ -145,11 +165,17 @@ std::string ReportText(const RunState& state) {
     j.Close('}');
   }
   j.Close(']');
-  // The pipeline as it ran, so that a report opened alone brings its steps.
-  // A pipeline file holds secrets only by reference; masking is kept all
-  // the same, as for every string of the report.
-  const Json source = Json::parse(SavePipeline(state.pipeline), nullptr, false);
-  if (source.is_object()) j.Value("pipeline_source", source);
+  // The pipeline as it ran, so that a report opened alone brings its steps:
+  // written from the model on one line, as laying out its canonical text
+  // and parsing that back cost more than the rest of the report. A
+  // pipeline file holds secrets only by reference; masking is kept all the
+  // same, as for every string of the report.
+  std::string source = PipelineJsonLine(state.pipeline);
+  if (!state.mask->empty()) {
+    source = MaskOrdered(OrderedJson::parse(source, nullptr, false), *state.mask)
+                 .dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  }
+  j.Raw("pipeline_source", source);
   j.Close('}');
   return out + "\n";
 }
