@@ -39,6 +39,82 @@ void JournalWriter::Append(Json event) {
   pending_ += '\n';
 }
 
+void JournalWriter::Append(EventText event) {
+  if (fd_ < 0) return;
+  event.String("time", IsoTimeNow());
+  pending_ += mask_->empty() ? event.Line() : mask_->Mask(event.Line());
+  pending_ += '\n';
+}
+
+std::string EventText::Quote(const std::string& text) const {
+  return QuoteJson(mask_->empty() ? text : mask_->Mask(text));
+}
+
+void EventText::String(const std::string& key, const std::string& value) {
+  members_[key] = Quote(value);
+}
+
+void EventText::Int(const std::string& key, int64_t value) {
+  members_[key] = std::to_string(value);
+}
+
+void EventText::Bool(const std::string& key, bool value) {
+  members_[key] = value ? "true" : "false";
+}
+
+void EventText::Strings(const std::string& key, const std::map<std::string, std::string>& values) {
+  std::string text = "{";
+  auto add = [&text](const std::string& name, const std::string& value) {
+    if (text.size() > 1) text += ',';
+    text += QuoteJson(name);
+    text += ':';
+    text += QuoteJson(value);
+  };
+  if (mask_->empty()) {
+    for (const auto& [name, value] : values) add(name, value);
+  } else {
+    // A masked name sorts as its masked form, as in a masked JSON tree.
+    std::map<std::string, std::string> masked;
+    for (const auto& [name, value] : values) masked[mask_->Mask(name)] = mask_->Mask(value);
+    for (const auto& [name, value] : masked) add(name, value);
+  }
+  members_[key] = text + '}';
+}
+
+void EventText::List(const std::string& key, const std::vector<std::string>& values) {
+  std::string text = "[";
+  for (const std::string& value : values) {
+    if (text.size() > 1) text += ',';
+    text += Quote(value);
+  }
+  members_[key] = text + ']';
+}
+
+void EventText::Value(const std::string& key, const Json& value) {
+  members_[key] = (mask_->empty() ? value : MaskJson(value, *mask_))
+                      .dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// The members in the order of their keys, as a JSON tree keeps them; with
+// a mask, of their masked keys.
+std::string EventText::Line() const {
+  std::string line = "{";
+  auto add = [&line](const std::string& key, const std::string& value) {
+    if (line.size() > 1) line += ',';
+    line += QuoteJson(key);
+    line += ':';
+    line += value;
+  };
+  if (mask_->empty()) {
+    for (const auto& [key, value] : members_) add(key, value);
+  } else {
+    std::map<std::string, const std::string*> masked;
+    for (const auto& [key, value] : members_) masked[mask_->Mask(key)] = &value;
+    for (const auto& [key, value] : masked) add(key, *value);
+  }
+  return line + '}';
+}
+
 void JournalWriter::Flush() {
   size_t done = 0;
   while (fd_ >= 0 && done < pending_.size()) {
