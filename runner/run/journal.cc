@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -42,7 +43,13 @@ void JournalWriter::Append(Json event) {
 void JournalWriter::Append(EventText event) {
   if (fd_ < 0) return;
   event.String("time", IsoTimeNow());
-  pending_ += mask_->empty() ? event.Line() : mask_->Mask(event.Line());
+  if (mask_->empty()) {
+    event.AppendLine(&pending_);
+  } else {
+    std::string line;
+    event.AppendLine(&line);
+    pending_ += mask_->Mask(line);
+  }
   pending_ += '\n';
 }
 
@@ -50,17 +57,21 @@ std::string EventText::Quote(const std::string& text) const {
   return QuoteJson(mask_->empty() ? text : mask_->Mask(text));
 }
 
-void EventText::String(const std::string& key, const std::string& value) {
-  members_[key] = Quote(value);
+void EventText::Set(const std::string& key, std::string json) {
+  for (auto& member : members_) {
+    if (member.first == key) {
+      member.second = std::move(json);
+      return;
+    }
+  }
+  members_.emplace_back(key, std::move(json));
 }
 
-void EventText::Int(const std::string& key, int64_t value) {
-  members_[key] = std::to_string(value);
-}
+void EventText::String(const std::string& key, const std::string& value) { Set(key, Quote(value)); }
 
-void EventText::Bool(const std::string& key, bool value) {
-  members_[key] = value ? "true" : "false";
-}
+void EventText::Int(const std::string& key, int64_t value) { Set(key, std::to_string(value)); }
+
+void EventText::Bool(const std::string& key, bool value) { Set(key, value ? "true" : "false"); }
 
 void EventText::Strings(const std::string& key, const std::map<std::string, std::string>& values) {
   std::string text = "{";
@@ -78,7 +89,7 @@ void EventText::Strings(const std::string& key, const std::map<std::string, std:
     for (const auto& [name, value] : values) masked[mask_->Mask(name)] = mask_->Mask(value);
     for (const auto& [name, value] : masked) add(name, value);
   }
-  members_[key] = text + '}';
+  Set(key, text + '}');
 }
 
 void EventText::List(const std::string& key, const std::vector<std::string>& values) {
@@ -87,32 +98,39 @@ void EventText::List(const std::string& key, const std::vector<std::string>& val
     if (text.size() > 1) text += ',';
     text += Quote(value);
   }
-  members_[key] = text + ']';
+  Set(key, text + ']');
 }
 
 void EventText::Value(const std::string& key, const Json& value) {
-  members_[key] = (mask_->empty() ? value : MaskJson(value, *mask_))
-                      .dump(-1, ' ', false, Json::error_handler_t::replace);
+  Set(key, (mask_->empty() ? value : MaskJson(value, *mask_))
+               .dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 // The members in the order of their keys, as a JSON tree keeps them; with
-// a mask, of their masked keys.
-std::string EventText::Line() const {
-  std::string line = "{";
-  auto add = [&line](const std::string& key, const std::string& value) {
-    if (line.size() > 1) line += ',';
-    line += QuoteJson(key);
-    line += ':';
-    line += value;
+// a mask, of their masked keys (of two alike, the later in that order).
+void EventText::AppendLine(std::string* out) const {
+  struct Member {
+    std::string masked_key;
+    const std::string* key;
+    const std::string* value;
   };
-  if (mask_->empty()) {
-    for (const auto& [key, value] : members_) add(key, value);
-  } else {
-    std::map<std::string, const std::string*> masked;
-    for (const auto& [key, value] : members_) masked[mask_->Mask(key)] = &value;
-    for (const auto& [key, value] : masked) add(key, *value);
+  std::vector<Member> sorted;
+  sorted.reserve(members_.size());
+  for (const auto& [key, value] : members_) {
+    sorted.push_back({mask_->empty() ? key : mask_->Mask(key), &key, &value});
   }
-  return line + '}';
+  std::sort(sorted.begin(), sorted.end(), [](const Member& a, const Member& b) {
+    return a.masked_key != b.masked_key ? a.masked_key < b.masked_key : *a.key < *b.key;
+  });
+  *out += '{';
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i + 1 < sorted.size() && sorted[i + 1].masked_key == sorted[i].masked_key) continue;
+    if (out->back() != '{') *out += ',';
+    *out += QuoteJson(sorted[i].masked_key);
+    *out += ':';
+    *out += *sorted[i].value;
+  }
+  *out += '}';
 }
 
 void JournalWriter::Flush() {

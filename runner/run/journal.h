@@ -54,10 +54,13 @@ class EventText {
  private:
   friend class JournalWriter;
   std::string Quote(const std::string& text) const;
-  std::string Line() const;
+  void Set(const std::string& key, std::string json);
+  void AppendLine(std::string* out) const;
 
   const MaskPatterns* mask_;
-  std::map<std::string, std::string> members_;  // key -> the value's JSON text, masked
+  // Key and the value's JSON text, masked; a handful, so a vector is the
+  // cheapest map.
+  std::vector<std::pair<std::string, std::string>> members_;
 };
 
 class JournalWriter {

@@ -47,11 +47,13 @@ TEST_F(JournalTest, AnEventAsTextIsWrittenAsTheSameEventAsJson) {
   auto as_json = [&]() {
     std::vector<Json> events;
     events.push_back({{"event", "step_started"}, {"step", "a-1"}, {"attempt", 2}});
-    Json ended{{"event", "step_ended"}, {"step", "a-1"},    {"status", "succeeded"},
-               {"attempts", 1},         {"exit_code", 3},  {"duration_ms", 1234567890123},
-               {"outputs", outputs},    {"cached", true},   {"secret_outputs", {"tok", "x\n"}},
+    Json ended{{"event", "step_ended"}, {"step", "a-1"},  {"status", "succeeded"},
+               {"attempts", 1},         {"exit_code", 3}, {"duration_ms", 1234567890123},
+               {"outputs", outputs},    {"cached", true}, {"secret_outputs", {"tok", "x\n"}},
                {"gate", details}};
     ended["step"] = "a-1-b";  // set twice: the last value stays
+    ended["zeta"] = 1;        // two names that mask alike
+    ended["tok-s3cret"] = 2;
     events.push_back(ended);
     events.push_back({{"event", "step_ended"}, {"outputs", Json::object()}, {"time", "early"}});
     return events;
@@ -72,6 +74,8 @@ TEST_F(JournalTest, AnEventAsTextIsWrittenAsTheSameEventAsJson) {
     events[1].List("secret_outputs", {"tok", "x\n"});
     events[1].Value("gate", details);
     events[1].String("step", "a-1-b");
+    events[1].Int("zeta", 1);
+    events[1].Int("tok-s3cret", 2);
     events[2].String("event", "step_ended");
     events[2].Strings("outputs", {});
     events[2].String("time", "early");  // the writer's time replaces it
@@ -89,6 +93,7 @@ TEST_F(JournalTest, AnEventAsTextIsWrittenAsTheSameEventAsJson) {
   ASSERT_EQ(masked.size(), 3u);
   EXPECT_EQ(masked[1].find("s3cret"), std::string::npos) << masked[1];
   EXPECT_NE(masked[1].find(R"("outputs":{"***":"plain","file":)"), std::string::npos) << masked[1];
+  EXPECT_EQ(masked[1].find(R"({"***":1,"attempts":)"), 0u) << masked[1];
   EXPECT_EQ(Lines(as_text(mask), mask), masked);
 }
 
