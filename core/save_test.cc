@@ -70,6 +70,17 @@ TEST(SaveTest, JsonLineIsTheCanonicalDocumentOnOneLine) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_EQ(nlohmann::ordered_json::parse(line),
             nlohmann::ordered_json::parse(SavePipeline(*r.pipeline)));
+  // Byte for byte what the canonical text gives on one line, here and for
+  // the examples.
+  auto one_line = [](const Pipeline& p) {
+    return nlohmann::ordered_json::parse(SavePipeline(p))
+        .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  };
+  EXPECT_EQ(line, one_line(*r.pipeline));
+  for (const char* name : {"examples/ml-to-k8s.json", "examples/local-ml.json"}) {
+    Pipeline p = MustLoad(SourceFile(name));
+    EXPECT_EQ(PipelineJsonLine(p), one_line(p)) << name;
+  }
   LoadResult back = LoadPipeline(line);
   ASSERT_TRUE(back.pipeline.has_value());
   EXPECT_EQ(SavePipeline(*back.pipeline), SavePipeline(*r.pipeline));
