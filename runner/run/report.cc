@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <map>
+#include <string_view>
 #include <utility>
 
 #include "core/gate.h"
@@ -33,10 +34,10 @@ class JsonText {
     *out_ += bracket;
     first_ = false;
   }
-  void Key(const std::string& key) {
+  void Key(std::string_view key) {
     if (!first_) *out_ += ',';
     Newline();
-    *out_ += Quote(key);
+    Quote(key);
     *out_ += ": ";
     first_ = true;  // the value follows on the same line
   }
@@ -45,22 +46,38 @@ class JsonText {
     Newline();
     first_ = true;
   }
-  void String(const std::string& key, const std::string& value) {
+  void String(std::string_view key, std::string_view value) {
     Key(key);
-    *out_ += Quote(value);
+    Quote(value);
     first_ = false;
   }
-  void Raw(const std::string& key, const std::string& json) {
+  void Raw(std::string_view key, std::string_view json) {
     Key(key);
-    *out_ += json;
+    out_->append(json);
     first_ = false;
   }
-  void Int(const std::string& key, int64_t value) { Raw(key, std::to_string(value)); }
-  void Value(const std::string& key, const Json& value) {
+  void Int(std::string_view key, int64_t value) { Raw(key, std::to_string(value)); }
+  void Value(std::string_view key, const Json& value) {
     Raw(key, MaskJson(value, mask_).dump(-1, ' ', false, Json::error_handler_t::replace));
   }
-  std::string Quote(const std::string& s) const {
-    return QuoteJson(mask_.empty() ? s : mask_.Mask(s));
+
+ private:
+  // Appends `s`, masked, as a JSON string; plain printable ASCII without
+  // a secret, most of a report, is copied as it is.
+  void Quote(std::string_view s) {
+    if (!mask_.empty()) {
+      *out_ += QuoteJson(mask_.Mask(s));
+      return;
+    }
+    for (char c : s) {
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        *out_ += QuoteJson(std::string(s));
+        return;
+      }
+    }
+    *out_ += '"';
+    out_->append(s);
+    *out_ += '"';
   }
 
  private:
