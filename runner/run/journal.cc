@@ -109,6 +109,18 @@ void EventText::Value(const std::string& key, const Json& value) {
 // The members in the order of their keys, as a JSON tree keeps them; with
 // a mask, of their masked keys (of two alike, the later in that order).
 void EventText::AppendLine(std::string* out) const {
+  auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (mask_->empty() && std::is_sorted(members_.begin(), members_.end(), by_key)) {
+    *out += '{';
+    for (const auto& [key, value] : members_) {
+      if (out->back() != '{') *out += ',';
+      *out += QuoteJson(key);
+      *out += ':';
+      *out += value;
+    }
+    *out += '}';
+    return;
+  }
   struct Member {
     std::string masked_key;
     const std::string* key;

@@ -871,9 +871,9 @@ StepExecutor::WaitResult Session::Wait(int64_t deadline_ms, AttemptEnd* end) {
 
 void Session::AttemptStarted(int step, int attempt) {
   EventText event(state_->mask.get());
+  event.Int("attempt", attempt);
   event.String("event", "step_started");
   event.String("step", state_->pipeline.steps[step].id);
-  event.Int("attempt", attempt);
   journal_->Append(std::move(event));
   console_->StepStarted(step, attempt);
   // An approval step waits for people from its start: the report says so
@@ -937,14 +937,17 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
                                          : "a step it needs did not succeed";
   }
   // Made as text: a JSON tree per step cost more than a cached step's
-  // other work.
+  // other work. Members in the order of their keys spare the event a sort.
   EventText event(state_->mask.get());
-  event.String("event", "step_ended");
-  event.String("step", def.id);
-  event.String("status", StepStatusName(status));
   event.Int("attempts", record.attempts);
+  if (record.cached) event.Bool("cached", true);
   event.Int("duration_ms", record.duration_ms);
+  if (!record.error.empty() && status == StepStatus::kFailed) event.String("error", record.error);
+  event.String("event", "step_ended");
+  if (record.exit_code >= 0) event.Int("exit_code", record.exit_code);
   event.Strings("outputs", record.outputs);
+  if (record.restored) event.Bool("restored", true);
+  if (!record.reused_from.empty()) event.String("reused_from", record.reused_from);
   // The journal keeps outputs masked; those that held a secret are named,
   // so that resume and --from run their step again rather than hand `***`
   // downstream.
@@ -955,14 +958,11 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
     }
   }
   if (!secret_outputs.empty()) event.List("secret_outputs", secret_outputs);
-  if (record.exit_code >= 0) event.Int("exit_code", record.exit_code);
-  if (record.cached) event.Bool("cached", true);
-  if (record.restored) event.Bool("restored", true);
-  if (!record.reused_from.empty()) event.String("reused_from", record.reused_from);
+  event.String("status", StepStatusName(status));
+  event.String("step", def.id);
   if (record.details.is_object()) {
     for (const auto& [key, value] : record.details.items()) event.Value(key, value);
   }
-  if (!record.error.empty() && status == StepStatus::kFailed) event.String("error", record.error);
   journal_->Append(std::move(event));
   console_->StepEnded(step, StepStatusName(status), record.duration_ms, state_->mask->Mask(note));
 }
