@@ -382,8 +382,9 @@ bool WriteReport(const RunState& state, std::string* error) {
   // would stall the run loop on a busy disk.
   // Every string in the report is masked already; the whole text is masked
   // again on its way out, for forms that only escaping makes.
-  if (!WriteFileReplace(state.run_dir + "/report.json", state.mask->Mask(ReportText(state)),
-                        error)) {
+  std::string text = ReportText(state);
+  if (!state.mask->empty()) text = state.mask->Mask(text);
+  if (!WriteFileReplace(state.run_dir + "/report.json", text, error)) {
     *error = "report.json: " + *error;
     return false;
   }
