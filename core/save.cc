@@ -110,112 +110,282 @@ Ordered Number(double d) {
   return d;
 }
 
-void AddExtensions(const Json& extensions, Ordered* o) {
-  for (const auto& [key, value] : extensions.items()) (*o)[key] = ToOrdered(value);
+// A pipeline's members are written in one place, WritePipeline() below,
+// to either of two sinks with the same calls: Begin('{' or '['), End(),
+// Key() before each member of an object, Put() for a value.
+
+// Builds the document as a tree, for the Writer's layout.
+class TreeSink {
+ public:
+  Ordered Take() { return std::move(root_); }
+
+  void Begin(char bracket) {
+    Ordered* slot = Slot();
+    *slot = bracket == '{' ? Ordered::object() : Ordered::array();
+    open_.push_back(slot);
+  }
+  void End(char) { open_.pop_back(); }
+  void Key(const std::string& key) { key_ = key; }
+  template <typename T>
+  void Put(const T& value) {
+    *Slot() = Ordered(value);
+  }
+  void Put(const Json& value) { *Slot() = ToOrdered(value); }
+  void PutNumber(double value) { *Slot() = Number(value); }
+
+ private:
+  // Where the next value goes. A container's address holds while its
+  // members are written: nothing is added to its parent meanwhile.
+  Ordered* Slot() {
+    if (open_.empty()) return &root_;
+    Ordered* top = open_.back();
+    if (top->is_array()) {
+      top->push_back(nullptr);
+      return &top->back();
+    }
+    return &(*top)[key_];
+  }
+
+  Ordered root_;
+  std::vector<Ordered*> open_;
+  std::string key_;
+};
+
+// Writes the document as compact JSON text, as Ordered::dump() would.
+class TextSink {
+ public:
+  std::string Take() { return std::move(out_); }
+
+  void Begin(char bracket) {
+    Separate();
+    out_ += bracket;
+    first_.push_back(true);
+  }
+  void End(char bracket) {
+    out_ += bracket == '{' ? '}' : ']';
+    first_.pop_back();
+  }
+  void Key(const std::string& key) {
+    Separate();
+    Quote(key);
+    out_ += ':';
+    after_key_ = true;
+  }
+  void Put(const std::string& value) {
+    Separate();
+    Quote(value);
+  }
+  void Put(const char* value) { Put(std::string(value)); }
+  void Put(bool value) {
+    Separate();
+    out_ += value ? "true" : "false";
+  }
+  void Put(int value) { Put(static_cast<int64_t>(value)); }
+  void Put(int64_t value) {
+    Separate();
+    out_ += std::to_string(value);
+  }
+  void Put(const Json& value) {
+    Separate();
+    out_ += value.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+  }
+  void PutNumber(double value) {
+    Separate();
+    out_ += Scalar(Number(value));
+  }
+
+ private:
+  void Separate() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (first_.empty()) return;
+    if (!first_.back()) out_ += ',';
+    first_.back() = false;
+  }
+  // Plain printable ASCII, the usual case, needs no escaping.
+  void Quote(const std::string& text) {
+    for (char c : text) {
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        out_ += Scalar(Ordered(text));
+        return;
+      }
+    }
+    out_ += '"';
+    out_ += text;
+    out_ += '"';
+  }
+
+  std::string out_;
+  std::vector<bool> first_;
+  bool after_key_ = false;
+};
+
+template <typename Sink, typename T>
+void Member(Sink* s, const std::string& key, const T& value) {
+  s->Key(key);
+  s->Put(value);
 }
 
-Ordered OrderedWith(const Step& step) {
+template <typename Sink, typename T>
+void List(Sink* s, const std::string& key, const std::vector<T>& values) {
+  s->Key(key);
+  s->Begin('[');
+  for (const T& value : values) s->Put(value);
+  s->End('[');
+}
+
+template <typename Sink>
+void Extensions(Sink* s, const Json& extensions) {
+  for (const auto& [key, value] : extensions.items()) Member(s, key, value);
+}
+
+template <typename Sink>
+void WriteWith(Sink* s, const Step& step) {
   // The catalog's order, then any params it does not know, sorted: those
   // are invalid, but formatting keeps what it cannot judge.
-  Ordered with = Ordered::object();
+  s->Key("with");
+  s->Begin('{');
   const KindSpec* kind = FindKind(step.uses);
   if (kind != nullptr) {
     for (const ParamSpec& spec : kind->params) {
       auto it = step.with.find(spec.name);
-      if (it != step.with.end()) with[spec.name] = ToOrdered(*it);
+      if (it != step.with.end()) Member(s, spec.name, *it);
     }
   }
   for (const auto& [key, value] : step.with.items()) {
-    if (kind == nullptr || FindParam(*kind, key) == nullptr) with[key] = ToOrdered(value);
+    if (kind == nullptr || FindParam(*kind, key) == nullptr) Member(s, key, value);
   }
-  return with;
+  s->End('{');
 }
 
-Ordered StepDocument(const Step& step) {
-  Ordered o = Ordered::object();
-  o["id"] = step.id;
-  if (!step.name.empty()) o["name"] = step.name;
-  o["uses"] = step.uses;
-  if (!step.needs.empty()) o["needs"] = step.needs;
-  if (!step.with.empty()) o["with"] = OrderedWith(step);
-  if (!step.env.empty()) o["env"] = step.env;
-  if (!step.if_condition.empty()) o["if"] = step.if_condition;
-  if (!step.timeout.empty()) o["timeout"] = step.timeout;
+template <typename Sink>
+void WriteStep(Sink* s, const Step& step) {
+  s->Begin('{');
+  Member(s, "id", step.id);
+  if (!step.name.empty()) Member(s, "name", step.name);
+  Member(s, "uses", step.uses);
+  if (!step.needs.empty()) List(s, "needs", step.needs);
+  if (!step.with.empty()) WriteWith(s, step);
+  if (!step.env.empty()) {
+    s->Key("env");
+    s->Begin('{');
+    for (const auto& [name, value] : step.env) Member(s, name, value);
+    s->End('{');
+  }
+  if (!step.if_condition.empty()) Member(s, "if", step.if_condition);
+  if (!step.timeout.empty()) Member(s, "timeout", step.timeout);
   if (step.retries) {
-    Ordered r = Ordered::object();
-    r["max"] = step.retries->max;
-    if (!step.retries->backoff.empty()) r["backoff"] = step.retries->backoff;
-    if (step.retries->factor) r["factor"] = Number(*step.retries->factor);
-    if (!step.retries->on_exit_codes.empty()) r["on_exit_codes"] = step.retries->on_exit_codes;
-    o["retries"] = std::move(r);
+    s->Key("retries");
+    s->Begin('{');
+    Member(s, "max", step.retries->max);
+    if (!step.retries->backoff.empty()) Member(s, "backoff", step.retries->backoff);
+    if (step.retries->factor) {
+      s->Key("factor");
+      s->PutNumber(*step.retries->factor);
+    }
+    if (!step.retries->on_exit_codes.empty()) {
+      List(s, "on_exit_codes", step.retries->on_exit_codes);
+    }
+    s->End('{');
   }
   if (step.cache) {
     if (step.cache->has_inputs) {
-      o["cache"] = Ordered{{"inputs", step.cache->inputs}};
+      s->Key("cache");
+      s->Begin('{');
+      List(s, "inputs", step.cache->inputs);
+      s->End('{');
     } else {
-      o["cache"] = step.cache->enabled;
+      Member(s, "cache", step.cache->enabled);
     }
   }
   if (!step.outputs.empty()) {
-    Ordered outputs = Ordered::object();
+    s->Key("outputs");
+    s->Begin('{');
     for (const auto& [name, decl] : step.outputs) {
-      outputs[name] = decl.path.empty() ? Ordered::object() : Ordered{{"path", decl.path}};
+      s->Key(name);
+      s->Begin('{');
+      if (!decl.path.empty()) Member(s, "path", decl.path);
+      s->End('{');
     }
-    o["outputs"] = std::move(outputs);
+    s->End('{');
   }
-  if (step.continue_on_error) o["continue_on_error"] = *step.continue_on_error;
-  AddExtensions(step.extensions, &o);
-  return o;
+  if (step.continue_on_error) Member(s, "continue_on_error", *step.continue_on_error);
+  Extensions(s, step.extensions);
+  s->End('{');
 }
 
-Ordered PipelineDocument(const Pipeline& p) {
-  Ordered o = Ordered::object();
-  o["version"] = p.version;
-  o["name"] = p.name;
-  if (!p.description.empty()) o["description"] = p.description;
+template <typename Sink>
+void WritePipeline(Sink* s, const Pipeline& p) {
+  s->Begin('{');
+  Member(s, "version", p.version);
+  Member(s, "name", p.name);
+  if (!p.description.empty()) Member(s, "description", p.description);
   if (!p.params.empty()) {
-    Ordered params = Ordered::object();
+    s->Key("params");
+    s->Begin('{');
     for (const auto& [name, decl] : p.params) {
-      Ordered d = Ordered::object();
-      d["type"] = decl.type;
-      if (decl.default_value) d["default"] = ToOrdered(*decl.default_value);
-      if (!decl.description.empty()) d["description"] = decl.description;
-      params[name] = std::move(d);
+      s->Key(name);
+      s->Begin('{');
+      Member(s, "type", decl.type);
+      if (decl.default_value) Member(s, "default", *decl.default_value);
+      if (!decl.description.empty()) Member(s, "description", decl.description);
+      s->End('{');
     }
-    o["params"] = std::move(params);
+    s->End('{');
   }
   if (!p.secrets.empty()) {
-    Ordered secrets = Ordered::object();
+    s->Key("secrets");
+    s->Begin('{');
     for (const auto& [name, decl] : p.secrets) {
-      Ordered d = Ordered::object();
-      d["from"] = decl.from;
-      if (!decl.env.empty()) d["env"] = decl.env;
-      if (!decl.description.empty()) d["description"] = decl.description;
-      secrets[name] = std::move(d);
+      s->Key(name);
+      s->Begin('{');
+      Member(s, "from", decl.from);
+      if (!decl.env.empty()) Member(s, "env", decl.env);
+      if (!decl.description.empty()) Member(s, "description", decl.description);
+      s->End('{');
     }
-    o["secrets"] = std::move(secrets);
+    s->End('{');
   }
-  Ordered steps = Ordered::array();
-  for (const Step& step : p.steps) steps.push_back(StepDocument(step));
-  o["steps"] = std::move(steps);
+  s->Key("steps");
+  s->Begin('[');
+  for (const Step& step : p.steps) WriteStep(s, step);
+  s->End('[');
   if (!p.layout.empty()) {
-    Ordered layout = Ordered::object();
-    for (const auto& [id, pos] : p.layout)
-      layout[id] = Ordered{{"x", Number(pos.x)}, {"y", Number(pos.y)}};
-    o["layout"] = std::move(layout);
+    s->Key("layout");
+    s->Begin('{');
+    for (const auto& [id, pos] : p.layout) {
+      s->Key(id);
+      s->Begin('{');
+      s->Key("x");
+      s->PutNumber(pos.x);
+      s->Key("y");
+      s->PutNumber(pos.y);
+      s->End('{');
+    }
+    s->End('{');
   }
-  AddExtensions(p.extensions, &o);
-  return o;
+  Extensions(s, p.extensions);
+  s->End('{');
 }
 
 }  // namespace
 
 std::string SavePipeline(const Pipeline& pipeline) {
+  TreeSink tree;
+  WritePipeline(&tree, pipeline);
   Writer w;
-  w.Value(PipelineDocument(pipeline), 0, 0);
+  w.Value(tree.Take(), 0, 0);
   std::string text = w.Take();
   text += '\n';
   return text;
+}
+
+std::string PipelineJsonLine(const Pipeline& pipeline) {
+  TextSink text;
+  WritePipeline(&text, pipeline);
+  return text.Take();
 }
 
 std::string FormatJsonValue(const Json& value, int indent) {

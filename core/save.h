@@ -18,6 +18,12 @@ namespace tame {
 /// The canonical text of `pipeline`.
 std::string SavePipeline(const Pipeline& pipeline);
 
+/// `pipeline` as JSON on one line, without spaces or a trailing newline:
+/// the canonical form's members in the same order, not laid out. It reads
+/// back to what SavePipeline() writes; for files that embed the pipeline
+/// (report.json), where laying it out costs more than the rest.
+std::string PipelineJsonLine(const Pipeline& pipeline);
+
 /// `value` in the same layout rules, at the given indent (for tools and tests).
 std::string FormatJsonValue(const Json& value, int indent = 0);
 

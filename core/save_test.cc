@@ -61,6 +61,35 @@ TEST(SaveTest, RoundTripAndIdempotence) {
   EXPECT_NE(once.find("\"cache\": {\n        \"inputs\": []\n      }"), std::string::npos) << once;
 }
 
+TEST(SaveTest, JsonLineIsTheCanonicalDocumentOnOneLine) {
+  // The golden mix again: the one-line form holds the same document as the
+  // canonical text, members in the same order, and reads back to it.
+  LoadResult r = LoadPipeline(SourceFile("tests/golden/canonical-mix.json"));
+  ASSERT_TRUE(r.pipeline.has_value());
+  const std::string line = PipelineJsonLine(*r.pipeline);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(nlohmann::ordered_json::parse(line),
+            nlohmann::ordered_json::parse(SavePipeline(*r.pipeline)));
+  // Byte for byte what the canonical text gives on one line, here and for
+  // the examples.
+  auto one_line = [](const Pipeline& p) {
+    return nlohmann::ordered_json::parse(SavePipeline(p))
+        .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  };
+  EXPECT_EQ(line, one_line(*r.pipeline));
+  for (const char* name : {"examples/ml-to-k8s.json", "examples/local-ml.json"}) {
+    Pipeline p = MustLoad(SourceFile(name));
+    EXPECT_EQ(PipelineJsonLine(p), one_line(p)) << name;
+  }
+  LoadResult back = LoadPipeline(line);
+  ASSERT_TRUE(back.pipeline.has_value());
+  EXPECT_EQ(SavePipeline(*back.pipeline), SavePipeline(*r.pipeline));
+  EXPECT_EQ(PipelineJsonLine(MustLoad(R"({"version": 1, "name": "t", "steps": [
+      {"id": "a", "uses": "shell", "with": {"shell": "sh", "run": "x"}, "cache": true}]})")),
+            R"({"version":1,"name":"t","steps":[{"id":"a","uses":"shell",)"
+            R"("with":{"run":"x","shell":"sh"},"cache":true}]})");
+}
+
 TEST(SaveTest, LongArraysBreakOneItemALine) {
   std::string steps;
   std::string needs;

@@ -77,9 +77,9 @@ std::string CanonicalHash(const Pipeline& pipeline, const std::string& text,
 }
 
 // Reads and validates the pipeline at `path`, printing problems; `hash` is
-// its canonical hash.
+// its canonical hash, `graph` the dependency graph validation built.
 bool LoadPipelineFile(const std::string& path, const std::string& workspace, Pipeline* out,
-                      std::string* hash) {
+                      std::string* hash, Graph* graph) {
   LoadOptions options;
   std::string text;
   std::string error;
@@ -87,7 +87,8 @@ bool LoadPipelineFile(const std::string& path, const std::string& workspace, Pip
     std::cerr << path << ": " << error << "\n";
     return false;
   }
-  LoadResult result = LoadAndValidate(text, options);
+  LoadResult result = LoadPipeline(text, options);
+  if (result.pipeline) result.errors = Validate(*result.pipeline, graph);
   if (!result.errors.empty()) {
     for (const Diagnostic& d : result.errors) std::cerr << FormatDiagnostic(path, d) << "\n";
     return false;
@@ -404,10 +405,10 @@ int CmdRun(const Args& args) {
   const std::string path = args.positional[0];
   state.workspace = AbsolutePath(".");
   state.workspace.resize(state.workspace.size() - 2);  // the trailing "/."
-  if (!LoadPipelineFile(path, state.workspace, &state.pipeline, &state.pipeline_hash)) {
+  if (!LoadPipelineFile(path, state.workspace, &state.pipeline, &state.pipeline_hash,
+                        &state.graph)) {
     return kExitInvalid;
   }
-  state.graph = BuildGraph(state.pipeline);
   HashDefinitions(&state);
   const std::vector<std::string>& definitions = state.definitions;
   PartialRun partial;
@@ -572,15 +573,14 @@ int CmdResume(const Args& args) {
   if (stat(state.workspace.c_str(), &workspace) != 0 || !S_ISDIR(workspace.st_mode)) {
     return Fail("the workspace of run " + state.run_id + ", " + state.workspace + ", is gone");
   }
-  if (!LoadPipelineFile(state.pipeline_file, state.workspace, &state.pipeline,
-                        &state.pipeline_hash)) {
+  if (!LoadPipelineFile(state.pipeline_file, state.workspace, &state.pipeline, &state.pipeline_hash,
+                        &state.graph)) {
     return kExitInvalid;
   }
   if (state.pipeline_hash != started["hash"].get<std::string>()) {
     return Fail(state.pipeline_file + " changed since run " + state.run_id +
                 " started; resume runs the same pipeline: start a new run with 'tame run'");
   }
-  state.graph = BuildGraph(state.pipeline);
   HashDefinitions(&state);
   if (started.contains("params") && started["params"].is_object()) {
     for (auto it = started["params"].begin(); it != started["params"].end(); ++it) {

@@ -427,49 +427,45 @@ void Cache::Load() {
   loaded_ = true;
   std::string error;
   if (!ReadFile(dir_ + "/" + kEntriesFile, size_t{1} << 30, &text_, &error)) text_.clear();
+  const std::string_view text(text_);
   size_t start = 0;
-  while (start < text_.size()) {
-    size_t nl = text_.find('\n', start);
-    if (nl == std::string::npos) {  // an unfinished last line is dropped
-      text_.resize(start);
-      break;
-    }
-    Line line;
-    size_t a = text_.find(' ', start);
-    size_t b = a == std::string::npos ? a : text_.find(' ', a + 1);
-    size_t c = b == std::string::npos ? b : text_.find(' ', b + 1);
-    if (c != std::string::npos && c < nl) {
-      line.key = text_.substr(start, a - start);
-      line.step = text_.substr(a + 1, b - a - 1);
-      line.pipeline = text_.substr(b + 1, c - b - 1);
-      line.offset = c + 1;
-      line.length = nl - c - 1;
-      Index(std::move(line));
-    }
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) break;  // an unfinished last line is dropped
+    Index(text.substr(start, nl - start));
     start = nl + 1;
   }
 }
 
-void Cache::Index(Line line) {
+// Indexes one line (without its newline); `text` must stay in place.
+void Cache::Index(std::string_view text) {
+  Line line;
+  size_t a = text.find(' ');
+  size_t b = a == std::string_view::npos ? a : text.find(' ', a + 1);
+  size_t c = b == std::string_view::npos ? b : text.find(' ', b + 1);
+  if (c == std::string_view::npos) return;  // not a line tame wrote
+  line.key = text.substr(0, a);
+  line.step = text.substr(a + 1, b - a - 1);
+  line.pipeline = text.substr(b + 1, c - b - 1);
+  line.json = text.substr(c + 1);
   size_t index = lines_.size();
   by_key_[line.key] = index;
   latest_[{line.pipeline, line.step}] = index;
-  lines_.push_back(std::move(line));
+  lines_.push_back(line);
 }
 
 // The entry on line `index`, or nullptr when the line is damaged (a miss).
 const CacheEntry* Cache::Parsed(size_t index) {
   auto known = parsed_.find(index);
   if (known != parsed_.end()) return &known->second;
-  const Line& line = lines_[index];
-  std::string_view json(text_.data() + line.offset, line.length);
+  const std::string_view json = lines_[index].json;
   CacheEntry entry;
   if (!ParseEntryFast(json, &entry)) {
     entry = CacheEntry();
     Json j = Json::parse(json.begin(), json.end(), nullptr, false);
     if (j.is_discarded() || !EntryFromJson(j, &entry)) return nullptr;
   }
-  if (entry.key != line.key) return nullptr;
+  if (entry.key != lines_[index].key) return nullptr;
   return &parsed_.emplace(index, std::move(entry)).first->second;
 }
 
@@ -612,17 +608,11 @@ bool Cache::StampOutputs(const Step& step, CacheEntry* entry, std::string* error
 
 void Cache::Store(const CacheEntry& entry) {
   Load();
-  Line line;
-  line.key = entry.key;
-  line.step = entry.step;
-  line.pipeline = PipelineTag(entry.pipeline);
-  std::string head = line.key + " " + line.step + " " + line.pipeline + " ";
-  std::string json = EntryText(entry);
-  unwritten_ += head + json + "\n";
-  line.offset = text_.size() + head.size();
-  line.length = json.size();
-  text_ += head + json + "\n";
-  Index(std::move(line));
+  added_.push_back(entry.key + " " + entry.step + " " + PipelineTag(entry.pipeline) + " " +
+                   EntryText(entry));
+  Index(added_.back());
+  unwritten_ += added_.back();
+  unwritten_ += '\n';
   if (unwritten_.size() >= (1u << 16)) Flush();
 }
 
@@ -671,8 +661,8 @@ void Cache::Compact() {
   Load();
   Flush();
   if (lines_.size() < 1000 || lines_.size() < 2 * kKeepPerStep * latest_.size()) return;
-  std::map<std::pair<std::string, std::string>, size_t> kept_per_step;
-  std::set<std::string> kept_keys;
+  std::map<std::pair<std::string_view, std::string_view>, size_t> kept_per_step;
+  std::set<std::string_view> kept_keys;
   std::vector<size_t> keep;
   for (size_t i = lines_.size(); i-- > 0;) {
     const Line& line = lines_[i];
@@ -684,8 +674,12 @@ void Cache::Compact() {
   std::string text;
   for (auto it = keep.rbegin(); it != keep.rend(); ++it) {
     const Line& line = lines_[*it];
-    text += line.key + " " + line.step + " " + line.pipeline + " " +
-            text_.substr(line.offset, line.length) + "\n";
+    for (std::string_view part : {line.key, line.step, line.pipeline}) {
+      text += part;
+      text += ' ';
+    }
+    text += line.json;
+    text += '\n';
   }
   std::string error;
   WriteFileReplace(dir_ + "/" + kEntriesFile, text, &error);

@@ -23,8 +23,10 @@
 #ifndef TAME_RUNNER_RUN_CACHE_H_
 #define TAME_RUNNER_RUN_CACHE_H_
 
+#include <deque>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -126,20 +128,25 @@ class Cache {
   void Compact();
 
  private:
-  // One line of the entries file: "KEY STEP PIPELINE-HASH JSON". The JSON
-  // is parsed only for the entries a run asks for.
+  // One line of the entries file: "KEY STEP PIPELINE-HASH JSON", its parts
+  // seen in text_ or added_. The JSON is parsed only for the entries a run
+  // asks for.
   struct Line {
-    std::string key;
-    std::string step;
-    std::string pipeline;  // first 16 hex digits of the SHA-256 of its name
-    size_t offset = 0;     // of the JSON in text_
-    size_t length = 0;
+    std::string_view key;
+    std::string_view step;
+    std::string_view pipeline;  // first 16 hex digits of the SHA-256 of its name
+    std::string_view json;
+  };
+  struct StepHash {
+    size_t operator()(const std::pair<std::string_view, std::string_view>& p) const {
+      return std::hash<std::string_view>()(p.first) * 31 + std::hash<std::string_view>()(p.second);
+    }
   };
 
   void Load();
   bool StoreSecrets(const std::string& key, const std::map<std::string, std::string>& values);
   const CacheEntry* Parsed(size_t line);
-  void Index(Line line);
+  void Index(std::string_view text);
   bool HashFile(const std::string& relative, const std::map<std::string, FileStamp>* known,
                 FileStamp* stamp, std::string* error);
   const CacheEntry* Latest(const std::string& pipeline, const std::string& step);
@@ -149,11 +156,13 @@ class Cache {
   bool create_key_ = true;
   std::string key_;  // the HMAC key (its 64 hex digits), once loaded
   bool loaded_ = false;
-  std::string text_;       // the entries file, and the lines added since
-  std::string unwritten_;  // lines stored but not yet written
+  std::string text_;               // the entries file as read
+  std::deque<std::string> added_;  // lines stored since, each whole, in place
+  std::string unwritten_;          // lines stored but not yet written
   std::vector<Line> lines_;
-  std::unordered_map<std::string, size_t> by_key_;                // latest line with each key
-  std::map<std::pair<std::string, std::string>, size_t> latest_;  // (pipeline, step)
+  std::unordered_map<std::string_view, size_t> by_key_;  // latest line with each key
+  std::unordered_map<std::pair<std::string_view, std::string_view>, size_t, StepHash>
+      latest_;  // (pipeline, step)
   std::unordered_map<size_t, CacheEntry> parsed_;
 };
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -37,6 +38,111 @@ void JournalWriter::Append(Json event) {
         mask_->Mask(MaskJson(event, *mask_).dump(-1, ' ', false, Json::error_handler_t::replace));
   }
   pending_ += '\n';
+}
+
+void JournalWriter::Append(EventText event) {
+  if (fd_ < 0) return;
+  event.String("time", IsoTimeNow());
+  if (mask_->empty()) {
+    event.AppendLine(&pending_);
+  } else {
+    std::string line;
+    event.AppendLine(&line);
+    pending_ += mask_->Mask(line);
+  }
+  pending_ += '\n';
+}
+
+std::string EventText::Quote(const std::string& text) const {
+  return QuoteJson(mask_->empty() ? text : mask_->Mask(text));
+}
+
+void EventText::Set(const std::string& key, std::string json) {
+  for (auto& member : members_) {
+    if (member.first == key) {
+      member.second = std::move(json);
+      return;
+    }
+  }
+  members_.emplace_back(key, std::move(json));
+}
+
+void EventText::String(const std::string& key, const std::string& value) { Set(key, Quote(value)); }
+
+void EventText::Int(const std::string& key, int64_t value) { Set(key, std::to_string(value)); }
+
+void EventText::Bool(const std::string& key, bool value) { Set(key, value ? "true" : "false"); }
+
+void EventText::Strings(const std::string& key, const std::map<std::string, std::string>& values) {
+  std::string text = "{";
+  auto add = [&text](const std::string& name, const std::string& value) {
+    if (text.size() > 1) text += ',';
+    text += QuoteJson(name);
+    text += ':';
+    text += QuoteJson(value);
+  };
+  if (mask_->empty()) {
+    for (const auto& [name, value] : values) add(name, value);
+  } else {
+    // A masked name sorts as its masked form, as in a masked JSON tree.
+    std::map<std::string, std::string> masked;
+    for (const auto& [name, value] : values) masked[mask_->Mask(name)] = mask_->Mask(value);
+    for (const auto& [name, value] : masked) add(name, value);
+  }
+  Set(key, text + '}');
+}
+
+void EventText::List(const std::string& key, const std::vector<std::string>& values) {
+  std::string text = "[";
+  for (const std::string& value : values) {
+    if (text.size() > 1) text += ',';
+    text += Quote(value);
+  }
+  Set(key, text + ']');
+}
+
+void EventText::Value(const std::string& key, const Json& value) {
+  Set(key, (mask_->empty() ? value : MaskJson(value, *mask_))
+               .dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+// The members in the order of their keys, as a JSON tree keeps them; with
+// a mask, of their masked keys (of two alike, the later in that order).
+void EventText::AppendLine(std::string* out) const {
+  auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (mask_->empty() && std::is_sorted(members_.begin(), members_.end(), by_key)) {
+    *out += '{';
+    for (const auto& [key, value] : members_) {
+      if (out->back() != '{') *out += ',';
+      *out += QuoteJson(key);
+      *out += ':';
+      *out += value;
+    }
+    *out += '}';
+    return;
+  }
+  struct Member {
+    std::string masked_key;
+    const std::string* key;
+    const std::string* value;
+  };
+  std::vector<Member> sorted;
+  sorted.reserve(members_.size());
+  for (const auto& [key, value] : members_) {
+    sorted.push_back({mask_->empty() ? key : mask_->Mask(key), &key, &value});
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Member& a, const Member& b) {
+    return a.masked_key != b.masked_key ? a.masked_key < b.masked_key : *a.key < *b.key;
+  });
+  *out += '{';
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i + 1 < sorted.size() && sorted[i + 1].masked_key == sorted[i].masked_key) continue;
+    if (out->back() != '{') *out += ',';
+    *out += QuoteJson(sorted[i].masked_key);
+    *out += ':';
+    *out += *sorted[i].value;
+  }
+  *out += '}';
 }
 
 void JournalWriter::Flush() {

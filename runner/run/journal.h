@@ -24,6 +24,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,36 @@
 #include "core/pipeline.h"
 
 namespace tame {
+
+/// An event made without a JSON tree, for the events a run writes once per
+/// step: Append() writes for it what it writes for the same event as Json,
+/// byte for byte. A member set twice keeps its last value.
+class EventText {
+ public:
+  /// `mask` must outlive the event.
+  explicit EventText(const MaskPatterns* mask) : mask_(mask) {}
+
+  void String(const std::string& key, const std::string& value);
+  void Int(const std::string& key, int64_t value);
+  void Bool(const std::string& key, bool value);
+  /// An object of strings.
+  void Strings(const std::string& key, const std::map<std::string, std::string>& values);
+  /// An array of strings.
+  void List(const std::string& key, const std::vector<std::string>& values);
+  /// Any JSON value.
+  void Value(const std::string& key, const Json& value);
+
+ private:
+  friend class JournalWriter;
+  std::string Quote(const std::string& text) const;
+  void Set(const std::string& key, std::string json);
+  void AppendLine(std::string* out) const;
+
+  const MaskPatterns* mask_;
+  // Key and the value's JSON text, masked; a handful, so a vector is the
+  // cheapest map.
+  std::vector<std::pair<std::string, std::string>> members_;
+};
 
 class JournalWriter {
  public:
@@ -46,6 +77,8 @@ class JournalWriter {
   /// Appends `event` with its "time", masked, as one line; it is written
   /// at the next Flush().
   void Append(Json event);
+  /// The same for an event made as text.
+  void Append(EventText event);
 
   /// Writes out the events appended since the last Flush().
   void Flush();

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <map>
+#include <string_view>
 #include <utility>
 
 #include "core/gate.h"
@@ -33,10 +34,10 @@ class JsonText {
     *out_ += bracket;
     first_ = false;
   }
-  void Key(const std::string& key) {
+  void Key(std::string_view key) {
     if (!first_) *out_ += ',';
     Newline();
-    *out_ += Quote(key);
+    Quote(key);
     *out_ += ": ";
     first_ = true;  // the value follows on the same line
   }
@@ -45,22 +46,38 @@ class JsonText {
     Newline();
     first_ = true;
   }
-  void String(const std::string& key, const std::string& value) {
+  void String(std::string_view key, std::string_view value) {
     Key(key);
-    *out_ += Quote(value);
+    Quote(value);
     first_ = false;
   }
-  void Raw(const std::string& key, const std::string& json) {
+  void Raw(std::string_view key, std::string_view json) {
     Key(key);
-    *out_ += json;
+    out_->append(json);
     first_ = false;
   }
-  void Int(const std::string& key, int64_t value) { Raw(key, std::to_string(value)); }
-  void Value(const std::string& key, const Json& value) {
+  void Int(std::string_view key, int64_t value) { Raw(key, std::to_string(value)); }
+  void Value(std::string_view key, const Json& value) {
     Raw(key, MaskJson(value, mask_).dump(-1, ' ', false, Json::error_handler_t::replace));
   }
-  std::string Quote(const std::string& s) const {
-    return QuoteJson(mask_.empty() ? s : mask_.Mask(s));
+
+ private:
+  // Appends `s`, masked, as a JSON string; plain printable ASCII without
+  // a secret, most of a report, is copied as it is.
+  void Quote(std::string_view s) {
+    if (!mask_.empty()) {
+      *out_ += QuoteJson(mask_.Mask(s));
+      return;
+    }
+    for (char c : s) {
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        *out_ += QuoteJson(std::string(s));
+        return;
+      }
+    }
+    *out_ += '"';
+    out_->append(s);
+    *out_ += '"';
   }
 
  private:
@@ -74,6 +91,26 @@ class JsonText {
   int depth_ = 0;
   bool first_ = true;
 };
+
+using OrderedJson = nlohmann::ordered_json;
+
+// MaskJson for a document whose members keep their order.
+OrderedJson MaskOrdered(const OrderedJson& value, const MaskPatterns& mask) {
+  if (value.is_string()) return mask.Mask(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    OrderedJson out = OrderedJson::array();
+    for (const OrderedJson& item : value) out.push_back(MaskOrdered(item, mask));
+    return out;
+  }
+  if (value.is_object()) {
+    OrderedJson out = OrderedJson::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      out[mask.Mask(it.key())] = MaskOrdered(it.value(), mask);
+    }
+    return out;
+  }
+  return value;
+}
 
 }  // namespace
 
@@ -145,11 +182,17 @@ std::string ReportText(const RunState& state) {
     j.Close('}');
   }
   j.Close(']');
-  // The pipeline as it ran, so that a report opened alone brings its steps.
-  // A pipeline file holds secrets only by reference; masking is kept all
-  // the same, as for every string of the report.
-  const Json source = Json::parse(SavePipeline(state.pipeline), nullptr, false);
-  if (source.is_object()) j.Value("pipeline_source", source);
+  // The pipeline as it ran, so that a report opened alone brings its steps:
+  // written from the model on one line, as laying out its canonical text
+  // and parsing that back cost more than the rest of the report. A
+  // pipeline file holds secrets only by reference; masking is kept all the
+  // same, as for every string of the report.
+  std::string source = PipelineJsonLine(state.pipeline);
+  if (!state.mask->empty()) {
+    source = MaskOrdered(OrderedJson::parse(source, nullptr, false), *state.mask)
+                 .dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  }
+  j.Raw("pipeline_source", source);
   j.Close('}');
   return out + "\n";
 }
@@ -339,8 +382,9 @@ bool WriteReport(const RunState& state, std::string* error) {
   // would stall the run loop on a busy disk.
   // Every string in the report is masked already; the whole text is masked
   // again on its way out, for forms that only escaping makes.
-  if (!WriteFileReplace(state.run_dir + "/report.json", state.mask->Mask(ReportText(state)),
-                        error)) {
+  std::string text = ReportText(state);
+  if (!state.mask->empty()) text = state.mask->Mask(text);
+  if (!WriteFileReplace(state.run_dir + "/report.json", text, error)) {
     *error = "report.json: " + *error;
     return false;
   }

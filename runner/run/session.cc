@@ -859,8 +859,11 @@ StepExecutor::WaitResult Session::Wait(int64_t deadline_ms, AttemptEnd* end) {
 }
 
 void Session::AttemptStarted(int step, int attempt) {
-  journal_->Append(
-      {{"event", "step_started"}, {"step", state_->pipeline.steps[step].id}, {"attempt", attempt}});
+  EventText event(state_->mask.get());
+  event.Int("attempt", attempt);
+  event.String("event", "step_started");
+  event.String("step", state_->pipeline.steps[step].id);
+  journal_->Append(std::move(event));
   console_->StepStarted(step, attempt);
   // An approval step waits for people from its start: the report says so
   // at once, for whoever looks at it to sign off.
@@ -922,29 +925,34 @@ void Session::StepEnded(int step, StepStatus status, int attempts) {
     note = def.if_condition == "failure" ? "no step before it failed"
                                          : "a step it needs did not succeed";
   }
-  Json event{{"event", "step_ended"},
-             {"step", def.id},
-             {"status", StepStatusName(status)},
-             {"attempts", record.attempts},
-             {"duration_ms", record.duration_ms},
-             {"outputs", record.outputs}};
+  // Made as text: a JSON tree per step cost more than a cached step's
+  // other work. Members in the order of their keys spare the event a sort.
+  EventText event(state_->mask.get());
+  event.Int("attempts", record.attempts);
+  if (record.cached) event.Bool("cached", true);
+  event.Int("duration_ms", record.duration_ms);
+  if (!record.error.empty() && status == StepStatus::kFailed) event.String("error", record.error);
+  event.String("event", "step_ended");
+  if (record.exit_code >= 0) event.Int("exit_code", record.exit_code);
+  event.Strings("outputs", record.outputs);
+  if (record.restored) event.Bool("restored", true);
+  if (!record.reused_from.empty()) event.String("reused_from", record.reused_from);
   // The journal keeps outputs masked; those that held a secret are named,
   // so that resume and --from run their step again rather than hand `***`
   // downstream.
-  Json secret_outputs = Json::array();
-  for (const auto& [name, value] : record.outputs) {
-    if (state_->mask->Mask(value) != value) secret_outputs.push_back(name);
+  std::vector<std::string> secret_outputs;
+  if (!state_->mask->empty()) {
+    for (const auto& [name, value] : record.outputs) {
+      if (state_->mask->Mask(value) != value) secret_outputs.push_back(name);
+    }
   }
-  if (!secret_outputs.empty()) event["secret_outputs"] = secret_outputs;
-  if (record.exit_code >= 0) event["exit_code"] = record.exit_code;
-  if (record.cached) event["cached"] = true;
-  if (record.restored) event["restored"] = true;
-  if (!record.reused_from.empty()) event["reused_from"] = record.reused_from;
+  if (!secret_outputs.empty()) event.List("secret_outputs", secret_outputs);
+  event.String("status", StepStatusName(status));
+  event.String("step", def.id);
   if (record.details.is_object()) {
-    for (const auto& [key, value] : record.details.items()) event[key] = value;
+    for (const auto& [key, value] : record.details.items()) event.Value(key, value);
   }
-  if (!record.error.empty() && status == StepStatus::kFailed) event["error"] = record.error;
-  journal_->Append(event);
+  journal_->Append(std::move(event));
   console_->StepEnded(step, StepStatusName(status), record.duration_ms, state_->mask->Mask(note));
 }
 

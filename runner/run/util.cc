@@ -51,16 +51,21 @@ std::string IsoTimeNow() {
   // to the second is kept until the second changes.
   static time_t cached_second = -1;
   static char cached[32];
+  static size_t cached_length = 0;
   struct timeval tv;
   gettimeofday(&tv, nullptr);
   if (tv.tv_sec != cached_second) {
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
-    strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_length = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
     cached_second = tv.tv_sec;
   }
-  char out[48];
-  std::snprintf(out, sizeof(out), "%s.%03dZ", cached, static_cast<int>(tv.tv_usec / 1000));
+  const int ms = static_cast<int>(tv.tv_usec / 1000);
+  std::string out(cached, cached_length);
+  const char tail[] = {'.', static_cast<char>('0' + ms / 100),
+                       static_cast<char>('0' + ms / 10 % 10), static_cast<char>('0' + ms % 10),
+                       'Z'};
+  out.append(tail, sizeof(tail));
   return out;
 }
 

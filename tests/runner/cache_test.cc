@@ -113,6 +113,33 @@ TEST_F(CacheTest, ParallelStepsAndParamsMakeTheirOwnEntries) {
   EXPECT_EQ(Read("runs-s3"), "x\nx\n") << "p=1 is still in the cache";
 }
 
+TEST_F(CacheTest, AGrownEntriesFileKeepsTheLatestFewOfEachStep) {
+  Write("p.json", Pipeline("{\"id\": \"a\", \"uses\": \"shell\", \"cache\": true, "
+                           "\"with\": {\"run\": \"true\"}}"));
+  ASSERT_EQ(Tame({"run", "p.json"}).code, 0);
+  const std::string real = Read(".tame/cache/entries");
+  ASSERT_EQ(std::count(real.begin(), real.end(), '\n'), 1) << real;
+  // The real entry, then 1,199 newer ones of the same step and 3 of a step
+  // that is gone, and a last line cut short.
+  const std::string tag = real.substr(real.find(" a ") + 3, 16);
+  std::string entries = real;
+  auto line = [&](int n, const std::string& step) {
+    char key[65];
+    std::snprintf(key, sizeof(key), "%064d", n);
+    return std::string(key) + " " + step + " " + tag + " {\"n\":" + std::to_string(n) + "}\n";
+  };
+  for (int n = 1; n < 1200; ++n) entries += line(n, "a");
+  for (int n = 1200; n < 1203; ++n) entries += line(n, "gone");
+  Write(".tame/cache/entries", entries + "0123 a " + tag + " {\"cut");
+  TameResult r = Tame({"run", "p.json"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("a: succeeded (cached)"), std::string::npos) << r.out;
+  std::string kept;
+  for (int n : {1196, 1197, 1198, 1199}) kept += line(n, "a");
+  for (int n : {1200, 1201, 1202}) kept += line(n, "gone");
+  EXPECT_EQ(Read(".tame/cache/entries"), kept);
+}
+
 TEST_F(CacheTest, PlanShowsWhatWouldBeSkippedAndWhy) {
   Write("src/a.txt", "one\n");
   Write("src/sub/b.txt", "two\n");

@@ -417,6 +417,26 @@ TEST_F(SecretsTest, ContentChangedWithSizeAndMtimePutBackRunsTheStepAgain) {
   EXPECT_EQ(Read("copies"), "aaaa\nbbbb\n");
 }
 
+TEST_F(SecretsTest, TheReportsPipelineSourceIsMaskedAndInCanonicalOrder) {
+  // A secret's value written into the pipeline itself, not by reference:
+  // the pipeline the report brings along shows it masked.
+  Write("p.json", Pipeline("{\"id\": \"say\", \"uses\": \"shell\", \"env\": {\"S\": "
+                           "\"${{ secrets.S2 }}\"}, \"with\": {\"shell\": \"sh\", \"run\": "
+                           "\"echo " +
+                               std::string(kS2) + " >/dev/null\"}}",
+                           "\"secrets\": {\"S2\": {}},"));
+  TameResult r = Tame({"run", "p.json"}, {{"S2", kS2}});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  const std::string text = Read(RunDir() + "/report.json");
+  const size_t at = text.find("\n  \"pipeline_source\": ");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_EQ(text.substr(at),
+            "\n  \"pipeline_source\": {\"version\":1,\"name\":\"test\",\"secrets\":{\"S2\":{"
+            "\"from\":\"env\"}},\"steps\":[{\"id\":\"say\",\"uses\":\"shell\",\"with\":{"
+            "\"run\":\"echo *** >/dev/null\",\"shell\":\"sh\"},\"env\":{\"S\":"
+            "\"${{ secrets.S2 }}\"}}]}\n}\n");
+}
+
 TEST_F(SecretsTest, AWebhookMessageIsMasked) {
   // A one-shot webhook on 127.0.0.1: it writes the body it gets, then ends.
   const std::string server = R"(import http.server, sys
