@@ -8,19 +8,7 @@
 
 if(NOT EMSCRIPTEN)
   find_package(nlohmann_json 3.11 REQUIRED)
-  # yaml-cpp as the static library libyaml-cpp-dev also ships, so that the
-  # tame CLI can carry it and the C++ runtime in itself (runner/): a start
-  # then loads and relocates no shared C++ library, which took a sixth of a
-  # fully cached run of a thousand steps. A shared yaml-cpp would bring the
-  # shared runtime back beside the static one, so it keeps both shared.
-  find_library(TAME_YAML_CPP_LIBRARY NAMES libyaml-cpp.a yaml-cpp REQUIRED)
-  find_path(TAME_YAML_CPP_INCLUDE yaml-cpp/yaml.h REQUIRED)
-  add_library(yaml-cpp INTERFACE)
-  target_include_directories(yaml-cpp SYSTEM INTERFACE "${TAME_YAML_CPP_INCLUDE}")
-  target_link_libraries(yaml-cpp INTERFACE "${TAME_YAML_CPP_LIBRARY}")
-  if(TAME_YAML_CPP_LIBRARY MATCHES "\\.a$" AND NOT TAME_FUZZ)
-    set(TAME_STATIC_CXX_RUNTIME ON)
-  endif()
+  find_package(yaml-cpp 0.7 REQUIRED)  # target yaml-cpp
   # libyaml's parser reads YAML for tame import: it returns errors as values.
   find_path(TAME_LIBYAML_INCLUDE yaml.h REQUIRED)
   find_library(TAME_LIBYAML_LIBRARY yaml REQUIRED)
