@@ -8,6 +8,7 @@
 #include "core/catalog.h"
 #include "designer-wasm/fields.h"
 #include "designer-wasm/theme.h"
+#include "designer-wasm/wrapped_rows.h"
 #include "imgui.h"
 
 namespace tame::designer {
@@ -152,7 +153,7 @@ void ProblemsPanel::Draw(Editor& editor) {
         const int step = rows_[r].step;
         const KindSpec* kind = step >= 0 ? FindKind(doc.pipeline().steps[step].uses) : nullptr;
         ImGui::PushStyleColor(ImGuiCol_Text,
-                              ToVec4(kind != nullptr ? KindColor(*kind) : color::kTextDim));
+                              ToVec4(kind != nullptr ? KindTextColor(*kind) : color::kTextDim));
         const std::string title =
             step >= 0 ? "step " + doc.pipeline().steps[step].id : std::string("the pipeline");
         ImGui::TextUnformatted(title.c_str());
@@ -288,6 +289,55 @@ void DrawRunCommand(Editor& editor, const ScopedPlan& scoped) {
   fields::Mark("plan/command");
 }
 
+// The plan's rows below its head: a heading per level, a line per step
+// that selects it when clicked. Long lines wrap to the panel's width, their
+// continuation indented; only the rows in view are drawn, so 10,000 steps
+// cost what a screenful does once the rows are measured (when the lines or
+// the width change).
+void DrawPlanRows(Editor& editor, const std::vector<std::string>& lines, size_t head,
+                  const std::vector<int>& row_step, const ScopedPlan& scoped) {
+  static WrappedRows rows;
+  const Document& doc = editor.doc();
+  ImGui::BeginChild("plan-rows");
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float indent = ImGui::CalcTextSize("      ").x;
+  uint64_t key = HashText(scoped.flag);
+  for (size_t i = head; i < lines.size(); ++i) key = HashText(lines[i], key);
+  rows.Update(static_cast<int>(row_step.size()), width, key,
+              [&](int r) { return WrappedHeight(lines[head + r], width, indent); });
+  const float top = ImGui::GetCursorPosY();
+  const auto [first, last] = rows.Visible(top);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  for (int r = first; r < last; ++r) {
+    ImGui::SetCursorPosY(top + rows.Top(r));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const std::string& line = lines[head + r];
+    const int step = row_step[r];
+    if (step < 0) {
+      ImGui::Dummy(ImVec2(width, rows.Height(r)));
+      DrawWrapped(draw, at, ImGui::GetColorU32(ImGuiCol_TextDisabled), line, width, indent);
+      continue;
+    }
+    const bool runs = scoped.selection.run[step];
+    const NodeId node = doc.node(step);
+    ImGui::PushID(step);
+    if (ImGui::Selectable("##row", editor.IsSelected(node), 0, ImVec2(width, rows.Height(r)))) {
+      if (editor.plan_choice.scope == PlanScope::kOnly) {
+        editor.Select(node, /*toggle=*/true);
+      } else {
+        editor.SetSelection({node});
+        editor.focus_request = node;
+      }
+    }
+    ImGui::PopID();
+    fields::Mark("plan/step/" + doc.pipeline().steps[step].id);
+    DrawWrapped(draw, at, ImGui::GetColorU32(runs ? ImGuiCol_Text : ImGuiCol_TextDisabled), line,
+                width, indent);
+  }
+  rows.End(top);
+  ImGui::EndChild();
+}
+
 }  // namespace
 
 std::string RunCommand(const Editor& editor, const ScopedPlan& scoped) {
@@ -340,36 +390,7 @@ void DrawPlan(Editor& editor) {
     row_step.push_back(-1);
     row_step.insert(row_step.end(), level.begin(), level.end());
   }
-  ImGui::BeginChild("plan-rows", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(row_step.size()));
-  while (clipper.Step()) {
-    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
-      const std::string& line = lines[head + r];
-      const int step = row_step[r];
-      if (step < 0) {
-        ImGui::TextDisabled("%s", line.c_str());
-        continue;
-      }
-      const bool runs = scoped.selection.run[step];
-      if (!runs)
-        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-      ImGui::PushID(step);
-      const NodeId node = doc.node(step);
-      if (ImGui::Selectable(line.c_str(), editor.IsSelected(node))) {
-        if (editor.plan_choice.scope == PlanScope::kOnly) {
-          editor.Select(node, /*toggle=*/true);
-        } else {
-          editor.SetSelection({node});
-          editor.focus_request = node;
-        }
-      }
-      ImGui::PopID();
-      if (!runs) ImGui::PopStyleColor();
-      fields::Mark("plan/step/" + doc.pipeline().steps[step].id);
-    }
-  }
-  ImGui::EndChild();
+  DrawPlanRows(editor, lines, head, row_step, scoped);
 }
 
 void DrawHelp(bool* open) {
@@ -398,6 +419,7 @@ void DrawHelp(bool* open) {
       {"C", "connect the selected step to one picked from a list"},
       {"${{ or $", "in a field: pick a reference"},
       {"+, -, 0", "zoom in, out, to 100%"},
+      {"Ctrl+=, Ctrl+-, Ctrl+0", "text larger, smaller, normal size (View > Text size)"},
       {"Ctrl+S", "save (download) the pipeline file"},
       {"Ctrl+O", "open a pipeline file"},
       {"F1, ?", "this help"},

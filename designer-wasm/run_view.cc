@@ -7,6 +7,7 @@
 #include "core/gate.h"
 #include "designer-wasm/fields.h"
 #include "designer-wasm/theme.h"
+#include "designer-wasm/wrapped_rows.h"
 
 namespace tame::designer {
 namespace {
@@ -61,7 +62,9 @@ std::string NameList(const std::vector<std::string>& names) {
 // A table of facts: labels in a narrow column, values wrapped in the rest.
 bool BeginFacts(const char* id) {
   if (!ImGui::BeginTable(id, 2)) return false;
-  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed, 80.0f);
+  // 80 pixels at the default text size.
+  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed,
+                          std::round(80.0f * ImGui::GetFontSize() / 13.0f));
   ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
   return true;
 }
@@ -71,16 +74,21 @@ void TableRow(const char* label, const std::string& value, ImU32 color = 0) {
   ImGui::TableNextColumn();
   ImGui::TextDisabled("%s", label);
   ImGui::TableNextColumn();
-  if (color != 0) {
-    ImGui::TextColored(ToVec4(color), "%s", value.c_str());
-  } else {
-    ImGui::TextWrapped("%s", value.c_str());
-  }
+  if (color != 0) ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color));
+  ImGui::TextWrapped("%s", value.c_str());
+  if (color != 0) ImGui::PopStyleColor();
 }
 
-void Heading(const char* text) {
+// Wrapped text in one colour.
+void TextWrappedColored(ImU32 color, const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color));
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::PopStyleColor();
+}
+
+void Heading(const std::string& text) {
   ImGui::Spacing();
-  ImGui::TextColored(ToVec4(color::kTextDim), "%s", text);
+  TextWrappedColored(color::kTextDim, text);
   ImGui::Separator();
 }
 
@@ -105,19 +113,19 @@ ImU32 StatusColor(StepRunStatus status) {
     case StepRunStatus::kFailed:
       return color::kError;
     case StepRunStatus::kSkipped:
-      return IM_COL32(128, 134, 150, 255);
+      return color::kSkipped;
     case StepRunStatus::kCached:
-      return IM_COL32(64, 176, 196, 255);
+      return color::kCached;
     case StepRunStatus::kCancelled:
-      return IM_COL32(222, 128, 62, 255);
+      return color::kCancelled;
     case StepRunStatus::kWaiting:
       return color::kWarning;
     case StepRunStatus::kRunning:
       return color::kAccent;
     case StepRunStatus::kNotRun:
-      return IM_COL32(96, 101, 118, 255);
+      return color::kNotRun;
     case StepRunStatus::kUnknown:
-      return IM_COL32(170, 122, 222, 255);
+      return color::kUnknown;
   }
   return color::kTextDim;
 }
@@ -125,7 +133,7 @@ ImU32 StatusColor(StepRunStatus status) {
 // Icons are drawn, not typed: the designer's bitmap font has ASCII only.
 void DrawStatusIcon(ImDrawList* draw, ImVec2 c, float r, StepRunStatus status) {
   const ImU32 fill = StatusColor(status);
-  const ImU32 ink = IM_COL32(16, 17, 22, 255);
+  const ImU32 ink = color::kIconInk;
   const float w = std::max(1.5f, 0.22f * r);
   if (status == StepRunStatus::kNotRun) {
     draw->AddCircle(c, r - 0.5f * w, fill, 0, w);
@@ -199,6 +207,7 @@ std::vector<std::string> RunView::Open(const std::string& name, const std::strin
   RunReportResult result = ReadRunReport(text);
   if (!result.report) return FormatProblems(name, result.errors);
   report_ = std::move(result.report);
+  ++report_serial_;
   name_ = name;
   logs_.clear();
   revision_ = UINT64_MAX;
@@ -369,48 +378,97 @@ void RunView::DrawSummary(Editor& editor) {
   }
   // How many steps ended each way.
   Heading("Steps");
+  // The counts flow onto as many lines as the panel's width needs.
+  bool first = true;
   for (StepRunStatus status : kListedStatuses) {
     const auto count = std::count_if(run.steps.begin(), run.steps.end(),
                                      [&](const StepRun& s) { return s.status == status; });
     if (count == 0) continue;
+    const std::string text =
+        std::to_string(count) + " " +
+        (status == StepRunStatus::kUnknown ? "of other statuses" : StepRunStatusName(status));
+    const float w = ImGui::GetTextLineHeight() + ImGui::GetStyle().ItemSpacing.x +
+                    ImGui::CalcTextSize(text.c_str()).x;
+    if (!first) {
+      ImGui::SameLine(0, 14);
+      if (ImGui::GetCursorPosX() + w > ImGui::GetWindowContentRegionMax().x) ImGui::NewLine();
+    }
+    first = false;
     InlineIcon(status);
-    ImGui::Text(
-        "%d %s", static_cast<int>(count),
-        status == StepRunStatus::kUnknown ? "of other statuses" : StepRunStatusName(status));
-    ImGui::SameLine(0, 14);
+    ImGui::TextUnformatted(text.c_str());
   }
-  ImGui::NewLine();
   ImGui::TextDisabled("Select a step to see its outputs and log.");
 
+  DrawStepList(editor);
+}
+
+// The run's steps, a row each: its status icon, its id (dimmed when the
+// pipeline has no such step), its duration at the right, and below them
+// why it failed or was skipped. Rows wrap to the panel's width; only those
+// in view are drawn.
+void RunView::DrawStepList(Editor& editor) {
+  const RunReport& run = *report_;
   const Document& doc = editor.doc();
   ImGui::BeginChild("run-steps");
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(run.steps.size()));
-  while (clipper.Step()) {
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      const StepRun& step = run.steps[i];
-      ImGui::PushID(i);
-      InlineIcon(step.status);
-      const NodeId node = doc.Find(step.id);
-      const std::string label = step.id + (node ? "" : "  (not in the pipeline)");
-      if (ImGui::Selectable(label.c_str(), false, node ? 0 : ImGuiSelectableFlags_Disabled)) {
-        editor.SetSelection({node});
-        editor.focus_request = node;
-      }
-      fields::Mark("run/list/" + step.id);
-      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - 70);
-      ImGui::TextDisabled("%s", FormatDuration(step.duration_ms).c_str());
-      ImGui::PopID();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float line = ImGui::GetFontSize();
+  const float text_x = line + style.ItemSpacing.x;  // after the icon
+  float duration_w = 0;
+  for (const StepRun& step : run.steps) {
+    duration_w =
+        std::max(duration_w, ImGui::CalcTextSize(FormatDuration(step.duration_ms).c_str()).x);
+  }
+  const float id_w = std::max(4 * line, width - text_x - duration_w - style.ItemSpacing.x);
+  auto label = [&](const StepRun& step) {
+    return doc.Find(step.id) ? step.id : step.id + "  (not in the pipeline)";
+  };
+  auto height = [&](int i) {
+    const StepRun& step = run.steps[i];
+    float h = WrappedHeight(label(step), id_w);
+    if (!step.error.empty()) h += WrappedHeight(step.error, width - text_x);
+    return h;
+  };
+  const uint64_t key = doc.revision() * 0x9E3779B97F4A7C15ull + report_serial_;
+  rows_.Update(static_cast<int>(run.steps.size()), width, key, height);
+  const float top = ImGui::GetCursorPosY();
+  const auto [first, last] = rows_.Visible(top);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  for (int i = first; i < last; ++i) {
+    const StepRun& step = run.steps[i];
+    ImGui::SetCursorPosY(top + rows_.Top(i));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    ImGui::PushID(i);
+    const NodeId node = doc.Find(step.id);
+    if (ImGui::Selectable("##row", false, node ? 0 : ImGuiSelectableFlags_Disabled,
+                          ImVec2(width, rows_.Height(i)))) {
+      editor.SetSelection({node});
+      editor.focus_request = node;
+    }
+    ImGui::PopID();
+    fields::Mark("run/list/" + step.id);
+    DrawStatusIcon(draw, ImVec2(at.x + 0.5f * line, at.y + 0.5f * line), 0.5f * line - 0.5f,
+                   step.status);
+    const std::string name = label(step);
+    DrawWrapped(draw, ImVec2(at.x + text_x, at.y),
+                ImGui::GetColorU32(node ? ImGuiCol_Text : ImGuiCol_TextDisabled), name, id_w);
+    const std::string took = FormatDuration(step.duration_ms);
+    draw->AddText(ImVec2(at.x + width - ImGui::CalcTextSize(took.c_str()).x, at.y),
+                  ImGui::GetColorU32(ImGuiCol_TextDisabled), took.c_str());
+    if (!step.error.empty()) {
+      const float below = WrappedHeight(name, id_w);
+      const ImU32 why = step.status == StepRunStatus::kFailed ? color::kError : color::kTextDim;
+      DrawWrapped(draw, ImVec2(at.x + text_x, at.y + below), why, step.error, width - text_x);
     }
   }
+  rows_.End(top);
   ImGui::EndChild();
 }
 
 void RunView::DrawStep(const StepRun& step) {
   InlineIcon(step.status);
-  ImGui::TextUnformatted(step.id.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ToVec4(StatusColor(step.status)), "%s", StatusLabel(step).c_str());
+  ImGui::TextWrapped("%s", step.id.c_str());
+  TextWrappedColored(StatusColor(step.status), StatusLabel(step));
   fields::Mark("run/step/status");
   if (BeginFacts("step-facts")) {
     if (!step.name.empty()) TableRow("Name", step.name);
@@ -440,7 +498,7 @@ void RunView::DrawStep(const StepRun& step) {
   }
 
   if (step.gate) {
-    Heading(("Gate on " + step.gate->file).c_str());
+    Heading("Gate on " + step.gate->file);
     const ImGuiTableFlags flags = ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg;
     if (ImGui::BeginTable("gate", 4, flags)) {
       ImGui::TableSetupColumn("metric");
@@ -502,15 +560,17 @@ void RunView::DrawStep(const StepRun& step) {
       InlineIcon(!a.accepted              ? StepRunStatus::kSkipped
                  : a.decision == "reject" ? StepRunStatus::kFailed
                                           : StepRunStatus::kSucceeded);
-      ImGui::Text("%s: %s", a.who.c_str(), a.decision.c_str());
-      ImGui::SameLine();
-      ImGui::TextDisabled("%s", a.at.c_str());
-      if (!a.comment.empty()) ImGui::TextWrapped("  \"%s\"", a.comment.c_str());
-      if (!a.key_fingerprint.empty()) ImGui::TextDisabled("  key %s", a.key_fingerprint.c_str());
+      ImGui::TextWrapped("%s: %s", a.who.c_str(), a.decision.c_str());
+      ImGui::Indent(ImGui::GetFontSize() + ImGui::GetStyle().ItemSpacing.x);
+      TextWrappedColored(color::kTextDim, a.at);
+      if (!a.comment.empty()) ImGui::TextWrapped("\"%s\"", a.comment.c_str());
+      if (!a.key_fingerprint.empty())
+        TextWrappedColored(color::kTextDim, "key " + a.key_fingerprint);
       if (!a.accepted) {
-        ImGui::TextColored(ToVec4(color::kWarning), "  not counted%s%s",
-                           a.reason.empty() ? "" : ": ", a.reason.c_str());
+        TextWrappedColored(color::kWarning,
+                           "not counted" + (a.reason.empty() ? "" : ": " + a.reason));
       }
+      ImGui::Unindent(ImGui::GetFontSize() + ImGui::GetStyle().ItemSpacing.x);
     }
     fields::Mark("run/step/approvals");
   }
@@ -527,12 +587,13 @@ void RunView::DrawLog(const StepRun& step) {
     return;
   }
   Heading("Log (its end)");
-  ImGui::PushStyleColor(ImGuiCol_ChildBg, ToVec4(color::kCanvas));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ToVec4(color::kLogBackground));
   ImGui::BeginChild(("log/" + step.id).c_str(), ImVec2(0, 0), true);
   // Long lines wrap: a log tail is read, not scrolled sideways.
   ImGui::PushTextWrapPos(0.0f);
   ImGui::TextUnformatted(it->second.data(), it->second.data() + it->second.size());
   ImGui::PopTextWrapPos();
+  fields::Mark("run/step/log/text");
   // Follows the end, as a terminal does, until the user scrolls up.
   if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1 || ImGui::IsWindowAppearing()) {
     ImGui::SetScrollHereY(1.0f);

@@ -1459,7 +1459,10 @@ async function main() {
         continue;
       }
       // A context of its own: no autosave or clipboard leaks between tests.
-      const context = await browser.newContext({ viewport, acceptDownloads: true });
+      // The system prefers dark, so that the designer shows the dark theme
+      // whose colours the tests check; the theme tests choose their own.
+      const context = await browser.newContext({ viewport, acceptDownloads: true,
+                                                 colorScheme: 'dark' });
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
