@@ -289,6 +289,21 @@ void DrawRunCommand(Editor& editor, const ScopedPlan& scoped) {
   fields::Mark("plan/command");
 }
 
+// A plan line as the panel shows it: as `tame plan` prints it when it fits
+// `width`, else with the spaces that align its columns cut to two, so that
+// one long id does not wrap every row.
+std::string FitPlanLine(const std::string& line, float width) {
+  if (ImGui::CalcTextSize(line.c_str()).x <= width) return line;
+  const size_t indent = line.find_first_not_of(' ');
+  if (indent == std::string::npos) return line;
+  std::string out = line.substr(0, indent);
+  for (size_t i = indent; i < line.size(); ++i) {
+    if (line[i] == ' ' && i >= 2 && line[i - 1] == ' ' && line[i - 2] == ' ') continue;
+    out += line[i];
+  }
+  return out;
+}
+
 // The plan's rows below its head: a heading per level, a line per step
 // that selects it when clicked. Long lines wrap to the panel's width, their
 // continuation indented; only the rows in view are drawn, so 10,000 steps
@@ -303,15 +318,16 @@ void DrawPlanRows(Editor& editor, const std::vector<std::string>& lines, size_t 
   const float indent = ImGui::CalcTextSize("      ").x;
   uint64_t key = HashText(scoped.flag);
   for (size_t i = head; i < lines.size(); ++i) key = HashText(lines[i], key);
-  rows.Update(static_cast<int>(row_step.size()), width, key,
-              [&](int r) { return WrappedHeight(lines[head + r], width, indent); });
+  rows.Update(static_cast<int>(row_step.size()), width, key, [&](int r) {
+    return WrappedHeight(FitPlanLine(lines[head + r], width), width, indent);
+  });
   const float top = ImGui::GetCursorPosY();
   const auto [first, last] = rows.Visible(top);
   ImDrawList* draw = ImGui::GetWindowDrawList();
   for (int r = first; r < last; ++r) {
     ImGui::SetCursorPosY(top + rows.Top(r));
     const ImVec2 at = ImGui::GetCursorScreenPos();
-    const std::string& line = lines[head + r];
+    const std::string line = FitPlanLine(lines[head + r], width);
     const int step = row_step[r];
     if (step < 0) {
       ImGui::Dummy(ImVec2(width, rows.Height(r)));
@@ -354,7 +370,7 @@ void DrawPlan(Editor& editor) {
   const Document& doc = editor.doc();
   const Plan* plan = doc.plan();
   if (doc.size() == 0) {
-    ImGui::TextDisabled("Add steps to see the order they run in.");
+    TextDimWrapped("Add steps to see the order they run in.");
     return;
   }
   if (plan == nullptr) {
@@ -380,7 +396,7 @@ void DrawPlan(Editor& editor) {
     ImGui::TextWrapped("%s", lines[1].c_str());
     fields::Mark("plan/summary");
   } else {
-    ImGui::TextDisabled(
+    TextDimWrapped(
         "Steps of one level run side by side; each level waits for the one "
         "before.");
   }

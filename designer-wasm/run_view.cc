@@ -338,7 +338,7 @@ void RunView::DrawPanel(Editor& editor) {
   if (!report_) {
     ImGui::TextWrapped("No run is shown.");
     ImGui::Spacing();
-    ImGui::TextDisabled(
+    TextDimWrapped(
         "Open a run's report.json with File > Open run report... (pick its "
         "logs/*.log files with it to see their tails), drop it on the page, or "
         "link to the page with ?report=path/to/report.json.");
@@ -356,9 +356,7 @@ void RunView::DrawPanel(Editor& editor) {
     } else {
       ImGui::TextWrapped("Step \"%s\" is not in this run.", step.id.c_str());
       fields::Mark("run/step-not-in-run");
-      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-      ImGui::TextWrapped("The run has no step with this id: it was added or renamed since.");
-      ImGui::PopStyleColor();
+      TextDimWrapped("The run has no step with this id: it was added or renamed since.");
     }
     return;
   }
@@ -397,7 +395,7 @@ void RunView::DrawSummary(Editor& editor) {
     InlineIcon(status);
     ImGui::TextUnformatted(text.c_str());
   }
-  ImGui::TextDisabled("Select a step to see its outputs and log.");
+  TextDimWrapped("Select a step to see its outputs and log.");
 
   DrawStepList(editor);
 }
@@ -581,9 +579,9 @@ void RunView::DrawLog(const StepRun& step) {
   auto it = logs_.find(step.id);
   if (it == logs_.end()) {
     Heading("Log");
-    ImGui::TextDisabled(step.log.empty() ? "This step wrote no log."
-                                         : "Its log, %s, was not found next to the report.",
-                        step.log.c_str());
+    TextDimWrapped(step.log.empty()
+                       ? "This step wrote no log."
+                       : "Its log, " + step.log + ", was not found next to the report.");
     return;
   }
   Heading("Log (its end)");

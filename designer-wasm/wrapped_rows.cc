@@ -22,6 +22,11 @@ int ForEachLine(std::string_view text, float width, float indent, LineFn line) {
       const float x = lines == 0 ? 0.0f : indent;
       const float room = std::max(1.0f, width - x);
       const char* eol = font->CalcWordWrapPositionA(scale, s, paragraph_end, room);
+      // Before a word longer than a line ImGui breaks after the blanks
+      // that lead to it, leaving a blank line: cut the word instead.
+      if (std::all_of(s, eol, [](char c) { return c == ' ' || c == '\t'; })) {
+        font->CalcTextSizeA(ImGui::GetFontSize(), room, 0.0f, s, paragraph_end, &eol);
+      }
       if (eol <= s) eol = std::min(s + 1, paragraph_end);
       line(s, eol, x);
       ++lines;
@@ -50,6 +55,12 @@ void DrawWrapped(ImDrawList* draw, ImVec2 at, ImU32 color, std::string_view text
     if (end > begin) draw->AddText(font, size, ImVec2(at.x + x, y), color, begin, end);
     y += size;
   });
+}
+
+void TextDimWrapped(const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::PopStyleColor();
 }
 
 void WrappedRows::Update(int count, float width, uint64_t key,

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -24,6 +25,9 @@ float WrappedHeight(std::string_view text, float width, float indent = 0);
 /// Draws `text` as WrappedHeight() measures it, its first line at `at`.
 void DrawWrapped(ImDrawList* draw, ImVec2 at, ImU32 color, std::string_view text, float width,
                  float indent = 0);
+
+/// `text` in the disabled colour, wrapped at the window's edge.
+void TextDimWrapped(const std::string& text);
 
 /// The heights of a list's rows and where each starts, for a list drawn in
 /// the current window (a scrolling child of its own).
