@@ -257,7 +257,10 @@ void App::DrawPanels(float top, float bottom) {
   ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
   if (ImGui::Begin("Canvas", nullptr,
                    kPanel | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+    // Nodes keep their size whatever the text size: the canvas zooms.
+    ImGui::PushFont(CanvasFont());
     canvas_.Draw(editor_);
+    ImGui::PopFont();
   }
   ImGui::End();
   ImGui::PopStyleVar(2);

@@ -185,6 +185,13 @@ void FitFonts() {
     ImFontConfig config;
     config.SizePixels = std::round(size * g.pixel_ratio);
     io.Fonts->AddFontDefault(&config);
+    ImFont* canvas = io.Fonts->Fonts[0];
+    if (size != tame::designer::kDefaultTextSize) {
+      ImFontConfig canvas_config;
+      canvas_config.SizePixels = std::round(tame::designer::kDefaultTextSize * g.pixel_ratio);
+      canvas = io.Fonts->AddFontDefault(&canvas_config);
+    }
+    tame::designer::SetCanvasFont(canvas);
     io.FontGlobalScale = 1.0f / g.pixel_ratio;
     if (g.font_ratio != 0.0f) tame::designer::UploadFonts();
     g.font_ratio = g.pixel_ratio;

@@ -414,7 +414,8 @@ void DrawHelp(bool* open) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowPos(ImVec2(0.5f * display.x, 0.5f * display.y), ImGuiCond_Appearing,
                           ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(640, 0), ImGuiCond_Appearing);
+  const float em = ImGui::GetFontSize() / kDefaultTextSize;  // widths grow with the text
+  ImGui::SetNextWindowSize(ImVec2(std::min(640 * em, display.x - 40), 0), ImGuiCond_Appearing);
   if (!ImGui::Begin("Keyboard and mouse", open,
                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
     ImGui::End();
@@ -447,7 +448,7 @@ void DrawHelp(bool* open) {
       {"double-click the canvas", "add a step there"},
   };
   if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
-    ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, 250.0f);
+    ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, 250.0f * em);
     ImGui::TableSetupColumn("does", ImGuiTableColumnFlags_WidthStretch);
     for (const auto& row : kRows) {
       ImGui::TableNextRow();

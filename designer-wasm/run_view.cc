@@ -64,7 +64,7 @@ bool BeginFacts(const char* id) {
   if (!ImGui::BeginTable(id, 2)) return false;
   // 80 pixels at the default text size.
   ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed,
-                          std::round(80.0f * ImGui::GetFontSize() / 13.0f));
+                          std::round(80.0f * ImGui::GetFontSize() / kDefaultTextSize));
   ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
   return true;
 }
@@ -265,9 +265,13 @@ void RunView::UpdateNotes(const Document& doc) {
   const RunReport& run = *report_;
   if (!hash_matches_) {
     notes_.push_back(
-        {"run/hash-differs", "This run is of another version of the pipeline: its pipeline_hash " +
-                                 Shorten(run.pipeline_hash) +
-                                 " is not the open pipeline's. Steps are matched by id."});
+        {"run/hash-differs",
+         run.pipeline_hash.empty()
+             ? "This run's report gives no pipeline_hash: it may be of another version of the "
+               "pipeline. Steps are matched by id."
+             : "This run is of another version of the pipeline: its pipeline_hash " +
+                   Shorten(run.pipeline_hash) +
+                   " is not the open pipeline's. Steps are matched by id."});
   }
   if (pipeline_only_.empty() && RunOnly().empty()) return;
   std::string text;

@@ -54,7 +54,7 @@ constexpr ThemeColors kLight = {
     /*ok=*/IM_COL32(26, 127, 55, 255),
     /*warning=*/IM_COL32(158, 104, 0, 255),
     /*needs_edge=*/IM_COL32(122, 130, 150, 255),
-    /*data_edge=*/IM_COL32(200, 120, 10, 255),
+    /*data_edge=*/IM_COL32(180, 104, 0, 255),
     /*port=*/IM_COL32(255, 255, 255, 255),
     /*minimap=*/IM_COL32(255, 255, 255, 230),
     /*minimap_view=*/IM_COL32(40, 44, 56, 150),
@@ -69,6 +69,7 @@ constexpr ThemeColors kLight = {
 };
 
 bool light_in_use = false;
+ImFont* canvas_font = nullptr;
 
 ImVec4 Rgb(int r, int g, int b, float a = 1.0f) {
   return ImVec4(static_cast<float>(r) / 255, static_cast<float>(g) / 255,
@@ -231,5 +232,8 @@ void ApplyLook(bool light, float text_size) {
 }
 
 bool LightInUse() { return light_in_use; }
+
+ImFont* CanvasFont() { return canvas_font; }
+void SetCanvasFont(ImFont* font) { canvas_font = font; }
 
 }  // namespace tame::designer

@@ -122,6 +122,13 @@ float NearestTextSize(float size);
 /// The next size up (`steps` > 0) or down from `size`, kept in range.
 float StepTextSize(float size, int steps);
 
+/// The font the canvas draws with: the default text size whatever the
+/// text size setting, since nodes have a fixed size and the canvas its own
+/// zoom. Null until the page built its fonts (ImGui then uses its default).
+ImFont* CanvasFont();
+/// Set by the page each time it builds the font atlas.
+void SetCanvasFont(ImFont* font);
+
 /// Makes `light` or dark the palette in use and sets the ImGui style for it,
 /// its sizes scaled for text of `text_size` pixels. Call between frames.
 void ApplyLook(bool light, float text_size);
