@@ -1516,7 +1516,9 @@ test('the text size grows and shrinks by menu and Ctrl+=, Ctrl+-, and is kept',
     const watchKeys = () => page.evaluate(() => {
       window.keysSeen = [];
       window.addEventListener('keydown', (event) => {
-        if (event.ctrlKey) window.keysSeen.push([event.key, event.defaultPrevented]);
+        if (event.ctrlKey && event.key !== 'Control') {
+          window.keysSeen.push([event.key, event.defaultPrevented]);
+        }
       });
     });
     const keysSeen = () => page.evaluate(() => window.keysSeen);
