@@ -294,11 +294,72 @@ void RunView::UpdateNotes(const Document& doc) {
   notes_.push_back({"run/unmatched", text});
 }
 
+// The banner's first part, "Run ID of PIPELINE: STATUS in TIME", as words
+// of their own colours that flow onto more lines in a narrow canvas; the
+// Close button stays at the right of the first line.
+std::vector<RunView::Word> RunView::BannerWords() const {
+  const RunReport& run = *report_;
+  return {{"Run", color::kTextDim},
+          {run.run, color::kText},
+          {"of " + run.pipeline + ":", color::kTextDim},
+          {run.status.empty() ? "no status" : run.status, RunStatusColor(run.status)},
+          {"in " + FormatDuration(run.duration_ms), color::kTextDim}};
+}
+
+namespace {
+
+const char kCloseRun[] = "Close run";
+
+// Where each word goes: its line and its x from the left of the content;
+// the first line starts at `first_x` and ends before `first_end`.
+std::vector<std::pair<int, float>> FlowWords(const std::vector<std::string>& words, float first_x,
+                                             float first_end, float end) {
+  std::vector<std::pair<int, float>> at;
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  int line = 0;
+  float x = first_x;
+  bool line_empty = true;
+  for (const std::string& word : words) {
+    const float w = ImGui::CalcTextSize(word.c_str()).x;
+    if (!line_empty && x + w > (line == 0 ? first_end : end)) {
+      ++line;
+      x = 0;
+    }
+    at.push_back({line, x});
+    x += w + spacing;
+    line_empty = false;
+  }
+  return at;
+}
+
+float CloseRunWidth() {
+  return ImGui::CalcTextSize(kCloseRun).x + 2 * ImGui::GetStyle().FramePadding.x;
+}
+
+// The height of the banner's first part when its words take `lines` lines.
+float HeadHeight(int lines) {
+  return ImGui::GetFrameHeight() +
+         static_cast<float>(lines - 1) *
+             (ImGui::GetTextLineHeight() + ImGui::GetStyle().ItemSpacing.y);
+}
+
+}  // namespace
+
+int RunView::BannerHeadLines(float content_width) const {
+  std::vector<std::string> words;
+  for (const Word& word : BannerWords()) words.push_back(word.text);
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float icon = ImGui::GetTextLineHeight() + style.ItemSpacing.x;
+  const auto at =
+      FlowWords(words, icon, content_width - CloseRunWidth() - style.ItemSpacing.x, content_width);
+  return at.empty() ? 1 : at.back().first + 1;
+}
+
 float RunView::BannerHeight(float width) const {
   if (!report_) return 0;
   const ImGuiStyle& style = ImGui::GetStyle();
   const float wrap = std::max(1.0f, width - 2 * style.WindowPadding.x);
-  float height = ImGui::GetFrameHeight() + 2 * style.WindowPadding.y;
+  float height = HeadHeight(BannerHeadLines(wrap)) + 2 * style.WindowPadding.y;
   for (const auto& note : notes_) {
     const ImVec2 text = ImGui::CalcTextSize(note.second.c_str(), nullptr, false, wrap);
     height += style.ItemSpacing.y + text.y;
@@ -308,26 +369,33 @@ float RunView::BannerHeight(float width) const {
 
 void RunView::DrawBanner() {
   if (!report_) return;
-  const RunReport& run = *report_;
-  ImGui::AlignTextToFramePadding();
-  InlineIcon(RunStatusIcon(run.status), ImGui::GetStyle().FramePadding.y);
-  ImGui::TextColored(ToVec4(color::kTextDim), "Run");
-  ImGui::SameLine();
-  ImGui::TextUnformatted(run.run.c_str());
-  fields::Mark("run/banner");
-  ImGui::SameLine();
-  ImGui::TextColored(ToVec4(color::kTextDim), "of %s:", run.pipeline.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ToVec4(RunStatusColor(run.status)), "%s",
-                     run.status.empty() ? "no status" : run.status.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ToVec4(color::kTextDim), "in %s", FormatDuration(run.duration_ms).c_str());
-  const char* close = "Close run";
-  const float button = ImGui::CalcTextSize(close).x + 2 * ImGui::GetStyle().FramePadding.x;
-  ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - button));
-  if (ImGui::Button(close)) Close();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float content_width = ImGui::GetContentRegionAvail().x;
+  const ImVec2 start = ImGui::GetCursorScreenPos();
+  const float line = ImGui::GetTextLineHeight();
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  DrawStatusIcon(draw, ImVec2(start.x + 0.5f * line, start.y + style.FramePadding.y + 0.5f * line),
+                 0.5f * line - 0.5f, RunStatusIcon(report_->status));
+  const std::vector<Word> words = BannerWords();
+  std::vector<std::string> texts;
+  for (const Word& word : words) texts.push_back(word.text);
+  const auto at = FlowWords(texts, line + style.ItemSpacing.x,
+                            content_width - CloseRunWidth() - style.ItemSpacing.x, content_width);
+  for (size_t i = 0; i < words.size(); ++i) {
+    const float y = at[i].first == 0 ? style.FramePadding.y
+                                     : HeadHeight(at[i].first + 1) - style.FramePadding.y - line;
+    const ImVec2 pos(start.x + at[i].second, start.y + y);
+    ImGui::SetCursorScreenPos(pos);
+    ImGui::Dummy(ImGui::CalcTextSize(words[i].text.c_str()));
+    if (i == 1) fields::Mark("run/banner");
+    draw->AddText(pos, words[i].color, words[i].text.c_str());
+  }
+  ImGui::SetCursorScreenPos(ImVec2(start.x + content_width - CloseRunWidth(), start.y));
+  if (ImGui::Button(kCloseRun)) Close();
   fields::Mark("run/close");
   if (!report_) return;
+  const int lines = at.empty() ? 1 : at.back().first + 1;
+  ImGui::SetCursorScreenPos(ImVec2(start.x, start.y + HeadHeight(lines) + style.ItemSpacing.y));
   ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kWarning));
   for (const auto& [mark, text] : notes_) {
     ImGui::TextWrapped("%s", text.c_str());

@@ -75,6 +75,14 @@ class RunView {
   bool select_tab = false;
 
  private:
+  // A word of the banner's first line, in its colour.
+  struct Word {
+    std::string text;
+    ImU32 color;
+  };
+  std::vector<Word> BannerWords() const;
+  // The lines the banner's first part takes in a canvas `content_width` wide.
+  int BannerHeadLines(float content_width) const;
   void UpdateNotes(const Document& doc);
   void DrawSummary(Editor& editor);
   void DrawStepList(Editor& editor);

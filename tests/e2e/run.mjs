@@ -1574,7 +1574,8 @@ test('long texts wrap in the Run and Plan tabs of a 1024x700 window', async ({ p
                   'the model server; ').repeat(5).slice(0, 300);
   check(reason.length === 300, 'the reason is 300 characters');
   const report = {
-    version: 1, run: 'r1', pipeline: 'wrap', pipeline_hash: '', status: 'failed',
+    version: 1, run: 'run-20261206-075512-8c1e4f2a9b', pipeline: 'wrap', pipeline_hash: '',
+    status: 'failed',
     duration_ms: 5000,
     steps: [{ id: 'build', uses: 'shell', status: 'failed', attempts: 1, duration_ms: 4000,
               error: reason, log: 'logs/build.log' },
@@ -1586,6 +1587,12 @@ test('long texts wrap in the Run and Plan tabs of a 1024x700 window', async ({ p
   await frames(page, 3);
   const line = (await api(page, 'look')).fontSize;
   const sideLeft = 1024 - inspectorWidth;  // the side panel's left edge
+
+  // The banner over the canvas flows onto a second line beside its button.
+  const [banner, close] = [await widget(page, 'run/banner'), await widget(page, 'run/close')];
+  check(banner.x + banner.w <= close.x || banner.y >= close.y + close.h,
+        `the run's id is under the Close button: ${JSON.stringify([banner, close])}`);
+  check(close.x + close.w <= sideLeft, `the Close button is off the canvas: ${JSON.stringify(close)}`);
 
   // The run's row: the reason below the id, in as many lines as it needs.
   const row = await widget(page, 'run/list/build');
