@@ -131,44 +131,65 @@ void ProblemsPanel::Draw(Editor& editor) {
     ImGui::TextDisabled("tame validate %s would accept this pipeline.", file.c_str());
     return;
   }
+  ImGui::AlignTextToFramePadding();  // level with the checkbox
   ImGui::TextColored(ToVec4(color::kError), "%zu %s", lines_.size(),
                      lines_.size() == 1 ? "problem" : "problems");
+  // The hint gives way to the checkbox in a narrow panel.
+  const char* hint = "click one to show its step";
+  const char* raw_label = "as tame validate prints them";
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float checkbox = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x +
+                         ImGui::CalcTextSize(raw_label).x + style.ItemSpacing.x;
   ImGui::SameLine();
-  ImGui::TextDisabled("click one to show its step");
-  ImGui::SameLine();
-  ImGui::Checkbox("as tame validate prints them", &raw_);
+  if (ImGui::GetCursorPosX() + ImGui::CalcTextSize(hint).x + style.ItemSpacing.x + checkbox <=
+      ImGui::GetWindowContentRegionMax().x) {
+    ImGui::TextDisabled("%s", hint);
+    ImGui::SameLine();
+  }
+  ImGui::Checkbox(raw_label, &raw_);
   fields::Mark("problems/raw");
+  // Rows wrap to the panel's width, their continuation indented; only the
+  // rows in view are drawn.
   ImGui::BeginChild("problem-list");
   const int count = static_cast<int>(raw_ ? lines_.size() : rows_.size());
-  ImGuiListClipper clipper;
-  clipper.Begin(count);
-  int clicked = -1;
-  while (clipper.Step()) {
-    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
-      ImGui::PushID(r);
-      if (raw_) {
-        if (ImGui::Selectable(lines_[r].c_str())) clicked = r;
-        if (r == 0) fields::Mark("problems/0");
-      } else if (rows_[r].problem < 0) {
-        const int step = rows_[r].step;
-        const KindSpec* kind = step >= 0 ? FindKind(doc.pipeline().steps[step].uses) : nullptr;
-        ImGui::PushStyleColor(ImGuiCol_Text,
-                              ToVec4(kind != nullptr ? KindTextColor(*kind) : color::kTextDim));
-        const std::string title =
-            step >= 0 ? "step " + doc.pipeline().steps[step].id : std::string("the pipeline");
-        ImGui::TextUnformatted(title.c_str());
-        ImGui::PopStyleColor();
-      } else {
-        const Diagnostic& d = doc.problems()[rows_[r].problem];
-        const std::string text =
-            "    " + (d.field.empty() ? std::string() : d.field + ": ") + PlainMessage(d);
-        if (ImGui::Selectable(text.c_str())) clicked = rows_[r].problem;
-        if (r == 1) fields::Mark("problems/0");
-        fields::Tooltip(lines_[rows_[r].problem]);
-      }
-      ImGui::PopID();
+  auto row_text = [&](int r) {
+    if (raw_) return lines_[r];
+    const int step = rows_[r].step;
+    if (rows_[r].problem < 0) {
+      return step >= 0 ? "step " + doc.pipeline().steps[step].id : std::string("the pipeline");
     }
+    const Diagnostic& d = doc.problems()[rows_[r].problem];
+    return "    " + (d.field.empty() ? std::string() : d.field + ": ") + PlainMessage(d);
+  };
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float indent = ImGui::CalcTextSize(raw_ ? "    " : "      ").x;
+  heights_.Update(count, width, HashText(file, doc.revision() * 2 + (raw_ ? 1 : 0)),
+                  [&](int r) { return WrappedHeight(row_text(r), width, indent); });
+  const float top = ImGui::GetCursorPosY();
+  const auto [first, last] = heights_.Visible(top);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  int clicked = -1;
+  for (int r = first; r < last; ++r) {
+    ImGui::SetCursorPosY(top + heights_.Top(r));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const ImVec2 size(width, heights_.Height(r));
+    const std::string text = row_text(r);
+    ImGui::PushID(r);
+    if (!raw_ && rows_[r].problem < 0) {
+      const int step = rows_[r].step;
+      const KindSpec* kind = step >= 0 ? FindKind(doc.pipeline().steps[step].uses) : nullptr;
+      ImGui::Dummy(size);
+      DrawWrapped(draw, at, kind != nullptr ? KindTextColor(*kind) : color::kTextDim, text, width,
+                  indent);
+    } else {
+      if (ImGui::Selectable("##row", false, 0, size)) clicked = raw_ ? r : rows_[r].problem;
+      if (r == (raw_ ? 0 : 1)) fields::Mark("problems/0");
+      if (!raw_) fields::Tooltip(lines_[rows_[r].problem]);
+      DrawWrapped(draw, at, ImGui::GetColorU32(ImGuiCol_Text), text, width, indent);
+    }
+    ImGui::PopID();
   }
+  heights_.End(top);
   ImGui::EndChild();
   if (clicked >= 0 && static_cast<size_t>(clicked) < doc.problems().size()) {
     const int step = StepOfPointer(doc, doc.problems()[clicked].pointer);
