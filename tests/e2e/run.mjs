@@ -1654,6 +1654,14 @@ test('screenshots of both themes at two sizes and two pixel densities',
             const look = await api(page, 'look');
             checkEqual([look.light, look.fontPixels], [scheme === 'light', 13 * scale],
                        `the look of ${name}`);
+            if (width === 1024) {
+              // Every text size is rasterised at the screen's pixels.
+              await press(page, 'Control+Equal');
+              const larger = await api(page, 'look');
+              checkEqual([larger.fontSize, larger.fontPixels], [14, 14 * scale],
+                         `the font of ${name} one size larger`);
+              await press(page, 'Control+0');
+            }
             await pickFile(page, 'ml-to-k8s.json', text);
             await press(page, 'f');
             const image = await screenshot(page, `${name}.png`);
