@@ -1,6 +1,7 @@
 #include "designer-wasm/app.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/templates.h"
@@ -17,7 +18,6 @@ constexpr ImGuiWindowFlags kPanel = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_N
                                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
                                     ImGuiWindowFlags_NoBringToFrontOnFocus |
                                     ImGuiWindowFlags_NoTitleBar;
-constexpr float kStatusHeight = 26.0f;
 constexpr double kAutosaveDelay = 0.4;  // seconds of quiet before autosaving
 
 // A menu and its items, with their places marked for the page's test API
@@ -199,8 +199,10 @@ void App::Frame() {
   DrawMenuBar();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float top = ImGui::GetFrameHeight();
-  DrawPanels(top, display.y - kStatusHeight);
-  DrawStatusBar(kStatusHeight);
+  // The status line: two text lines tall (26 pixels at the default size).
+  const float status_height = std::round(2.0f * ImGui::GetFontSize());
+  DrawPanels(top, display.y - status_height);
+  DrawStatusBar(status_height);
   DrawDialogs();
   DrawHelp(&show_help_);
   connect_.Draw(editor_);
@@ -255,7 +257,10 @@ void App::DrawPanels(float top, float bottom) {
   ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
   if (ImGui::Begin("Canvas", nullptr,
                    kPanel | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+    // Nodes keep their size whatever the text size: the canvas zooms.
+    ImGui::PushFont(CanvasFont());
     canvas_.Draw(editor_);
+    ImGui::PopFont();
   }
   ImGui::End();
   ImGui::PopStyleVar(2);
@@ -330,6 +335,7 @@ void App::SaveLayout() {
                    {"showSide", show_side_},
                    {"showProblems", show_problems_},
                    {"showMinimap", canvas_.show_minimap}};
+  look_.Save(&settings);
   editor_.platform().SaveSettings(settings.dump());
 }
 
@@ -351,6 +357,7 @@ void App::LoadLayout(const std::string& text) {
   flag("showSide", &show_side_);
   flag("showProblems", &show_problems_);
   flag("showMinimap", &canvas_.show_minimap);
+  look_.Load(settings);
 }
 
 void App::DrawSide(float x, float top, float width, float height) {
@@ -487,6 +494,8 @@ void App::DrawMenuBar() {
     fields::Mark("menu/View/Problems panel");
     shown |= ImGui::MenuItem("Minimap", nullptr, &canvas_.show_minimap);
     fields::Mark("menu/View/Minimap");
+    ImGui::Separator();
+    shown |= look_.DrawMenus();
     if (shown) SaveLayout();
     ImGui::EndMenu();
   }
@@ -522,6 +531,10 @@ void App::HandleShortcuts() {
     } else {
       editor_.Save();
     }
+    return;
+  }
+  if (look_.HandleShortcuts()) {
+    SaveLayout();
     return;
   }
   if (io.WantTextInput || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId)) return;

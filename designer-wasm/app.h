@@ -13,6 +13,7 @@
 #include "designer-wasm/connect_picker.h"
 #include "designer-wasm/editor.h"
 #include "designer-wasm/inspector.h"
+#include "designer-wasm/look.h"
 #include "designer-wasm/panels.h"
 #include "designer-wasm/run_view.h"
 #include "designer-wasm/source_view.h"
@@ -78,9 +79,13 @@ class App {
   std::string CopyText(bool cut);
   /// A share link the page made.
   void ShareReady(const std::string& url);
-  /// Panel sizes and which panels show, as SaveSettings() wrote them on an
-  /// earlier visit (JSON); anything unreadable is ignored.
+  /// Panel sizes, which panels show, the theme and the text size, as
+  /// SaveSettings() wrote them on an earlier visit (JSON); anything
+  /// unreadable is ignored.
   void LoadLayout(const std::string& text);
+  /// The theme and text size; main.cc builds the font for look().text_size()
+  /// and then calls look().Update() before each frame.
+  Look& look() { return look_; }
   /// Milliseconds from the page handing in a file to the end of the frame
   /// showing it, or -1; set by main.cc.
   double last_open_ms = -1;
@@ -108,6 +113,7 @@ class App {
   SourceView source_;
   ConnectPicker connect_;
   FrameStats stats_;
+  Look look_;
 
   bool show_problems_ = true;
   bool show_palette_ = true;

@@ -297,7 +297,7 @@ void Canvas::DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 
     const ImVec2 text = font->CalcTextSizeA(badge_font, FLT_MAX, 0, count.c_str());
     draw->AddText(font, badge_font,
                   ImVec2(std::floor(badge.x - 0.5f * text.x), std::floor(badge.y - 0.5f * text.y)),
-                  IM_COL32_WHITE, count.c_str());
+                  color::kBadgeInk, count.c_str());
   } else {
     draw->AddCircleFilled(badge, 3.5f * z, color::kOk);
   }

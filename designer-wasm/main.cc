@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -52,6 +53,7 @@ EM_JS(void, JsSaveSettings, (const char* json), {
 });
 EM_JS(void, JsSetCursor, (const char* cursor),
       { Module.canvas.style.cursor = UTF8ToString(cursor); });
+EM_JS(void, JsThemeShown, (int light), { Module.tamePage.themeShown(!!light); });
 EM_JS(void, JsSetTitle, (const char* title), { document.title = UTF8ToString(title); });
 
 class BrowserPlatform : public tame::designer::Platform {
@@ -104,6 +106,8 @@ struct Globals {
   // per CSS pixel, and the font is rasterised at that size.
   float pixel_ratio = 1.0f;
   float font_ratio = 0.0f;  // the ratio the font atlas was built for
+  float font_size = 0.0f;   // and the text size, in CSS pixels
+  int theme_shown = -1;     // what the page was told: 1 light, 0 dark
   std::string out;          // the text the last exported function returned
 };
 
@@ -168,20 +172,37 @@ void SetCursor(ImGuiMouseCursor cursor) {
   }
 }
 
-// Rebuilds the font atlas for the pixel ratio when it changed: the default
-// bitmap font rasterised at ratio times its size and drawn scaled back,
-// so that text is as sharp as the screen.
+// Rebuilds the font atlas when the pixel ratio or the text size changed:
+// the default bitmap font rasterised at the size in device pixels and drawn
+// scaled back, so that text is as sharp as the screen at every size. Then
+// the theme and the style's sizes follow the text size.
 void FitFonts() {
   Globals& g = *globals;
-  if (g.font_ratio == g.pixel_ratio) return;
-  ImGuiIO& io = ImGui::GetIO();
-  io.Fonts->Clear();
-  ImFontConfig config;
-  config.SizePixels = 13.0f * g.pixel_ratio;
-  io.Fonts->AddFontDefault(&config);
-  io.FontGlobalScale = 1.0f / g.pixel_ratio;
-  if (g.font_ratio != 0.0f) tame::designer::UploadFonts();
-  g.font_ratio = g.pixel_ratio;
+  const float size = g.app.look().text_size();
+  if (g.font_ratio != g.pixel_ratio || g.font_size != size) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.Fonts->Clear();
+    ImFontConfig config;
+    config.SizePixels = std::round(size * g.pixel_ratio);
+    io.Fonts->AddFontDefault(&config);
+    ImFont* canvas = io.Fonts->Fonts[0];
+    if (size != tame::designer::kDefaultTextSize) {
+      ImFontConfig canvas_config;
+      canvas_config.SizePixels = std::round(tame::designer::kDefaultTextSize * g.pixel_ratio);
+      canvas = io.Fonts->AddFontDefault(&canvas_config);
+    }
+    tame::designer::SetCanvasFont(canvas);
+    io.FontGlobalScale = 1.0f / g.pixel_ratio;
+    if (g.font_ratio != 0.0f) tame::designer::UploadFonts();
+    g.font_ratio = g.pixel_ratio;
+    g.font_size = size;
+  }
+  g.app.look().Update();
+  const int light = tame::designer::LightInUse() ? 1 : 0;
+  if (light != g.theme_shown && g.frames >= kFramesBeforeReady) {
+    g.theme_shown = light;
+    JsThemeShown(light);
+  }
 }
 
 // Dear ImGui 1.86 reads key state once a frame, so events that arrive
@@ -684,6 +705,28 @@ EMSCRIPTEN_KEEPALIVE void tame_set_pixel_ratio(double ratio) {
   Touch();
   globals->pixel_ratio = static_cast<float>(std::min(4.0, std::max(1.0, ratio)));
   globals->drawn_width = -1;  // draw again at the new size
+}
+
+/// What the page read from prefers-color-scheme: 1 for light, 0 for dark;
+/// the designer follows it while View > Theme is "System".
+EMSCRIPTEN_KEEPALIVE void tame_set_system_theme(int light) {
+  Touch();
+  globals->app.look().SetSystemLight(light != 0);
+}
+
+/// The look in use: {"theme" ("system", "light", "dark"), "light" (the
+/// theme shown), "textSize" (CSS pixels), "fontSize" (ImGui's, CSS pixels),
+/// "fontPixels" (the atlas's, device pixels), "pixelRatio"}.
+EMSCRIPTEN_KEEPALIVE const char* tame_look() {
+  const tame::designer::Look& look = globals->app.look();
+  return Out(
+      Json{{"theme", tame::designer::ThemeChoiceName(look.theme())},
+           {"light", tame::designer::LightInUse()},
+           {"textSize", look.text_size()},
+           {"fontSize", ImGui::GetFontSize()},
+           {"fontPixels",
+            ImGui::GetIO().Fonts->Fonts.empty() ? 0.0f : ImGui::GetIO().Fonts->Fonts[0]->FontSize},
+           {"pixelRatio", globals->pixel_ratio}});
 }
 
 /// Why a field's last edit was not applied, as the field shows it; "" when

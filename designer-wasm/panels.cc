@@ -8,6 +8,7 @@
 #include "core/catalog.h"
 #include "designer-wasm/fields.h"
 #include "designer-wasm/theme.h"
+#include "designer-wasm/wrapped_rows.h"
 #include "imgui.h"
 
 namespace tame::designer {
@@ -130,44 +131,65 @@ void ProblemsPanel::Draw(Editor& editor) {
     ImGui::TextDisabled("tame validate %s would accept this pipeline.", file.c_str());
     return;
   }
+  ImGui::AlignTextToFramePadding();  // level with the checkbox
   ImGui::TextColored(ToVec4(color::kError), "%zu %s", lines_.size(),
                      lines_.size() == 1 ? "problem" : "problems");
+  // The hint gives way to the checkbox in a narrow panel.
+  const char* hint = "click one to show its step";
+  const char* raw_label = "as tame validate prints them";
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float checkbox = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x +
+                         ImGui::CalcTextSize(raw_label).x + style.ItemSpacing.x;
   ImGui::SameLine();
-  ImGui::TextDisabled("click one to show its step");
-  ImGui::SameLine();
-  ImGui::Checkbox("as tame validate prints them", &raw_);
+  if (ImGui::GetCursorPosX() + ImGui::CalcTextSize(hint).x + style.ItemSpacing.x + checkbox <=
+      ImGui::GetWindowContentRegionMax().x) {
+    ImGui::TextDisabled("%s", hint);
+    ImGui::SameLine();
+  }
+  ImGui::Checkbox(raw_label, &raw_);
   fields::Mark("problems/raw");
+  // Rows wrap to the panel's width, their continuation indented; only the
+  // rows in view are drawn.
   ImGui::BeginChild("problem-list");
   const int count = static_cast<int>(raw_ ? lines_.size() : rows_.size());
-  ImGuiListClipper clipper;
-  clipper.Begin(count);
-  int clicked = -1;
-  while (clipper.Step()) {
-    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
-      ImGui::PushID(r);
-      if (raw_) {
-        if (ImGui::Selectable(lines_[r].c_str())) clicked = r;
-        if (r == 0) fields::Mark("problems/0");
-      } else if (rows_[r].problem < 0) {
-        const int step = rows_[r].step;
-        const KindSpec* kind = step >= 0 ? FindKind(doc.pipeline().steps[step].uses) : nullptr;
-        ImGui::PushStyleColor(ImGuiCol_Text,
-                              ToVec4(kind != nullptr ? KindColor(*kind) : color::kTextDim));
-        const std::string title =
-            step >= 0 ? "step " + doc.pipeline().steps[step].id : std::string("the pipeline");
-        ImGui::TextUnformatted(title.c_str());
-        ImGui::PopStyleColor();
-      } else {
-        const Diagnostic& d = doc.problems()[rows_[r].problem];
-        const std::string text =
-            "    " + (d.field.empty() ? std::string() : d.field + ": ") + PlainMessage(d);
-        if (ImGui::Selectable(text.c_str())) clicked = rows_[r].problem;
-        if (r == 1) fields::Mark("problems/0");
-        fields::Tooltip(lines_[rows_[r].problem]);
-      }
-      ImGui::PopID();
+  auto row_text = [&](int r) {
+    if (raw_) return lines_[r];
+    const int step = rows_[r].step;
+    if (rows_[r].problem < 0) {
+      return step >= 0 ? "step " + doc.pipeline().steps[step].id : std::string("the pipeline");
     }
+    const Diagnostic& d = doc.problems()[rows_[r].problem];
+    return "    " + (d.field.empty() ? std::string() : d.field + ": ") + PlainMessage(d);
+  };
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float indent = ImGui::CalcTextSize(raw_ ? "    " : "      ").x;
+  heights_.Update(count, width, HashText(file, doc.revision() * 2 + (raw_ ? 1 : 0)),
+                  [&](int r) { return WrappedHeight(row_text(r), width, indent); });
+  const float top = ImGui::GetCursorPosY();
+  const auto [first, last] = heights_.Visible(top);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  int clicked = -1;
+  for (int r = first; r < last; ++r) {
+    ImGui::SetCursorPosY(top + heights_.Top(r));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const ImVec2 size(width, heights_.Height(r));
+    const std::string text = row_text(r);
+    ImGui::PushID(r);
+    if (!raw_ && rows_[r].problem < 0) {
+      const int step = rows_[r].step;
+      const KindSpec* kind = step >= 0 ? FindKind(doc.pipeline().steps[step].uses) : nullptr;
+      ImGui::Dummy(size);
+      DrawWrapped(draw, at, kind != nullptr ? KindTextColor(*kind) : color::kTextDim, text, width,
+                  indent);
+    } else {
+      if (ImGui::Selectable("##row", false, 0, size)) clicked = raw_ ? r : rows_[r].problem;
+      if (r == (raw_ ? 0 : 1)) fields::Mark("problems/0");
+      if (!raw_) fields::Tooltip(lines_[rows_[r].problem]);
+      DrawWrapped(draw, at, ImGui::GetColorU32(ImGuiCol_Text), text, width, indent);
+    }
+    ImGui::PopID();
   }
+  heights_.End(top);
   ImGui::EndChild();
   if (clicked >= 0 && static_cast<size_t>(clicked) < doc.problems().size()) {
     const int step = StepOfPointer(doc, doc.problems()[clicked].pointer);
@@ -288,6 +310,71 @@ void DrawRunCommand(Editor& editor, const ScopedPlan& scoped) {
   fields::Mark("plan/command");
 }
 
+// A plan line as the panel shows it: as `tame plan` prints it when it fits
+// `width`, else with the spaces that align its columns cut to two, so that
+// one long id does not wrap every row.
+std::string FitPlanLine(const std::string& line, float width) {
+  if (ImGui::CalcTextSize(line.c_str()).x <= width) return line;
+  const size_t indent = line.find_first_not_of(' ');
+  if (indent == std::string::npos) return line;
+  std::string out = line.substr(0, indent);
+  for (size_t i = indent; i < line.size(); ++i) {
+    if (line[i] == ' ' && i >= 2 && line[i - 1] == ' ' && line[i - 2] == ' ') continue;
+    out += line[i];
+  }
+  return out;
+}
+
+// The plan's rows below its head: a heading per level, a line per step
+// that selects it when clicked. Long lines wrap to the panel's width, their
+// continuation indented; only the rows in view are drawn, so 10,000 steps
+// cost what a screenful does once the rows are measured (when the lines or
+// the width change).
+void DrawPlanRows(Editor& editor, const std::vector<std::string>& lines, size_t head,
+                  const std::vector<int>& row_step, const ScopedPlan& scoped) {
+  static WrappedRows rows;
+  const Document& doc = editor.doc();
+  ImGui::BeginChild("plan-rows");
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float indent = ImGui::CalcTextSize("      ").x;
+  uint64_t key = HashText(scoped.flag);
+  for (size_t i = head; i < lines.size(); ++i) key = HashText(lines[i], key);
+  rows.Update(static_cast<int>(row_step.size()), width, key, [&](int r) {
+    return WrappedHeight(FitPlanLine(lines[head + r], width), width, indent);
+  });
+  const float top = ImGui::GetCursorPosY();
+  const auto [first, last] = rows.Visible(top);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  for (int r = first; r < last; ++r) {
+    ImGui::SetCursorPosY(top + rows.Top(r));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const std::string line = FitPlanLine(lines[head + r], width);
+    const int step = row_step[r];
+    if (step < 0) {
+      ImGui::Dummy(ImVec2(width, rows.Height(r)));
+      DrawWrapped(draw, at, ImGui::GetColorU32(ImGuiCol_TextDisabled), line, width, indent);
+      continue;
+    }
+    const bool runs = scoped.selection.run[step];
+    const NodeId node = doc.node(step);
+    ImGui::PushID(step);
+    if (ImGui::Selectable("##row", editor.IsSelected(node), 0, ImVec2(width, rows.Height(r)))) {
+      if (editor.plan_choice.scope == PlanScope::kOnly) {
+        editor.Select(node, /*toggle=*/true);
+      } else {
+        editor.SetSelection({node});
+        editor.focus_request = node;
+      }
+    }
+    ImGui::PopID();
+    fields::Mark("plan/step/" + doc.pipeline().steps[step].id);
+    DrawWrapped(draw, at, ImGui::GetColorU32(runs ? ImGuiCol_Text : ImGuiCol_TextDisabled), line,
+                width, indent);
+  }
+  rows.End(top);
+  ImGui::EndChild();
+}
+
 }  // namespace
 
 std::string RunCommand(const Editor& editor, const ScopedPlan& scoped) {
@@ -304,7 +391,7 @@ void DrawPlan(Editor& editor) {
   const Document& doc = editor.doc();
   const Plan* plan = doc.plan();
   if (doc.size() == 0) {
-    ImGui::TextDisabled("Add steps to see the order they run in.");
+    TextDimWrapped("Add steps to see the order they run in.");
     return;
   }
   if (plan == nullptr) {
@@ -330,7 +417,7 @@ void DrawPlan(Editor& editor) {
     ImGui::TextWrapped("%s", lines[1].c_str());
     fields::Mark("plan/summary");
   } else {
-    ImGui::TextDisabled(
+    TextDimWrapped(
         "Steps of one level run side by side; each level waits for the one "
         "before.");
   }
@@ -340,36 +427,7 @@ void DrawPlan(Editor& editor) {
     row_step.push_back(-1);
     row_step.insert(row_step.end(), level.begin(), level.end());
   }
-  ImGui::BeginChild("plan-rows", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(row_step.size()));
-  while (clipper.Step()) {
-    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
-      const std::string& line = lines[head + r];
-      const int step = row_step[r];
-      if (step < 0) {
-        ImGui::TextDisabled("%s", line.c_str());
-        continue;
-      }
-      const bool runs = scoped.selection.run[step];
-      if (!runs)
-        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-      ImGui::PushID(step);
-      const NodeId node = doc.node(step);
-      if (ImGui::Selectable(line.c_str(), editor.IsSelected(node))) {
-        if (editor.plan_choice.scope == PlanScope::kOnly) {
-          editor.Select(node, /*toggle=*/true);
-        } else {
-          editor.SetSelection({node});
-          editor.focus_request = node;
-        }
-      }
-      ImGui::PopID();
-      if (!runs) ImGui::PopStyleColor();
-      fields::Mark("plan/step/" + doc.pipeline().steps[step].id);
-    }
-  }
-  ImGui::EndChild();
+  DrawPlanRows(editor, lines, head, row_step, scoped);
 }
 
 void DrawHelp(bool* open) {
@@ -377,7 +435,8 @@ void DrawHelp(bool* open) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowPos(ImVec2(0.5f * display.x, 0.5f * display.y), ImGuiCond_Appearing,
                           ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(640, 0), ImGuiCond_Appearing);
+  const float em = ImGui::GetFontSize() / kDefaultTextSize;  // widths grow with the text
+  ImGui::SetNextWindowSize(ImVec2(std::min(640 * em, display.x - 40), 0), ImGuiCond_Appearing);
   if (!ImGui::Begin("Keyboard and mouse", open,
                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
     ImGui::End();
@@ -398,6 +457,7 @@ void DrawHelp(bool* open) {
       {"C", "connect the selected step to one picked from a list"},
       {"${{ or $", "in a field: pick a reference"},
       {"+, -, 0", "zoom in, out, to 100%"},
+      {"Ctrl+=, Ctrl+-, Ctrl+0", "text larger, smaller, normal size (View > Text size)"},
       {"Ctrl+S", "save (download) the pipeline file"},
       {"Ctrl+O", "open a pipeline file"},
       {"F1, ?", "this help"},
@@ -409,7 +469,7 @@ void DrawHelp(bool* open) {
       {"double-click the canvas", "add a step there"},
   };
   if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
-    ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, 250.0f);
+    ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, 250.0f * em);
     ImGui::TableSetupColumn("does", ImGuiTableColumnFlags_WidthStretch);
     for (const auto& row : kRows) {
       ImGui::TableNextRow();

@@ -9,6 +9,7 @@
 
 #include "designer-wasm/canvas.h"
 #include "designer-wasm/editor.h"
+#include "designer-wasm/wrapped_rows.h"
 
 namespace tame::designer {
 
@@ -39,6 +40,7 @@ class ProblemsPanel {
   std::vector<std::string> lines_;
   std::vector<Row> rows_;
   bool raw_ = false;
+  WrappedRows heights_;  // the list's rows, wrapped to the panel's width
 };
 
 /// Whether the pipeline is empty and untouched: a first visit or File > New,

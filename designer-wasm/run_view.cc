@@ -7,6 +7,7 @@
 #include "core/gate.h"
 #include "designer-wasm/fields.h"
 #include "designer-wasm/theme.h"
+#include "designer-wasm/wrapped_rows.h"
 
 namespace tame::designer {
 namespace {
@@ -61,7 +62,9 @@ std::string NameList(const std::vector<std::string>& names) {
 // A table of facts: labels in a narrow column, values wrapped in the rest.
 bool BeginFacts(const char* id) {
   if (!ImGui::BeginTable(id, 2)) return false;
-  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed, 80.0f);
+  // 80 pixels at the default text size.
+  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed,
+                          std::round(80.0f * ImGui::GetFontSize() / kDefaultTextSize));
   ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
   return true;
 }
@@ -71,16 +74,21 @@ void TableRow(const char* label, const std::string& value, ImU32 color = 0) {
   ImGui::TableNextColumn();
   ImGui::TextDisabled("%s", label);
   ImGui::TableNextColumn();
-  if (color != 0) {
-    ImGui::TextColored(ToVec4(color), "%s", value.c_str());
-  } else {
-    ImGui::TextWrapped("%s", value.c_str());
-  }
+  if (color != 0) ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color));
+  ImGui::TextWrapped("%s", value.c_str());
+  if (color != 0) ImGui::PopStyleColor();
 }
 
-void Heading(const char* text) {
+// Wrapped text in one colour.
+void TextWrappedColored(ImU32 color, const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color));
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::PopStyleColor();
+}
+
+void Heading(const std::string& text) {
   ImGui::Spacing();
-  ImGui::TextColored(ToVec4(color::kTextDim), "%s", text);
+  TextWrappedColored(color::kTextDim, text);
   ImGui::Separator();
 }
 
@@ -105,19 +113,19 @@ ImU32 StatusColor(StepRunStatus status) {
     case StepRunStatus::kFailed:
       return color::kError;
     case StepRunStatus::kSkipped:
-      return IM_COL32(128, 134, 150, 255);
+      return color::kSkipped;
     case StepRunStatus::kCached:
-      return IM_COL32(64, 176, 196, 255);
+      return color::kCached;
     case StepRunStatus::kCancelled:
-      return IM_COL32(222, 128, 62, 255);
+      return color::kCancelled;
     case StepRunStatus::kWaiting:
       return color::kWarning;
     case StepRunStatus::kRunning:
       return color::kAccent;
     case StepRunStatus::kNotRun:
-      return IM_COL32(96, 101, 118, 255);
+      return color::kNotRun;
     case StepRunStatus::kUnknown:
-      return IM_COL32(170, 122, 222, 255);
+      return color::kUnknown;
   }
   return color::kTextDim;
 }
@@ -125,7 +133,7 @@ ImU32 StatusColor(StepRunStatus status) {
 // Icons are drawn, not typed: the designer's bitmap font has ASCII only.
 void DrawStatusIcon(ImDrawList* draw, ImVec2 c, float r, StepRunStatus status) {
   const ImU32 fill = StatusColor(status);
-  const ImU32 ink = IM_COL32(16, 17, 22, 255);
+  const ImU32 ink = color::kIconInk;
   const float w = std::max(1.5f, 0.22f * r);
   if (status == StepRunStatus::kNotRun) {
     draw->AddCircle(c, r - 0.5f * w, fill, 0, w);
@@ -199,6 +207,7 @@ std::vector<std::string> RunView::Open(const std::string& name, const std::strin
   RunReportResult result = ReadRunReport(text);
   if (!result.report) return FormatProblems(name, result.errors);
   report_ = std::move(result.report);
+  ++report_serial_;
   name_ = name;
   logs_.clear();
   revision_ = UINT64_MAX;
@@ -256,9 +265,13 @@ void RunView::UpdateNotes(const Document& doc) {
   const RunReport& run = *report_;
   if (!hash_matches_) {
     notes_.push_back(
-        {"run/hash-differs", "This run is of another version of the pipeline: its pipeline_hash " +
-                                 Shorten(run.pipeline_hash) +
-                                 " is not the open pipeline's. Steps are matched by id."});
+        {"run/hash-differs",
+         run.pipeline_hash.empty()
+             ? "This run's report gives no pipeline_hash: it may be of another version of the "
+               "pipeline. Steps are matched by id."
+             : "This run is of another version of the pipeline: its pipeline_hash " +
+                   Shorten(run.pipeline_hash) +
+                   " is not the open pipeline's. Steps are matched by id."});
   }
   if (pipeline_only_.empty() && RunOnly().empty()) return;
   std::string text;
@@ -281,11 +294,72 @@ void RunView::UpdateNotes(const Document& doc) {
   notes_.push_back({"run/unmatched", text});
 }
 
+// The banner's first part, "Run ID of PIPELINE: STATUS in TIME", as words
+// of their own colours that flow onto more lines in a narrow canvas; the
+// Close button stays at the right of the first line.
+std::vector<RunView::Word> RunView::BannerWords() const {
+  const RunReport& run = *report_;
+  return {{"Run", color::kTextDim},
+          {run.run, color::kText},
+          {"of " + run.pipeline + ":", color::kTextDim},
+          {run.status.empty() ? "no status" : run.status, RunStatusColor(run.status)},
+          {"in " + FormatDuration(run.duration_ms), color::kTextDim}};
+}
+
+namespace {
+
+const char kCloseRun[] = "Close run";
+
+// Where each word goes: its line and its x from the left of the content;
+// the first line starts at `first_x` and ends before `first_end`.
+std::vector<std::pair<int, float>> FlowWords(const std::vector<std::string>& words, float first_x,
+                                             float first_end, float end) {
+  std::vector<std::pair<int, float>> at;
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  int line = 0;
+  float x = first_x;
+  bool line_empty = true;
+  for (const std::string& word : words) {
+    const float w = ImGui::CalcTextSize(word.c_str()).x;
+    if (!line_empty && x + w > (line == 0 ? first_end : end)) {
+      ++line;
+      x = 0;
+    }
+    at.push_back({line, x});
+    x += w + spacing;
+    line_empty = false;
+  }
+  return at;
+}
+
+float CloseRunWidth() {
+  return ImGui::CalcTextSize(kCloseRun).x + 2 * ImGui::GetStyle().FramePadding.x;
+}
+
+// The height of the banner's first part when its words take `lines` lines.
+float HeadHeight(int lines) {
+  return ImGui::GetFrameHeight() +
+         static_cast<float>(lines - 1) *
+             (ImGui::GetTextLineHeight() + ImGui::GetStyle().ItemSpacing.y);
+}
+
+}  // namespace
+
+int RunView::BannerHeadLines(float content_width) const {
+  std::vector<std::string> words;
+  for (const Word& word : BannerWords()) words.push_back(word.text);
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float icon = ImGui::GetTextLineHeight() + style.ItemSpacing.x;
+  const auto at =
+      FlowWords(words, icon, content_width - CloseRunWidth() - style.ItemSpacing.x, content_width);
+  return at.empty() ? 1 : at.back().first + 1;
+}
+
 float RunView::BannerHeight(float width) const {
   if (!report_) return 0;
   const ImGuiStyle& style = ImGui::GetStyle();
   const float wrap = std::max(1.0f, width - 2 * style.WindowPadding.x);
-  float height = ImGui::GetFrameHeight() + 2 * style.WindowPadding.y;
+  float height = HeadHeight(BannerHeadLines(wrap)) + 2 * style.WindowPadding.y;
   for (const auto& note : notes_) {
     const ImVec2 text = ImGui::CalcTextSize(note.second.c_str(), nullptr, false, wrap);
     height += style.ItemSpacing.y + text.y;
@@ -295,26 +369,33 @@ float RunView::BannerHeight(float width) const {
 
 void RunView::DrawBanner() {
   if (!report_) return;
-  const RunReport& run = *report_;
-  ImGui::AlignTextToFramePadding();
-  InlineIcon(RunStatusIcon(run.status), ImGui::GetStyle().FramePadding.y);
-  ImGui::TextColored(ToVec4(color::kTextDim), "Run");
-  ImGui::SameLine();
-  ImGui::TextUnformatted(run.run.c_str());
-  fields::Mark("run/banner");
-  ImGui::SameLine();
-  ImGui::TextColored(ToVec4(color::kTextDim), "of %s:", run.pipeline.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ToVec4(RunStatusColor(run.status)), "%s",
-                     run.status.empty() ? "no status" : run.status.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ToVec4(color::kTextDim), "in %s", FormatDuration(run.duration_ms).c_str());
-  const char* close = "Close run";
-  const float button = ImGui::CalcTextSize(close).x + 2 * ImGui::GetStyle().FramePadding.x;
-  ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - button));
-  if (ImGui::Button(close)) Close();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float content_width = ImGui::GetContentRegionAvail().x;
+  const ImVec2 start = ImGui::GetCursorScreenPos();
+  const float line = ImGui::GetTextLineHeight();
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  DrawStatusIcon(draw, ImVec2(start.x + 0.5f * line, start.y + style.FramePadding.y + 0.5f * line),
+                 0.5f * line - 0.5f, RunStatusIcon(report_->status));
+  const std::vector<Word> words = BannerWords();
+  std::vector<std::string> texts;
+  for (const Word& word : words) texts.push_back(word.text);
+  const auto at = FlowWords(texts, line + style.ItemSpacing.x,
+                            content_width - CloseRunWidth() - style.ItemSpacing.x, content_width);
+  for (size_t i = 0; i < words.size(); ++i) {
+    const float y = at[i].first == 0 ? style.FramePadding.y
+                                     : HeadHeight(at[i].first + 1) - style.FramePadding.y - line;
+    const ImVec2 pos(start.x + at[i].second, start.y + y);
+    ImGui::SetCursorScreenPos(pos);
+    ImGui::Dummy(ImGui::CalcTextSize(words[i].text.c_str()));
+    if (i == 1) fields::Mark("run/banner");
+    draw->AddText(pos, words[i].color, words[i].text.c_str());
+  }
+  ImGui::SetCursorScreenPos(ImVec2(start.x + content_width - CloseRunWidth(), start.y));
+  if (ImGui::Button(kCloseRun)) Close();
   fields::Mark("run/close");
   if (!report_) return;
+  const int lines = at.empty() ? 1 : at.back().first + 1;
+  ImGui::SetCursorScreenPos(ImVec2(start.x, start.y + HeadHeight(lines) + style.ItemSpacing.y));
   ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kWarning));
   for (const auto& [mark, text] : notes_) {
     ImGui::TextWrapped("%s", text.c_str());
@@ -329,7 +410,7 @@ void RunView::DrawPanel(Editor& editor) {
   if (!report_) {
     ImGui::TextWrapped("No run is shown.");
     ImGui::Spacing();
-    ImGui::TextDisabled(
+    TextDimWrapped(
         "Open a run's report.json with File > Open run report... (pick its "
         "logs/*.log files with it to see their tails), drop it on the page, or "
         "link to the page with ?report=path/to/report.json.");
@@ -347,9 +428,7 @@ void RunView::DrawPanel(Editor& editor) {
     } else {
       ImGui::TextWrapped("Step \"%s\" is not in this run.", step.id.c_str());
       fields::Mark("run/step-not-in-run");
-      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-      ImGui::TextWrapped("The run has no step with this id: it was added or renamed since.");
-      ImGui::PopStyleColor();
+      TextDimWrapped("The run has no step with this id: it was added or renamed since.");
     }
     return;
   }
@@ -369,48 +448,97 @@ void RunView::DrawSummary(Editor& editor) {
   }
   // How many steps ended each way.
   Heading("Steps");
+  // The counts flow onto as many lines as the panel's width needs.
+  bool first = true;
   for (StepRunStatus status : kListedStatuses) {
     const auto count = std::count_if(run.steps.begin(), run.steps.end(),
                                      [&](const StepRun& s) { return s.status == status; });
     if (count == 0) continue;
+    const std::string text =
+        std::to_string(count) + " " +
+        (status == StepRunStatus::kUnknown ? "of other statuses" : StepRunStatusName(status));
+    const float w = ImGui::GetTextLineHeight() + ImGui::GetStyle().ItemSpacing.x +
+                    ImGui::CalcTextSize(text.c_str()).x;
+    if (!first) {
+      ImGui::SameLine(0, 14);
+      if (ImGui::GetCursorPosX() + w > ImGui::GetWindowContentRegionMax().x) ImGui::NewLine();
+    }
+    first = false;
     InlineIcon(status);
-    ImGui::Text(
-        "%d %s", static_cast<int>(count),
-        status == StepRunStatus::kUnknown ? "of other statuses" : StepRunStatusName(status));
-    ImGui::SameLine(0, 14);
+    ImGui::TextUnformatted(text.c_str());
   }
-  ImGui::NewLine();
-  ImGui::TextDisabled("Select a step to see its outputs and log.");
+  TextDimWrapped("Select a step to see its outputs and log.");
 
+  DrawStepList(editor);
+}
+
+// The run's steps, a row each: its status icon, its id (dimmed when the
+// pipeline has no such step), its duration at the right, and below them
+// why it failed or was skipped. Rows wrap to the panel's width; only those
+// in view are drawn.
+void RunView::DrawStepList(Editor& editor) {
+  const RunReport& run = *report_;
   const Document& doc = editor.doc();
   ImGui::BeginChild("run-steps");
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(run.steps.size()));
-  while (clipper.Step()) {
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      const StepRun& step = run.steps[i];
-      ImGui::PushID(i);
-      InlineIcon(step.status);
-      const NodeId node = doc.Find(step.id);
-      const std::string label = step.id + (node ? "" : "  (not in the pipeline)");
-      if (ImGui::Selectable(label.c_str(), false, node ? 0 : ImGuiSelectableFlags_Disabled)) {
-        editor.SetSelection({node});
-        editor.focus_request = node;
-      }
-      fields::Mark("run/list/" + step.id);
-      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - 70);
-      ImGui::TextDisabled("%s", FormatDuration(step.duration_ms).c_str());
-      ImGui::PopID();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float line = ImGui::GetFontSize();
+  const float text_x = line + style.ItemSpacing.x;  // after the icon
+  float duration_w = 0;
+  for (const StepRun& step : run.steps) {
+    duration_w =
+        std::max(duration_w, ImGui::CalcTextSize(FormatDuration(step.duration_ms).c_str()).x);
+  }
+  const float id_w = std::max(4 * line, width - text_x - duration_w - style.ItemSpacing.x);
+  auto label = [&](const StepRun& step) {
+    return doc.Find(step.id) ? step.id : step.id + "  (not in the pipeline)";
+  };
+  auto height = [&](int i) {
+    const StepRun& step = run.steps[i];
+    float h = WrappedHeight(label(step), id_w);
+    if (!step.error.empty()) h += WrappedHeight(step.error, width - text_x);
+    return h;
+  };
+  const uint64_t key = doc.revision() * 0x9E3779B97F4A7C15ull + report_serial_;
+  rows_.Update(static_cast<int>(run.steps.size()), width, key, height);
+  const float top = ImGui::GetCursorPosY();
+  const auto [first, last] = rows_.Visible(top);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  for (int i = first; i < last; ++i) {
+    const StepRun& step = run.steps[i];
+    ImGui::SetCursorPosY(top + rows_.Top(i));
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    ImGui::PushID(i);
+    const NodeId node = doc.Find(step.id);
+    if (ImGui::Selectable("##row", false, node ? 0 : ImGuiSelectableFlags_Disabled,
+                          ImVec2(width, rows_.Height(i)))) {
+      editor.SetSelection({node});
+      editor.focus_request = node;
+    }
+    ImGui::PopID();
+    fields::Mark("run/list/" + step.id);
+    DrawStatusIcon(draw, ImVec2(at.x + 0.5f * line, at.y + 0.5f * line), 0.5f * line - 0.5f,
+                   step.status);
+    const std::string name = label(step);
+    DrawWrapped(draw, ImVec2(at.x + text_x, at.y),
+                ImGui::GetColorU32(node ? ImGuiCol_Text : ImGuiCol_TextDisabled), name, id_w);
+    const std::string took = FormatDuration(step.duration_ms);
+    draw->AddText(ImVec2(at.x + width - ImGui::CalcTextSize(took.c_str()).x, at.y),
+                  ImGui::GetColorU32(ImGuiCol_TextDisabled), took.c_str());
+    if (!step.error.empty()) {
+      const float below = WrappedHeight(name, id_w);
+      const ImU32 why = step.status == StepRunStatus::kFailed ? color::kError : color::kTextDim;
+      DrawWrapped(draw, ImVec2(at.x + text_x, at.y + below), why, step.error, width - text_x);
     }
   }
+  rows_.End(top);
   ImGui::EndChild();
 }
 
 void RunView::DrawStep(const StepRun& step) {
   InlineIcon(step.status);
-  ImGui::TextUnformatted(step.id.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ToVec4(StatusColor(step.status)), "%s", StatusLabel(step).c_str());
+  ImGui::TextWrapped("%s", step.id.c_str());
+  TextWrappedColored(StatusColor(step.status), StatusLabel(step));
   fields::Mark("run/step/status");
   if (BeginFacts("step-facts")) {
     if (!step.name.empty()) TableRow("Name", step.name);
@@ -440,7 +568,7 @@ void RunView::DrawStep(const StepRun& step) {
   }
 
   if (step.gate) {
-    Heading(("Gate on " + step.gate->file).c_str());
+    Heading("Gate on " + step.gate->file);
     const ImGuiTableFlags flags = ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg;
     if (ImGui::BeginTable("gate", 4, flags)) {
       ImGui::TableSetupColumn("metric");
@@ -502,15 +630,17 @@ void RunView::DrawStep(const StepRun& step) {
       InlineIcon(!a.accepted              ? StepRunStatus::kSkipped
                  : a.decision == "reject" ? StepRunStatus::kFailed
                                           : StepRunStatus::kSucceeded);
-      ImGui::Text("%s: %s", a.who.c_str(), a.decision.c_str());
-      ImGui::SameLine();
-      ImGui::TextDisabled("%s", a.at.c_str());
-      if (!a.comment.empty()) ImGui::TextWrapped("  \"%s\"", a.comment.c_str());
-      if (!a.key_fingerprint.empty()) ImGui::TextDisabled("  key %s", a.key_fingerprint.c_str());
+      ImGui::TextWrapped("%s: %s", a.who.c_str(), a.decision.c_str());
+      ImGui::Indent(ImGui::GetFontSize() + ImGui::GetStyle().ItemSpacing.x);
+      TextWrappedColored(color::kTextDim, a.at);
+      if (!a.comment.empty()) ImGui::TextWrapped("\"%s\"", a.comment.c_str());
+      if (!a.key_fingerprint.empty())
+        TextWrappedColored(color::kTextDim, "key " + a.key_fingerprint);
       if (!a.accepted) {
-        ImGui::TextColored(ToVec4(color::kWarning), "  not counted%s%s",
-                           a.reason.empty() ? "" : ": ", a.reason.c_str());
+        TextWrappedColored(color::kWarning,
+                           "not counted" + (a.reason.empty() ? "" : ": " + a.reason));
       }
+      ImGui::Unindent(ImGui::GetFontSize() + ImGui::GetStyle().ItemSpacing.x);
     }
     fields::Mark("run/step/approvals");
   }
@@ -521,18 +651,19 @@ void RunView::DrawLog(const StepRun& step) {
   auto it = logs_.find(step.id);
   if (it == logs_.end()) {
     Heading("Log");
-    ImGui::TextDisabled(step.log.empty() ? "This step wrote no log."
-                                         : "Its log, %s, was not found next to the report.",
-                        step.log.c_str());
+    TextDimWrapped(step.log.empty()
+                       ? "This step wrote no log."
+                       : "Its log, " + step.log + ", was not found next to the report.");
     return;
   }
   Heading("Log (its end)");
-  ImGui::PushStyleColor(ImGuiCol_ChildBg, ToVec4(color::kCanvas));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ToVec4(color::kLogBackground));
   ImGui::BeginChild(("log/" + step.id).c_str(), ImVec2(0, 0), true);
   // Long lines wrap: a log tail is read, not scrolled sideways.
   ImGui::PushTextWrapPos(0.0f);
   ImGui::TextUnformatted(it->second.data(), it->second.data() + it->second.size());
   ImGui::PopTextWrapPos();
+  fields::Mark("run/step/log/text");
   // Follows the end, as a terminal does, until the user scrolls up.
   if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1 || ImGui::IsWindowAppearing()) {
     ImGui::SetScrollHereY(1.0f);

@@ -17,6 +17,7 @@
 
 #include "core/run_report.h"
 #include "designer-wasm/editor.h"
+#include "designer-wasm/wrapped_rows.h"
 #include "imgui.h"
 
 namespace tame::designer {
@@ -74,14 +75,25 @@ class RunView {
   bool select_tab = false;
 
  private:
+  // A word of the banner's first line, in its colour.
+  struct Word {
+    std::string text;
+    ImU32 color;
+  };
+  std::vector<Word> BannerWords() const;
+  // The lines the banner's first part takes in a canvas `content_width` wide.
+  int BannerHeadLines(float content_width) const;
   void UpdateNotes(const Document& doc);
   void DrawSummary(Editor& editor);
+  void DrawStepList(Editor& editor);
   void DrawStep(const StepRun& step);
   void DrawLog(const StepRun& step);
 
   std::optional<RunReport> report_;
   std::string name_;
   std::map<std::string, std::string> logs_;  // step id -> the log's tail
+  uint64_t report_serial_ = 0;               // counts reports opened
+  WrappedRows rows_;                         // the Run tab's list of steps
 
   // The match with the document, per document revision.
   uint64_t revision_ = UINT64_MAX;

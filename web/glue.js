@@ -19,6 +19,15 @@
   const openParam = 'open';
   const logTailBytes = 64 * 1024;  // the designer keeps less; no need to copy more
 
+  // Until the designer draws, the page's colours follow the theme chosen on
+  // the last visit, else the system's (designer.css).
+  try {
+    const theme = JSON.parse(localStorage.getItem('tame.view') || '{}').theme;
+    if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+  } catch (error) {
+    // unreadable settings: the designer ignores them too
+  }
+
   function fail(text) {
     window.tame.error = text;
     status.textContent = text;
@@ -252,10 +261,12 @@
                        event.ctrlKey || event.metaKey ? 1 : 0);
   }, { passive: false });
 
-  // Keys the designer uses that the browser would act on itself.
+  // Keys the designer uses that the browser would act on itself; Ctrl+=,
+  // Ctrl+- and Ctrl+0 size the designer's text instead of zooming the page.
   window.addEventListener('keydown', (event) => {
     const key = event.key.toLowerCase();
-    if ((event.ctrlKey || event.metaKey) && ['s', 'o', 'd', 'a', 'z', 'y'].includes(key)) {
+    if ((event.ctrlKey || event.metaKey) &&
+        ['s', 'o', 'd', 'a', 'z', 'y', '=', '+', '-', '_', '0'].includes(key)) {
       event.preventDefault();
     } else if (key === 'f1') {
       event.preventDefault();
@@ -305,9 +316,19 @@
     query.addEventListener('change', followPixelRatio, { once: true });
   }
 
+  // The system's light or dark preference, which the designer follows while
+  // View > Theme is "System".
+  function followColorScheme() {
+    const light = matchMedia('(prefers-color-scheme: light)');
+    const tell = () => Module._tame_set_system_theme(light.matches ? 1 : 0);
+    tell();
+    light.addEventListener('change', tell);
+  }
+
   const page = {
     ready() {
       followPixelRatio();
+      followColorScheme();
       const view = localStorage.getItem('tame.view');
       if (view) call('tame_load_view', [view]);
       restore().catch((error) => console.warn('tame: could not restore:', error))
@@ -315,6 +336,11 @@
           status.hidden = true;
           window.tame.ready = true;
         });
+    },
+    // The theme shown, for the page's own colours (loading, drop hint) on
+    // this visit and the next.
+    themeShown(light) {
+      document.documentElement.dataset.theme = light ? 'light' : 'dark';
     },
     download(name, contents) {
       const type = /\.ya?ml$/.test(name) ? 'application/yaml' : 'application/json';
@@ -464,6 +490,11 @@
     fieldRefusal: () => text('tame_field_refusal'),
     /** The status line's text. */
     status: () => text('tame_status'),
+    /**
+     * The look in use: { theme ('system', 'light' or 'dark', as chosen),
+     * light (the theme shown), textSize, fontSize, fontPixels, pixelRatio }.
+     */
+    look: () => json('tame_look'),
     /** Moves the canvas view by pixels. */
     scroll: (dx, dy) => Module._tame_scroll(dx, dy),
   };

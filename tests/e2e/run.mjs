@@ -1443,6 +1443,263 @@ test('the cursor says what a press does: ports, nodes, splitters, text fields', 
              'over a text field');
 });
 
+// ---- The look: theme, text size, wrapping ---------------------------------------
+
+// The colour most pixels of `box` in `image` have, as "#rrggbb".
+function commonColor(image, box) {
+  const counts = new Map();
+  for (let y = box.y; y < box.y + box.h; ++y) {
+    for (let x = box.x; x < box.x + box.w; ++x) {
+      const rgb = rgbAt(image, x, y);
+      counts.set(rgb, (counts.get(rgb) ?? 0) + 1);
+    }
+  }
+  const [best] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
+  return '#' + best.toString(16).padStart(6, '0');
+}
+
+// The canvas backgrounds of the two themes (designer-wasm/theme.cc).
+const canvasColor = { dark: '#16171d', light: '#f3f4f7' };
+
+// A strip of empty canvas below the menu bar, in CSS pixels of a window
+// with the default panels.
+const canvasStrip = (scale = 1) => ({ x: (paletteWidth + 20) * scale, y: 40 * scale,
+                                      w: 160 * scale, h: 30 * scale });
+
+async function chooseFromMenu(page, ...path) {
+  await click(page, center(await widget(page, `menu/${path[0]}`)));
+  for (let depth = 2; depth < path.length; ++depth) {
+    // A submenu opens when the mouse rests on it.
+    const item = await widget(page, `menu/${path.slice(0, depth).join('/')}`);
+    await page.mouse.move(item.x + 10, item.y + item.h / 2);
+    await frames(page, 6);
+  }
+  await click(page, center(await widget(page, `menu/${path.join('/')}`)));
+}
+
+test('the theme follows the system at first visit, is chosen from the menu and kept',
+  async ({ browser, origin }) => {
+    for (const scheme of ['light', 'dark']) {
+      const context = await browser.newContext({ viewport: { width: 1024, height: 700 },
+                                                 colorScheme: scheme });
+      const page = await context.newPage();
+      try {
+        await page.goto(`${origin}/index.html`);
+        await waitForDesigner(page);
+        const look = await api(page, 'look');
+        checkEqual([look.theme, look.light], ['system', scheme === 'light'],
+                   `the look at a first visit whose system prefers ${scheme}`);
+        const image = await screenshot(page, `theme-first-visit-${scheme}.png`);
+        checkEqual(commonColor(image, canvasStrip()), canvasColor[scheme],
+                   `the canvas background when the system prefers ${scheme}`);
+        checkEqual(await page.evaluate(() => document.documentElement.dataset.theme), scheme,
+                   'the page\'s own theme');
+        if (scheme === 'dark') continue;
+
+        // Chosen from the menu, the dark theme replaces the system's light.
+        await chooseFromMenu(page, 'View', 'Theme', 'Dark');
+        await frames(page, 3);
+        checkEqual([(await api(page, 'look')).theme, (await api(page, 'look')).light],
+                   ['dark', false], 'the look after View > Theme > Dark');
+        checkEqual(commonColor(await screenshot(page, 'theme-chosen-dark.png'), canvasStrip()),
+                   canvasColor.dark, 'the canvas background after choosing Dark');
+        await page.waitForFunction(() => /"theme":"dark"/.test(localStorage.getItem('tame.view')));
+
+        // Kept across a reload, whatever the system says.
+        await page.reload();
+        await waitForDesigner(page);
+        await frames(page, 3);
+        checkEqual([(await api(page, 'look')).theme, (await api(page, 'look')).light],
+                   ['dark', false], 'the look after a reload');
+        checkEqual(commonColor(await screenshot(page, 'theme-kept-dark.png'), canvasStrip()),
+                   canvasColor.dark, 'the canvas background after a reload');
+
+        // Back to System: the system's light, and its changes, are followed.
+        await chooseFromMenu(page, 'View', 'Theme', 'System');
+        await frames(page, 3);
+        checkEqual((await api(page, 'look')).light, true, 'System on a light system');
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await page.waitForFunction(() => !window.tame.look().light);
+        await frames(page, 3);
+        checkEqual(commonColor(await screenshot(page, 'theme-system-changed.png'), canvasStrip()),
+                   canvasColor.dark, 'the canvas after the system turned dark');
+        checkEqual((await api(page, 'look')).theme, 'system', 'the choice stays System');
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+test('the text size grows and shrinks by menu and Ctrl+=, Ctrl+-, and is kept',
+  async ({ page }) => {
+    // Each Ctrl+key the page sees, and whether it kept it from the browser.
+    const watchKeys = () => page.evaluate(() => {
+      window.keysSeen = [];
+      window.addEventListener('keydown', (event) => {
+        if (event.ctrlKey && event.key !== 'Control') {
+          window.keysSeen.push([event.key, event.defaultPrevented]);
+        }
+      });
+    });
+    const keysSeen = () => page.evaluate(() => window.keysSeen);
+    await watchKeys();
+    const before = await widget(page, 'menu/File');
+    checkEqual((await api(page, 'look')).textSize, 13, 'the default text size');
+    await press(page, 'Control+Equal');
+    await press(page, 'Control+Equal');
+    let look = await api(page, 'look');
+    checkEqual([look.textSize, look.fontSize, look.fontPixels], [15, 15, 15],
+               'the text size after Ctrl+= twice');
+    checkEqual(await keysSeen(), [['=', true], ['=', true]],
+               'Ctrl+=, kept from the browser\'s page zoom (defaultPrevented)');
+    const larger = await widget(page, 'menu/File');
+    check(larger.w > before.w && larger.h > before.h,
+          `the File menu's title should grow with the text: ${JSON.stringify(before)} -> ` +
+          JSON.stringify(larger));
+
+    await chooseFromMenu(page, 'View', 'Text size', 'Larger');
+    checkEqual((await api(page, 'look')).textSize, 16, 'the text size after View > Larger');
+    await page.waitForFunction(() => /"textSize":16/.test(localStorage.getItem('tame.view')));
+    await page.reload();
+    await waitForDesigner(page);
+    await frames(page, 3);
+    await watchKeys();
+    look = await api(page, 'look');
+    checkEqual([look.textSize, look.fontPixels], [16, 16], 'the text size after a reload');
+    check((await widget(page, 'menu/File')).w > larger.w, 'the File menu after a reload');
+
+    // Ctrl+- works while a text field has the keyboard too; Ctrl+0 resets.
+    await click(page, center(await widget(page, 'inspector/pipeline-name')));
+    await press(page, 'Control+Minus');
+    checkEqual((await api(page, 'look')).textSize, 15, 'Ctrl+- in a text field');
+    await press(page, 'Escape');
+    await press(page, 'Control+0');
+    checkEqual((await api(page, 'look')).textSize, 13, 'Ctrl+0');
+    checkEqual((await widget(page, 'menu/File')).w, before.w, 'the File menu at the normal size');
+    checkEqual(await keysSeen(), [['-', true], ['0', true]],
+               'Ctrl+- and Ctrl+0, kept from the browser\'s page zoom (defaultPrevented)');
+  });
+
+test('long texts wrap in the Run and Plan tabs of a 1024x700 window', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await frames(page, 5);
+  const longId = 'deploy-' + 'x'.repeat(48) + '-to-prod';
+  const pipeline = {
+    version: 1, name: 'wrap',
+    steps: [{ id: 'build', uses: 'shell', with: { run: 'make' } },
+            { id: longId, uses: 'shell', needs: ['build'], if: 'always', with: { run: 'true' } }],
+  };
+  await pickFile(page, 'wrap.json', JSON.stringify(pipeline));
+  const reason = ('the build failed because the compiler ran out of memory while linking ' +
+                  'the model server; ').repeat(5).slice(0, 300);
+  check(reason.length === 300, 'the reason is 300 characters');
+  const report = {
+    version: 1, run: 'run-20261206-075512-8c1e4f2a9b', pipeline: 'wrap', pipeline_hash: '',
+    status: 'failed',
+    duration_ms: 5000,
+    steps: [{ id: 'build', uses: 'shell', status: 'failed', attempts: 1, duration_ms: 4000,
+              error: reason, log: 'logs/build.log' },
+            { id: longId, uses: 'shell', status: 'skipped', attempts: 0, duration_ms: 0,
+              error: 'build failed' }],
+  };
+  checkEqual(await api(page, 'openReport', JSON.stringify(report)), [], 'opening the report');
+  await api(page, 'runLog', 'build', 'compiling\n' + 'error: '.padEnd(300, 'z') + '\n');
+  await frames(page, 3);
+  const line = (await api(page, 'look')).fontSize;
+  const sideLeft = 1024 - inspectorWidth;  // the side panel's left edge
+
+  // The banner over the canvas flows onto a second line beside its button.
+  const [banner, close] = [await widget(page, 'run/banner'), await widget(page, 'run/close')];
+  check(banner.x + banner.w <= close.x || banner.y >= close.y + close.h,
+        `the run's id is under the Close button: ${JSON.stringify([banner, close])}`);
+  check(close.x + close.w <= sideLeft, `the Close button is off the canvas: ${JSON.stringify(close)}`);
+
+  // The run's row: the reason below the id, in as many lines as it needs.
+  const row = await widget(page, 'run/list/build');
+  check(row.h >= 5 * line, `the failed step's row should wrap its reason: ${JSON.stringify(row)}`);
+  check(row.x >= sideLeft && row.x + row.w <= 1024,
+        `the row should fit the side panel: ${JSON.stringify(row)}`);
+  const skipped = await widget(page, `run/list/${longId}`);
+  check(skipped.h >= 2 * line && skipped.x + skipped.w <= 1024,
+        `the long id's row should wrap: ${JSON.stringify(skipped)}`);
+
+  // The step's detail: its error and its log tail wrap too.
+  await click(page, center(row));
+  checkEqual(await api(page, 'selection'), ['build'], 'clicking the row selects the step');
+  const error = await widget(page, 'run/step/error');
+  check(error.h >= 4 * line && error.x + error.w <= 1024,
+        `the step's error should wrap: ${JSON.stringify(error)}`);
+  const log = await widget(page, 'run/step/log/text');
+  check(log.h >= 4 * line && log.x + log.w <= 1024,
+        `the log tail should wrap: ${JSON.stringify(log)}`);
+  await screenshot(page, 'wrap-run.png');
+
+  // The plan's row of the long id wraps at this width.
+  await click(page, center(await widget(page, 'tab/Plan')));
+  const planRow = await widget(page, `plan/step/${longId}`);
+  check(planRow.h >= 2 * line && planRow.x + planRow.w <= 1024 && planRow.x >= sideLeft,
+        `the plan row should wrap: ${JSON.stringify(planRow)}`);
+  // Other rows keep to one line: the columns' alignment gives way first.
+  const short = await widget(page, 'plan/step/build');
+  check(short.h < 2 * line, `a short plan row should be one line: ${JSON.stringify(short)}`);
+  await screenshot(page, 'wrap-plan.png');
+});
+
+test('screenshots of both themes at two sizes and two pixel densities',
+  async ({ browser, origin }) => {
+    const text = await example('ml-to-k8s.json');
+    const statuses = ['succeeded', 'failed', 'skipped', 'cached', 'cancelled', 'waiting',
+                      'running', 'not run'];
+    const report = JSON.stringify({
+      version: 1, run: 'look', pipeline: JSON.parse(text).name, pipeline_hash: '',
+      status: 'failed', duration_ms: 61000,
+      steps: JSON.parse(text).steps.map((step, i) => ({
+        id: step.id, uses: step.uses, status: statuses[i % statuses.length], attempts: 1,
+        duration_ms: 1300 * i,
+        ...(statuses[i % statuses.length] === 'failed'
+          ? { error: 'exit code 2: the metrics file has no "accuracy" value' } : {}),
+      })),
+    });
+    for (const scheme of ['light', 'dark']) {
+      for (const [width, height] of [[1024, 700], [1920, 1080]]) {
+        for (const scale of [1, 2]) {
+          const context = await browser.newContext({ viewport: { width, height },
+                                                     deviceScaleFactor: scale,
+                                                     colorScheme: scheme });
+          const page = await context.newPage();
+          const name = `look-${scheme}-${width}x${height}@${scale}`;
+          try {
+            await page.goto(`${origin}/index.html`);
+            await waitForDesigner(page);
+            const look = await api(page, 'look');
+            checkEqual([look.light, look.fontPixels], [scheme === 'light', 13 * scale],
+                       `the look of ${name}`);
+            if (width === 1024) {
+              // Every text size is rasterised at the screen's pixels.
+              await press(page, 'Control+Equal');
+              const larger = await api(page, 'look');
+              checkEqual([larger.fontSize, larger.fontPixels], [14, 14 * scale],
+                         `the font of ${name} one size larger`);
+              await press(page, 'Control+0');
+            }
+            await pickFile(page, 'ml-to-k8s.json', text);
+            await press(page, 'f');
+            const image = await screenshot(page, `${name}.png`);
+            check(blackPixels(image) === 0, `parts are undrawn in ${name}`);
+            checkEqual(commonColor(image, canvasStrip(scale)), canvasColor[scheme],
+                       `the canvas of ${name}`);
+            await api(page, 'openReport', report);
+            await frames(page, 3);
+            await click(page, center(await api(page, 'nodeRect', 'train')));
+            await screenshot(page, `${name}-run.png`);
+          } finally {
+            await context.close();
+          }
+        }
+      }
+    }
+  });
+
 // ---- Running -----------------------------------------------------------------------
 
 // Whether a test needs a server: its function takes `origin`, `mount` or `allow`.
@@ -1479,7 +1736,10 @@ async function main() {
         continue;
       }
       // A context of its own: no autosave or clipboard leaks between tests.
-      const context = await browser.newContext({ viewport, acceptDownloads: true });
+      // The system prefers dark, so that the designer shows the dark theme
+      // whose colours the tests check; the theme tests choose their own.
+      const context = await browser.newContext({ viewport, acceptDownloads: true,
+                                                 colorScheme: 'dark' });
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
