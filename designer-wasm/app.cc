@@ -257,6 +257,9 @@ void App::DrawPanels(float top, float bottom) {
                    kPanel | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
     canvas_.Draw(editor_);
   }
+  fields::MarkRect("canvas", ImGui::GetWindowPos(),
+                   ImVec2(ImGui::GetWindowPos().x + ImGui::GetWindowSize().x,
+                          ImGui::GetWindowPos().y + ImGui::GetWindowSize().y));
   ImGui::End();
   ImGui::PopStyleVar(2);
 

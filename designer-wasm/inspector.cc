@@ -13,13 +13,8 @@ namespace {
 
 const char* const kConditions[] = {"success", "failure", "always"};
 
-void Errors(const std::map<std::string, std::vector<std::string>>& problems,
-            const std::string& field) {
-  auto it = problems.find(field);
-  if (it == problems.end()) return;
-  ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
-  for (const std::string& message : it->second) ImGui::TextWrapped("%s", message.c_str());
-  ImGui::PopStyleColor();
+void Errors(const FieldProblems& problems, const std::string& field) {
+  FieldErrors(problems, field);
 }
 
 void Heading(const char* text) {
@@ -30,8 +25,7 @@ void Heading(const char* text) {
 
 }  // namespace
 
-const std::map<std::string, std::vector<std::string>>& Inspector::ProblemsOf(const Editor& editor,
-                                                                             int index) {
+const FieldProblems& Inspector::ProblemsOf(const Editor& editor, int index) {
   const Document& doc = editor.doc();
   if (problems_revision_ == doc.revision() && problems_index_ == index) return problems_;
   problems_revision_ = doc.revision();
@@ -199,9 +193,10 @@ void Inspector::DrawParams(Editor& editor, int index) {
     const Json* value = nullptr;
     auto it = step.with.is_object() ? step.with.find(spec.name) : step.with.end();
     if (step.with.is_object() && it != step.with.end()) value = &*it;
-    std::optional<Json> edited = ParamWidget(editor, spec, value, "inspector/with/" + spec.name);
-    fields::Mark("inspector/with/" + spec.name);
-    Errors(problems, "with/" + spec.name);
+    const ParamPlace place{"inspector/with/" + spec.name, "with/" + spec.name, &problems};
+    std::optional<Json> edited = ParamWidget(editor, spec, value, place);
+    fields::Mark(place.mark);
+    FieldErrors(problems, place.field, /*nested=*/true);
     ImGui::PopID();
     if (edited) {
       editor.Report(doc.SetParam(doc.node(index), spec.name, *edited));
@@ -216,7 +211,7 @@ void Inspector::DrawParams(Editor& editor, int index) {
     ImGui::TextColored(ToVec4(color::kError), "%s", it.key().c_str());
     ImGui::SameLine();
     const bool remove = fields::SmallButton("remove", "x", "Remove this param");
-    Errors(problems, "with/" + it.key());
+    FieldErrors(problems, "with/" + it.key(), /*nested=*/true);
     ImGui::PopID();
     if (remove) {
       editor.Report(doc.SetParam(doc.node(index), it.key(), nullptr));
