@@ -238,14 +238,14 @@ struct ChipAction {
 // asks for the raw text.
 ChipAction DrawChips(ImGuiID key, const std::string& text, const std::vector<Reference>& refs,
                      int lines, const std::string& mark, const std::vector<RefChoice>* choices,
-                     const char* hint) {
+                     const char* hint, float width = -FLT_MIN) {
   ChipAction action;
   ImGuiContext& g = *GImGui;
   const ImGuiStyle& style = ImGui::GetStyle();
   const ImVec2 pad = style.FramePadding;
   const float line = ImGui::GetTextLineHeight();
   const ImVec2 at = ImGui::GetCursorScreenPos();
-  const float width = ImGui::GetContentRegionAvail().x;
+  if (width <= 0) width = ImGui::GetContentRegionAvail().x;
   const float height = lines <= 1 ? ImGui::GetFrameHeight() : line * lines + 2 * pad.y;
   const ImRect bb(at, ImVec2(at.x + width, at.y + height));
   ImGui::ItemSize(bb, pad.y);
@@ -375,11 +375,15 @@ std::string WithoutReference(const std::string& text, size_t begin, size_t end) 
 
 }  // namespace
 
-bool TextWithRefs(const char* id, const std::string& value, std::string* out, const char* hint,
-                  const std::string& mark, bool multiline) {
+namespace {
+
+// A text field that shows references as chips; with `button`, the `$`
+// button before it opens the picker.
+bool RefsField(const char* id, const std::string& value, std::string* out, const char* hint,
+               const std::string& mark, bool multiline, float width, bool button) {
   const float side = ImGui::GetFrameHeight();
   bool open = false;
-  if (ref_choices != nullptr) {
+  if (button && ref_choices != nullptr) {
     ImGui::PushID(id);
     open = ImGui::Button("$", ImVec2(side, side));
     ImGui::PopID();
@@ -409,7 +413,7 @@ bool TextWithRefs(const char* id, const std::string& value, std::string* out, co
                           ImGui::GetTextLineHeight() * 5 + 2 * ImGui::GetStyle().FramePadding.y);
         ImGui::InputTextMultiline(id, buffer, size);
       } else {
-        ImGui::SetNextItemWidth(-FLT_MIN);
+        ImGui::SetNextItemWidth(width);
         ImGui::InputTextWithHint(id, hint, buffer);
       }
     });
@@ -426,7 +430,7 @@ bool TextWithRefs(const char* id, const std::string& value, std::string* out, co
     }
   } else {
     const ChipAction action =
-        DrawChips(key, value, refs, multiline ? 5 : 1, mark, ref_choices, hint);
+        DrawChips(key, value, refs, multiline ? 5 : 1, mark, ref_choices, hint, width);
     if (pending_key == key) {
       committed = TakePending(key, value, out);
     } else if (action.kind == ChipAction::kRaw) {
@@ -451,6 +455,18 @@ bool TextWithRefs(const char* id, const std::string& value, std::string* out, co
   }
   if (open) OpenPicker(key, value, /*typed=*/false);
   return committed;
+}
+
+}  // namespace
+
+bool TextWithRefs(const char* id, const std::string& value, std::string* out, const char* hint,
+                  const std::string& mark, bool multiline) {
+  return RefsField(id, value, out, hint, mark, multiline, -FLT_MIN, /*button=*/true);
+}
+
+bool TextWithChips(const char* id, const std::string& value, std::string* out, const char* hint,
+                   float width, const std::string& mark) {
+  return RefsField(id, value, out, hint, mark, /*multiline=*/false, width, /*button=*/false);
 }
 
 bool SecretField(const char* id, const std::string& value, std::string* out,

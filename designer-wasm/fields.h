@@ -68,6 +68,12 @@ void SetRefChoices(const std::vector<RefChoice>* choices);
 bool TextWithRefs(const char* id, const std::string& value, std::string* out, const char* hint,
                   const std::string& mark, bool multiline = false);
 
+/// The same without the button, `width` wide (the rest of the line by
+/// default), for list items and map values: references show as chips,
+/// typing `${{` opens the picker. `mark` names the field's chips.
+bool TextWithChips(const char* id, const std::string& value, std::string* out, const char* hint,
+                   float width, const std::string& mark);
+
 /// A secret-reference field: the secret as a chip, or a button while none
 /// is set. A click (or Enter on the chip) opens the reference picker over
 /// `secrets`, which ends with "declare a new secret" (named by what the

@@ -136,7 +136,7 @@ std::optional<Json> SecretParam(Editor& editor, const Json* value, const std::st
   return result;
 }
 
-std::optional<Json> ListParam(const Json* value) {
+std::optional<Json> ListParam(const Json* value, const std::string& mark) {
   Json list = value != nullptr ? *value : Json::array();
   for (const Json& item : list) {
     if (!item.is_string()) return RawJson(value);
@@ -153,8 +153,9 @@ std::optional<Json> ListParam(const Json* value) {
       ImGui::SetKeyboardFocusHere();
       focus_list = 0;
     }
-    if (fields::Text("##item", list[k].get<std::string>(), &text, "",
-                     ImGui::GetContentRegionAvail().x - remove_width)) {
+    if (fields::TextWithChips("##item", list[k].get<std::string>(), &text, "",
+                              ImGui::GetContentRegionAvail().x - remove_width,
+                              mark + "/" + std::to_string(k))) {
       Json changed = list;
       changed[k] = text;
       result = changed;
@@ -176,7 +177,7 @@ std::optional<Json> ListParam(const Json* value) {
   return result;
 }
 
-std::optional<Json> MapParam(const Json* value) {
+std::optional<Json> MapParam(const Json* value, const std::string& mark) {
   Json map = value != nullptr ? *value : Json::object();
   for (const auto& [key, item] : map.items()) {
     if (!item.is_string()) return RawJson(value);
@@ -195,9 +196,10 @@ std::optional<Json> MapParam(const Json* value) {
       result = changed;
     }
     ImGui::SameLine();
-    if (fields::Text("##value", it->get<std::string>(), &text, "value",
-                     ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
-                         ImGui::GetStyle().ItemSpacing.x)) {
+    if (fields::TextWithChips("##value", it->get<std::string>(), &text, "value",
+                              ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
+                                  ImGui::GetStyle().ItemSpacing.x,
+                              mark + "/" + it.key())) {
       Json changed = map;
       changed[it.key()] = text;
       result = changed;
@@ -448,10 +450,10 @@ std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Jso
       return EnumParam(spec, value);
     case ParamType::kStringList:
       if (value != nullptr && !value->is_array()) return RawJson(value);
-      return ListParam(value);
+      return ListParam(value, place.mark);
     case ParamType::kStringMap:
       if (value != nullptr && !value->is_object()) return RawJson(value);
-      return MapParam(value);
+      return MapParam(value, place.mark);
     case ParamType::kSecretRef:
       return SecretParam(editor, value, place.mark);
     case ParamType::kRules:

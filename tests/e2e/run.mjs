@@ -1454,14 +1454,17 @@ async function inspectorShows(page, name) {
 test('references show as chips in their source step\'s colour; one key removes one',
   async ({ page }) => {
     await pickFile(page, 'chips.json', JSON.stringify({
-      version: 1, name: 'chips', params: { seed: { type: 'integer', default: 1 } },
+      version: 1, name: 'chips',
+      params: { image: { type: 'string', default: '127.0.0.1:5000/iris' },
+                seed: { type: 'integer', default: 1 } },
       steps: [
         { id: 'checkout', uses: 'git.checkout', with: { repo: 'https://example.org/r.git' } },
         { id: 'train', uses: 'shell', needs: ['checkout'],
           with: { run: 'python3 train.py --data ${{ steps.checkout.outputs.path }} ' +
                        '--seed ${{ params.seed }}' } },
         { id: 'build', uses: 'docker.build',
-          with: { context: '${{ steps.checkout.outputs.path }}/docker' } },
+          with: { context: '${{ steps.checkout.outputs.path }}/docker',
+                  tags: ['${{ params.image }}:1.0'] } },
       ],
     }));
     const palette = await api(page, 'palette');
@@ -1494,6 +1497,9 @@ test('references show as chips in their source step\'s colour; one key removes o
     await click(page, center(await api(page, 'nodeRect', 'build')));
     const [built] = await chipsOf(page, 'inspector/ref/context');
     checkEqual(built.color, colorOf('git.checkout'), 'the context chip\'s colour');
+    // List items show their references as chips too.
+    checkEqual((await chipsOf(page, 'inspector/with/tags/0')).map((c) => [c.expr, c.color]),
+               [['params.image', chips[1].color]], 'the chip of the first tag');
     await click(page, center(built));
     check((await api(page, 'chips')).find((c) => c.mark === 'inspector/ref/context').selected,
           'the clicked chip is selected');
