@@ -342,7 +342,8 @@ ChipAction DrawChips(ImGuiID key, const std::string& text, const std::vector<Ref
     action.kind = ChipAction::kRaw;
     if (chip_key == key) chip_key = 0;
   } else if (selected_here && !picker.open) {
-    // The selected chip keeps the keyboard from the canvas's shortcuts.
+    // The selected chip keeps the keyboard from the canvas's shortcuts
+    // (Backspace would delete the step), as a field being typed in does.
     chip_frame = ImGui::GetFrameCount();
     g.WantTextInputNextFrame = 1;
     auto key_pressed = [](ImGuiKey k) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(k)); };
@@ -731,6 +732,10 @@ void Tooltip(const std::string& text) {
 void Mark(const std::string& name) {
   marks_now[name] = Rect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
 }
+
+bool ChipSelected() { return chip_key != 0 && chip_frame >= ImGui::GetFrameCount() - 1; }
+
+void LetGoOfChip() { chip_key = 0; }
 
 void MarkRect(const std::string& name, ImVec2 min, ImVec2 max) { marks_now[name] = Rect{min, max}; }
 

@@ -85,6 +85,12 @@ bool SecretField(const char* id, const std::string& value, std::string* out,
                  const std::vector<RefChoice>& secrets, const std::string& mark,
                  std::string* declare, bool* ask_name);
 
+/// Whether a chip is selected: it has the keyboard as a field being typed
+/// in has it, so the canvas's shortcuts wait.
+bool ChipSelected();
+/// Unselects the selected chip.
+void LetGoOfChip();
+
 /// Draws the open reference picker: a filter, the choices that match it,
 /// Up/Down to move, Enter or a click to insert, Escape to close. Call once
 /// a frame after the panels. Returns the step whose output was picked when

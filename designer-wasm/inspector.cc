@@ -4,6 +4,7 @@
 
 #include "core/catalog.h"
 #include "designer-wasm/fields.h"
+#include "designer-wasm/keys.h"
 #include "designer-wasm/param_widgets.h"
 #include "designer-wasm/theme.h"
 #include "imgui.h"
@@ -111,6 +112,17 @@ void Inspector::Draw(Editor& editor) {
     DrawSelection(editor);
   } else {
     DrawPipeline(editor);
+  }
+  // A selected chip holds the keyboard, which keeps Backspace from the
+  // canvas; undo and redo still act on the pipeline.
+  const ImGuiIO& io = ImGui::GetIO();
+  if (fields::ChipSelected() && (io.KeyCtrl || io.KeySuper)) {
+    const bool undo = ImGui::IsKeyPressed(kKeyZ) && !io.KeyShift;
+    const bool redo = (ImGui::IsKeyPressed(kKeyZ) && io.KeyShift) || ImGui::IsKeyPressed(kKeyY);
+    if (undo || redo) {
+      fields::LetGoOfChip();
+      undo ? editor.Undo() : editor.Redo();
+    }
   }
 }
 
