@@ -593,10 +593,14 @@ std::string DrawRefPicker() {
                                  ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                                  ImGuiWindowFlags_AlwaysAutoResize;
   ImGui::Begin("##reference-picker", nullptr, flags);
-  ImGui::TextDisabled("Insert a reference  (Up/Down, Enter; Esc closes)");
+  ImGui::TextDisabled(picker.secrets ? "Pick a secret  (Up/Down, Enter; Esc closes)"
+                                     : "Insert a reference  (Up/Down, Enter; Esc closes)");
   if (picker.appearing) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(-FLT_MIN);
-  ImGui::InputTextWithHint("##filter", "filter: step, output, param...", &picker.filter);
+  ImGui::InputTextWithHint(
+      "##filter",
+      picker.secrets ? "filter, or a new secret's name" : "filter: step, output, param...",
+      &picker.filter);
   Mark("picker/filter");
   if (ImGui::IsItemEdited()) picker.cursor = 0;
   // A secret field's list ends with "declare a new secret", whatever the

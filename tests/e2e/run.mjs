@@ -1566,6 +1566,7 @@ test('a secret field picks a declared secret by keyboard, or declares a new one'
     await click(page, center(await inspectorShows(page, 'inspector/with/webhook')));
     await page.keyboard.type('slack hook');
     await frames(page, 3);
+    await screenshot(page, 'secret-picker.png');
     await press(page, 'Enter');
     const saved = await exportJson(page);
     checkEqual(saved.steps[1].with.webhook, '${{ secrets.SLACK_HOOK }}', 'the webhook');
