@@ -14,10 +14,6 @@ namespace {
 
 const char* const kConditions[] = {"success", "failure", "always"};
 
-void Errors(const FieldProblems& problems, const std::string& field) {
-  FieldErrors(problems, field);
-}
-
 void Heading(const char* text) {
   ImGui::Spacing();
   ImGui::TextDisabled("%s", text);
@@ -145,7 +141,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
   ImGui::SameLine();
   ImGui::TextDisabled("%s (?)", step.uses.c_str());
   if (kind != nullptr) fields::Tooltip(kind->doc);
-  Errors(problems, "");
+  FieldErrors(problems, "");
 
   Heading("Step");
   ImGui::TextUnformatted("id");
@@ -155,7 +151,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
   std::string text;
   if (fields::Text("##id", step.id, &text)) editor.Report(doc.RenameStep(node, text));
   fields::Mark("inspector/id");
-  Errors(problems, "id");
+  FieldErrors(problems, "id");
   ImGui::TextUnformatted("name");
   fields::Tooltip("A title for logs and reports; the id when empty.");
   if (fields::Text("##name", step.name, &text, "optional")) {
@@ -164,7 +160,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
     editor.Report(doc.UpdateStep(node, std::move(changed)));
   }
   fields::Mark("inspector/name");
-  Errors(problems, "name");
+  FieldErrors(problems, "name");
   ImGui::TextUnformatted("kind");
   fields::Tooltip(
       "What the step does. Params the new kind does not have are kept and marked, "
@@ -184,7 +180,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
     ImGui::EndCombo();
   }
   fields::Mark("inspector/uses");
-  Errors(problems, "uses");
+  FieldErrors(problems, "uses");
 
   if (kind != nullptr && !kind->params.empty()) {
     Heading("Params");
@@ -258,14 +254,14 @@ void Inspector::DrawRunSettings(Editor& editor, int index) {
     }
     ImGui::EndCombo();
   }
-  Errors(problems, "if");
+  FieldErrors(problems, "if");
 
   std::string text;
   ImGui::TextUnformatted("timeout");
   fields::Tooltip("How long the step may run before it is stopped, such as 90s, 20m or 1h30m.");
   if (fields::Text("##timeout", step.timeout, &text, "none")) edit().timeout = text;
   fields::Mark("inspector/timeout");
-  Errors(problems, "timeout");
+  FieldErrors(problems, "timeout");
 
   ImGui::TextUnformatted("retries");
   fields::Tooltip("Further tries after a failure; 0 or empty for none.");
@@ -284,7 +280,7 @@ void Inspector::DrawRunSettings(Editor& editor, int index) {
       fields::Refuse("retries must be a whole number from 0 to 100");
     }
   }
-  Errors(problems, "retries");
+  FieldErrors(problems, "retries");
 
   bool keep_going = step.continue_on_error.value_or(false);
   if (ImGui::Checkbox("continue on error", &keep_going)) {
@@ -329,7 +325,7 @@ void Inspector::DrawOutputsAndNeeds(Editor& editor, int index) {
         editor.Report(doc.UpdateStep(node, std::move(edited)));
       }
     }
-    Errors(problems, "outputs");
+    FieldErrors(problems, "outputs");
   }
 
   Heading("Needs");
@@ -349,7 +345,7 @@ void Inspector::DrawOutputsAndNeeds(Editor& editor, int index) {
       break;
     }
   }
-  Errors(problems, "needs");
+  FieldErrors(problems, "needs");
 }
 
 void Inspector::DrawSelection(Editor& editor) {
@@ -367,7 +363,7 @@ void Inspector::DrawPipeline(Editor& editor) {
   const Pipeline& p = doc.pipeline();
   const auto& problems = ProblemsOf(editor, -1);
   ImGui::TextDisabled("Nothing selected: the pipeline's settings.");
-  Errors(problems, "");
+  FieldErrors(problems, "");
   PipelineInfo info{p.name, p.description, p.params, p.secrets};
   bool changed = false;
 
@@ -379,22 +375,22 @@ void Inspector::DrawPipeline(Editor& editor) {
     changed = true;
   }
   fields::Mark("inspector/pipeline-name");
-  Errors(problems, "name");
+  FieldErrors(problems, "name");
   ImGui::TextUnformatted("description");
   if (fields::MultilineText("##description", p.description, &text, 3)) {
     info.description = text;
     changed = true;
   }
-  Errors(problems, "description");
+  FieldErrors(problems, "description");
 
   Heading("Params");
   fields::Tooltip("Values a run can set with --param NAME=VALUE; steps use ${{ params.NAME }}.");
   changed |= PipelineParamsEditor(editor, &info.params);
-  Errors(problems, "params");
+  FieldErrors(problems, "params");
 
   Heading("Secrets");
   changed |= SecretsEditor(&info.secrets, new_secret_, sizeof new_secret_);
-  Errors(problems, "secrets");
+  FieldErrors(problems, "secrets");
   if (changed) editor.Report(doc.SetInfo(std::move(info)));
 
   Heading("Summary");
