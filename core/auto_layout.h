@@ -15,6 +15,10 @@ inline constexpr double kLayoutLeft = 40;
 inline constexpr double kLayoutTop = 80;
 inline constexpr double kLayoutColumn = 240;
 inline constexpr double kLayoutRow = 100;
+/// The canvas width the starter templates are laid out for with
+/// LayoutLayered(): three levels a band, which a small window shows whole
+/// with ids legible.
+inline constexpr double kTemplateLayoutWidth = kLayoutLeft + 3 * kLayoutColumn;
 
 /// A position for every step, by index: level L of `plan` is the column at
 /// x = kLayoutLeft + L * kLayoutColumn. Within a column the steps are sorted

@@ -25,7 +25,9 @@ struct Diagnostic {
   // What the problem is about, as data for editors: the step's id ("" for
   // the pipeline itself) and its field: "id", "uses", "needs", "with/NAME",
   // "timeout", ... for a step; "name", "params", "secrets", ... otherwise;
-  // "" for the step or file as a whole. Set by validation.
+  // "" for the step or file as a whole. Inside an object or object-list
+  // param it is the path to the nested field, written as messages write it:
+  // "with/ingress.host", "with/analysis.metrics[1].query". Set by validation.
   std::string step;
   std::string field;
 

@@ -147,17 +147,60 @@ class Validator {
   // param is reported at /steps/N/with but is about that param).
   void Error(const Place& at, const std::string& message, const std::string& field = "") {
     Diagnostic d{at.Pointer(), message, 0, 0};
-    std::string_view rest = d.pointer;
-    constexpr std::string_view kSteps = "/steps/";
-    if (rest.substr(0, kSteps.size()) == kSteps) {
-      const size_t end = rest.find('/', kSteps.size());
-      const std::string index(rest.substr(kSteps.size(), end - kSteps.size()));
-      const size_t i = std::strtoul(index.c_str(), nullptr, 10);
-      if (i < p_.steps.size()) d.step = p_.steps[i].id;
-      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-    }
-    d.field = field.empty() ? FieldOfPointer(rest) : field;
+    std::string found = FieldOf(d.pointer, &d.step);
+    d.field = field.empty() ? std::move(found) : field;
     errors_.push_back(std::move(d));
+  }
+
+  // The same for a problem placed on an object but about one of its fields
+  // (a missing one): `about` names that field.
+  void ErrorAbout(const Place& at, const Place& about, const std::string& message) {
+    std::string step;
+    Error(at, message, FieldOf(about.Pointer(), &step));
+  }
+
+  // The field `pointer` names, and in `*step` the id of the step it is in
+  // ("" for the pipeline). Inside an object or object-list param the field
+  // is the path to the nested field as messages write it, such as
+  // "with/analysis.metrics[0].query", as far as the catalog knows the keys.
+  std::string FieldOf(std::string_view pointer, std::string* step) {
+    constexpr std::string_view kSteps = "/steps/";
+    if (pointer.substr(0, kSteps.size()) != kSteps) return FieldOfPointer(pointer);
+    const size_t end = pointer.find('/', kSteps.size());
+    const std::string index(pointer.substr(kSteps.size(), end - kSteps.size()));
+    const size_t i = std::strtoul(index.c_str(), nullptr, 10);
+    if (i >= p_.steps.size()) return "";
+    *step = p_.steps[i].id;
+    const std::string_view rest =
+        end == std::string_view::npos ? std::string_view() : pointer.substr(end);
+    std::string field = FieldOfPointer(rest);
+    const KindSpec* kind = FindKind(p_.steps[i].uses);
+    if (field.rfind("with/", 0) != 0 || kind == nullptr) return field;
+    const ParamSpec* at = FindParam(*kind, field.substr(5));
+    if (at == nullptr) return field;
+    // Walk the tokens after "/with/NAME" while the catalog knows them.
+    std::string_view tokens = rest.substr(std::min(rest.size(), 6 + at->name.size()));
+    bool in_item = false;  // past an object-list's index, at one of its items
+    while (!tokens.empty() && tokens[0] == '/') {
+      const size_t next = tokens.find('/', 1);
+      const std::string token(
+          tokens.substr(1, next == std::string_view::npos ? tokens.npos : next - 1));
+      tokens = next == std::string_view::npos ? std::string_view() : tokens.substr(next);
+      if (at->type == ParamType::kObjectList && !in_item) {
+        if (token.empty() || token.find_first_not_of("0123456789") != std::string::npos) break;
+        field += "[" + token + "]";
+        in_item = true;
+      } else if (at->type == ParamType::kObject || at->type == ParamType::kObjectList) {
+        const ParamSpec* inner = FindField(*at, token);
+        if (inner == nullptr) break;
+        field += "." + token;
+        at = inner;
+        in_item = false;
+      } else {
+        break;
+      }
+    }
+    return field;
   }
 
   // A NUL byte ("\u0000" in JSON) ends a C string: a command line, an
@@ -537,7 +580,8 @@ class Validator {
     if (strategy == "canary") {
       auto steps = with.find("canary_steps");
       if (steps == with.end()) {
-        Error(with_ptr, where + "strategy \"canary\" needs param \"canary_steps\"");
+        ErrorAbout(with_ptr, Place(with_ptr, "canary_steps"),
+                   where + "strategy \"canary\" needs param \"canary_steps\"");
       } else if (steps->is_array() && steps->empty()) {
         Error(Place(with_ptr, "canary_steps"), where + "\"canary_steps\" must list a step");
       }
@@ -547,7 +591,8 @@ class Validator {
     const Place analysis_ptr(with_ptr, "analysis");
     auto metrics = analysis->find("metrics");
     if (metrics == analysis->end() || !metrics->is_array()) {
-      Error(analysis_ptr, where + "\"analysis\" needs field \"metrics\"");
+      ErrorAbout(analysis_ptr, Place(analysis_ptr, "metrics"),
+                 where + "\"analysis\" needs field \"metrics\"");
       return;
     }
     const Place metrics_ptr(analysis_ptr, "metrics");
@@ -573,7 +618,8 @@ class Validator {
                                      " needs \"analysis.prometheus\", the Prometheus to ask");
       }
       if (url && !m.contains("json_path")) {
-        Error(p, where + Quote(label) + " needs field \"json_path\" with \"url\"");
+        ErrorAbout(p, Place(p, "json_path"),
+                   where + Quote(label) + " needs field \"json_path\" with \"url\"");
       }
     }
   }
@@ -726,7 +772,7 @@ class Validator {
     }
     for (const ParamSpec& f : spec.fields) {
       if (f.required && !object.contains(f.name)) {
-        Error(ptr, where + Quote(label) + " needs field " + Quote(f.name));
+        ErrorAbout(ptr, Place(ptr, f.name), where + Quote(label) + " needs field " + Quote(f.name));
       }
     }
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/test_util.h"
 
 namespace tame {
@@ -418,6 +420,45 @@ TEST(ValidateTest, ANulByteInAValueIsRefused) {
                    "p.json: /steps/0/env/X: step \"a\": a value may not hold a NUL byte "
                    "(\\u0000): no command line, environment variable or file name can carry "
                    "one"}));
+}
+
+// Problems inside object and object-list params name the nested field, as
+// the messages write it, so that an editor shows each beside its field; a
+// missing field is about that field, an unknown key about its object.
+TEST(ValidateTest, NestedProblemsNameTheFieldPath) {
+  LoadResult loaded = LoadPipeline(R"({"version": 1, "name": "p", "steps": [
+      {"id": "d", "uses": "k8s.deploy", "with": {
+        "image": "i", "name": "n", "resources": {"requests.cpu": "100m"},
+        "ingress": {"hots": "x", "path": 1},
+        "autoscale": {"max": 0},
+        "strategy": "canary",
+        "analysis": {"interval": "soon", "metrics": [
+          {"name": "a", "query": "up", "op": ">=", "value": 1},
+          {"name": "b", "url": "http://x/m", "op": ">=", "value": "high"},
+          {"name": "c", "op": "~", "value": 1, "extra": 1}]}}},
+      {"id": "e", "uses": "k8s.deploy", "with": {"image": "i", "name": "n",
+        "strategy": "canary", "canary_steps": [{"weight": 10}, {"weight": 0, "pause": 3}]}}]})");
+  ASSERT_TRUE(loaded.pipeline.has_value());
+  std::vector<std::string> places;
+  for (const Diagnostic& d : Validate(*loaded.pipeline)) {
+    places.push_back(d.step + " " + d.field + " <- " + d.pointer);
+  }
+  std::sort(places.begin(), places.end());
+  EXPECT_EQ(
+      places,
+      (Lines{"d with/analysis.interval <- /steps/0/with/analysis/interval",
+             "d with/analysis.metrics[0].query <- /steps/0/with/analysis/metrics/0/query",
+             "d with/analysis.metrics[1].json_path <- /steps/0/with/analysis/metrics/1",
+             "d with/analysis.metrics[1].value <- /steps/0/with/analysis/metrics/1/value",
+             "d with/analysis.metrics[2] <- /steps/0/with/analysis/metrics/2",
+             "d with/analysis.metrics[2] <- /steps/0/with/analysis/metrics/2/extra",
+             "d with/analysis.metrics[2].op <- /steps/0/with/analysis/metrics/2/op",
+             "d with/autoscale.max <- /steps/0/with/autoscale/max",
+             "d with/canary_steps <- /steps/0/with", "d with/ingress <- /steps/0/with/ingress/hots",
+             "d with/ingress.host <- /steps/0/with/ingress",
+             "d with/ingress.path <- /steps/0/with/ingress/path",
+             "e with/canary_steps[1].pause <- /steps/1/with/canary_steps/1/pause",
+             "e with/canary_steps[1].weight <- /steps/1/with/canary_steps/1/weight"}));
 }
 
 }  // namespace

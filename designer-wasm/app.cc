@@ -262,6 +262,9 @@ void App::DrawPanels(float top, float bottom) {
     canvas_.Draw(editor_);
     ImGui::PopFont();
   }
+  fields::MarkRect("canvas", ImGui::GetWindowPos(),
+                   ImVec2(ImGui::GetWindowPos().x + ImGui::GetWindowSize().x,
+                          ImGui::GetWindowPos().y + ImGui::GetWindowSize().y));
   ImGui::End();
   ImGui::PopStyleVar(2);
 

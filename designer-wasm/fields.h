@@ -58,10 +58,38 @@ struct RefChoice {
 void SetRefChoices(const std::vector<RefChoice>* choices);
 
 /// A text field with a button before it that opens the reference picker;
-/// typing `${{` in it opens the picker too. `mark` names the button for the
-/// page's test API. Returns as Text() does.
+/// typing `${{` in it opens the picker too. While the user does not edit
+/// it, each reference shows as a chip in its source's colour (a step
+/// output in the colour of the step's kind) with its doc on hover; a click
+/// on a chip selects it (Backspace or Delete removes it as one edit, Enter
+/// or a double click picks another in its place), a click on the text or
+/// Tab edits the raw text. `mark` names the button for the page's test
+/// API. Returns as Text() does.
 bool TextWithRefs(const char* id, const std::string& value, std::string* out, const char* hint,
                   const std::string& mark, bool multiline = false);
+
+/// The same without the button, `width` wide (the rest of the line by
+/// default), for list items and map values: references show as chips,
+/// typing `${{` opens the picker. `mark` names the field's chips.
+bool TextWithChips(const char* id, const std::string& value, std::string* out, const char* hint,
+                   float width, const std::string& mark);
+
+/// A secret-reference field: the secret as a chip, or a button while none
+/// is set. A click (or Enter on the chip) opens the reference picker over
+/// `secrets`, which ends with "declare a new secret" (named by what the
+/// user typed in the filter). Returns true with `*out` set when the user
+/// picked or removed one; `*declare` is then a secret to declare before
+/// using `*out`. Sets `*ask_name` (returning false) when the user chose to
+/// declare one without typing a name. `mark` names the chip for Chips().
+bool SecretField(const char* id, const std::string& value, std::string* out,
+                 const std::vector<RefChoice>& secrets, const std::string& mark,
+                 std::string* declare, bool* ask_name);
+
+/// Whether a chip is selected: it has the keyboard as a field being typed
+/// in has it, so the canvas's shortcuts wait.
+bool ChipSelected();
+/// Unselects the selected chip.
+void LetGoOfChip();
 
 /// Draws the open reference picker: a filter, the choices that match it,
 /// Up/Down to move, Enter or a click to insert, Escape to close. Call once
@@ -83,8 +111,23 @@ struct Rect {
   ImVec2 min;
   ImVec2 max;
 };
+/// Remembers the screen rectangle [min, max] as `name`, as Mark() does.
+void MarkRect(const std::string& name, ImVec2 min, ImVec2 max);
 /// What Mark() recorded during the last frame.
 const std::map<std::string, Rect>& Marks();
+
+/// A reference chip drawn in the last frame: the field's mark, what it
+/// refers to ("steps.train.outputs.metrics"), its fill colour, place and doc.
+struct Chip {
+  std::string mark;
+  std::string expr;
+  ImU32 color = 0;
+  Rect rect;
+  bool selected = false;
+  std::string doc;  // what hovering it shows: the output's doc from the catalog
+};
+/// The chips drawn during the last frame, for the page's test API.
+const std::vector<Chip>& Chips();
 /// Starts a frame's marks; call before drawing the panels.
 void BeginFrame();
 

@@ -4,6 +4,7 @@
 
 #include "core/catalog.h"
 #include "designer-wasm/fields.h"
+#include "designer-wasm/keys.h"
 #include "designer-wasm/param_widgets.h"
 #include "designer-wasm/theme.h"
 #include "imgui.h"
@@ -13,15 +14,6 @@ namespace {
 
 const char* const kConditions[] = {"success", "failure", "always"};
 
-void Errors(const std::map<std::string, std::vector<std::string>>& problems,
-            const std::string& field) {
-  auto it = problems.find(field);
-  if (it == problems.end()) return;
-  ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
-  for (const std::string& message : it->second) ImGui::TextWrapped("%s", message.c_str());
-  ImGui::PopStyleColor();
-}
-
 void Heading(const char* text) {
   ImGui::Spacing();
   ImGui::TextDisabled("%s", text);
@@ -30,8 +22,7 @@ void Heading(const char* text) {
 
 }  // namespace
 
-const std::map<std::string, std::vector<std::string>>& Inspector::ProblemsOf(const Editor& editor,
-                                                                             int index) {
+const FieldProblems& Inspector::ProblemsOf(const Editor& editor, int index) {
   const Document& doc = editor.doc();
   if (problems_revision_ == doc.revision() && problems_index_ == index) return problems_;
   problems_revision_ = doc.revision();
@@ -118,6 +109,17 @@ void Inspector::Draw(Editor& editor) {
   } else {
     DrawPipeline(editor);
   }
+  // A selected chip holds the keyboard, which keeps Backspace from the
+  // canvas; undo and redo still act on the pipeline.
+  const ImGuiIO& io = ImGui::GetIO();
+  if (fields::ChipSelected() && (io.KeyCtrl || io.KeySuper)) {
+    const bool undo = ImGui::IsKeyPressed(kKeyZ) && !io.KeyShift;
+    const bool redo = (ImGui::IsKeyPressed(kKeyZ) && io.KeyShift) || ImGui::IsKeyPressed(kKeyY);
+    if (undo || redo) {
+      fields::LetGoOfChip();
+      undo ? editor.Undo() : editor.Redo();
+    }
+  }
 }
 
 void Inspector::DrawStep(Editor& editor, int index) {
@@ -139,7 +141,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
   ImGui::SameLine();
   ImGui::TextDisabled("%s (?)", step.uses.c_str());
   if (kind != nullptr) fields::Tooltip(kind->doc);
-  Errors(problems, "");
+  FieldErrors(problems, "");
 
   Heading("Step");
   ImGui::TextUnformatted("id");
@@ -149,7 +151,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
   std::string text;
   if (fields::Text("##id", step.id, &text)) editor.Report(doc.RenameStep(node, text));
   fields::Mark("inspector/id");
-  Errors(problems, "id");
+  FieldErrors(problems, "id");
   ImGui::TextUnformatted("name");
   fields::Tooltip("A title for logs and reports; the id when empty.");
   if (fields::Text("##name", step.name, &text, "optional")) {
@@ -158,7 +160,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
     editor.Report(doc.UpdateStep(node, std::move(changed)));
   }
   fields::Mark("inspector/name");
-  Errors(problems, "name");
+  FieldErrors(problems, "name");
   ImGui::TextUnformatted("kind");
   fields::Tooltip(
       "What the step does. Params the new kind does not have are kept and marked, "
@@ -178,7 +180,7 @@ void Inspector::DrawStep(Editor& editor, int index) {
     ImGui::EndCombo();
   }
   fields::Mark("inspector/uses");
-  Errors(problems, "uses");
+  FieldErrors(problems, "uses");
 
   if (kind != nullptr && !kind->params.empty()) {
     Heading("Params");
@@ -199,9 +201,10 @@ void Inspector::DrawParams(Editor& editor, int index) {
     const Json* value = nullptr;
     auto it = step.with.is_object() ? step.with.find(spec.name) : step.with.end();
     if (step.with.is_object() && it != step.with.end()) value = &*it;
-    std::optional<Json> edited = ParamWidget(editor, spec, value, "inspector/with/" + spec.name);
-    fields::Mark("inspector/with/" + spec.name);
-    Errors(problems, "with/" + spec.name);
+    const ParamPlace place{"inspector/with/" + spec.name, "with/" + spec.name, &problems};
+    std::optional<Json> edited = ParamWidget(editor, spec, value, place);
+    fields::Mark(place.mark);
+    FieldErrors(problems, place.field, /*nested=*/true);
     ImGui::PopID();
     if (edited) {
       editor.Report(doc.SetParam(doc.node(index), spec.name, *edited));
@@ -216,7 +219,7 @@ void Inspector::DrawParams(Editor& editor, int index) {
     ImGui::TextColored(ToVec4(color::kError), "%s", it.key().c_str());
     ImGui::SameLine();
     const bool remove = fields::SmallButton("remove", "x", "Remove this param");
-    Errors(problems, "with/" + it.key());
+    FieldErrors(problems, "with/" + it.key(), /*nested=*/true);
     ImGui::PopID();
     if (remove) {
       editor.Report(doc.SetParam(doc.node(index), it.key(), nullptr));
@@ -251,14 +254,14 @@ void Inspector::DrawRunSettings(Editor& editor, int index) {
     }
     ImGui::EndCombo();
   }
-  Errors(problems, "if");
+  FieldErrors(problems, "if");
 
   std::string text;
   ImGui::TextUnformatted("timeout");
   fields::Tooltip("How long the step may run before it is stopped, such as 90s, 20m or 1h30m.");
   if (fields::Text("##timeout", step.timeout, &text, "none")) edit().timeout = text;
   fields::Mark("inspector/timeout");
-  Errors(problems, "timeout");
+  FieldErrors(problems, "timeout");
 
   ImGui::TextUnformatted("retries");
   fields::Tooltip("Further tries after a failure; 0 or empty for none.");
@@ -277,7 +280,7 @@ void Inspector::DrawRunSettings(Editor& editor, int index) {
       fields::Refuse("retries must be a whole number from 0 to 100");
     }
   }
-  Errors(problems, "retries");
+  FieldErrors(problems, "retries");
 
   bool keep_going = step.continue_on_error.value_or(false);
   if (ImGui::Checkbox("continue on error", &keep_going)) {
@@ -322,7 +325,7 @@ void Inspector::DrawOutputsAndNeeds(Editor& editor, int index) {
         editor.Report(doc.UpdateStep(node, std::move(edited)));
       }
     }
-    Errors(problems, "outputs");
+    FieldErrors(problems, "outputs");
   }
 
   Heading("Needs");
@@ -342,7 +345,7 @@ void Inspector::DrawOutputsAndNeeds(Editor& editor, int index) {
       break;
     }
   }
-  Errors(problems, "needs");
+  FieldErrors(problems, "needs");
 }
 
 void Inspector::DrawSelection(Editor& editor) {
@@ -360,7 +363,7 @@ void Inspector::DrawPipeline(Editor& editor) {
   const Pipeline& p = doc.pipeline();
   const auto& problems = ProblemsOf(editor, -1);
   ImGui::TextDisabled("Nothing selected: the pipeline's settings.");
-  Errors(problems, "");
+  FieldErrors(problems, "");
   PipelineInfo info{p.name, p.description, p.params, p.secrets};
   bool changed = false;
 
@@ -372,22 +375,22 @@ void Inspector::DrawPipeline(Editor& editor) {
     changed = true;
   }
   fields::Mark("inspector/pipeline-name");
-  Errors(problems, "name");
+  FieldErrors(problems, "name");
   ImGui::TextUnformatted("description");
   if (fields::MultilineText("##description", p.description, &text, 3)) {
     info.description = text;
     changed = true;
   }
-  Errors(problems, "description");
+  FieldErrors(problems, "description");
 
   Heading("Params");
   fields::Tooltip("Values a run can set with --param NAME=VALUE; steps use ${{ params.NAME }}.");
   changed |= PipelineParamsEditor(editor, &info.params);
-  Errors(problems, "params");
+  FieldErrors(problems, "params");
 
   Heading("Secrets");
   changed |= SecretsEditor(&info.secrets, new_secret_, sizeof new_secret_);
-  Errors(problems, "secrets");
+  FieldErrors(problems, "secrets");
   if (changed) editor.Report(doc.SetInfo(std::move(info)));
 
   Heading("Summary");

@@ -11,6 +11,7 @@
 
 #include "designer-wasm/editor.h"
 #include "designer-wasm/fields.h"
+#include "designer-wasm/param_widgets.h"
 
 namespace tame::designer {
 
@@ -27,9 +28,9 @@ class Inspector {
   void DrawPipeline(Editor& editor);
   void DrawSelection(Editor& editor);
   // The problems of step `index` (or of the pipeline itself, for -1), by
-  // the field they are about: "id", "with/run", "timeout"; "" for the rest.
-  const std::map<std::string, std::vector<std::string>>& ProblemsOf(const Editor& editor,
-                                                                    int index);
+  // the field they are about: "id", "with/run", "with/ingress.host",
+  // "timeout"; "" for the rest.
+  const FieldProblems& ProblemsOf(const Editor& editor, int index);
 
   // What step `index`'s fields may reference: outputs of the steps that do
   // not run after it (upstream ones first), params, secrets and run.id.
@@ -40,7 +41,7 @@ class Inspector {
   std::vector<fields::RefChoice> choices_;
   uint64_t problems_revision_ = UINT64_MAX;
   int problems_index_ = -2;
-  std::map<std::string, std::vector<std::string>> problems_;
+  FieldProblems problems_;
   char new_secret_[64] = "";
 };
 

@@ -611,6 +611,25 @@ EMSCRIPTEN_KEEPALIVE const char* tame_widget_rect(const char* name) {
   return Out(it == marks.end() ? Json() : Rect(it->second.min, it->second.max));
 }
 
+/// The reference chips drawn in the last frame: [{mark, expr, color
+/// ("#rrggbb"), selected, doc, x, y, w, h}].
+EMSCRIPTEN_KEEPALIVE const char* tame_chips() {
+  Json list = Json::array();
+  for (const tame::designer::fields::Chip& chip : tame::designer::fields::Chips()) {
+    Json item = Rect(chip.rect.min, chip.rect.max);
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "#%02x%02x%02x", chip.color & 0xFF, (chip.color >> 8) & 0xFF,
+                  (chip.color >> 16) & 0xFF);
+    item["mark"] = chip.mark;
+    item["expr"] = chip.expr;
+    item["color"] = hex;
+    item["selected"] = chip.selected;
+    item["doc"] = chip.doc;
+    list.push_back(std::move(item));
+  }
+  return Out(list);
+}
+
 /// The problems panel's lines, as `tame validate` prints them.
 EMSCRIPTEN_KEEPALIVE const char* tame_problems() {
   tame::designer::Editor& editor = globals->app.editor();

@@ -1,5 +1,6 @@
 #include "designer-wasm/param_widgets.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,23 +84,34 @@ std::optional<Json> EnumParam(const ParamSpec& spec, const Json* value) {
   return result;
 }
 
-std::optional<Json> SecretParam(Editor& editor, const Json* value) {
+// A secret reference, picked with the reference picker from the secrets
+// the pipeline declares, or declared there and then.
+std::optional<Json> SecretParam(Editor& editor, const Json* value, const std::string& mark) {
   const std::string current = AsText(value);
+  std::vector<fields::RefChoice> choices;
+  if (!current.empty()) choices.push_back({"", "Use no secret", 0, false, ""});
+  for (const auto& [name, decl] : editor.doc().pipeline().secrets) {
+    choices.push_back({"secrets." + name,
+                       "a secret, from " + (decl.from.empty() ? std::string("env") : decl.from),
+                       color::kWarning, false, ""});
+  }
   std::optional<Json> result;
-  const float add_width = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.x;
-  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - add_width);
-  if (ImGui::BeginCombo("##secret", current.empty() ? "(none)" : current.c_str())) {
-    if (ImGui::Selectable("(none)", current.empty())) result = nullptr;
-    for (const auto& [name, decl] : editor.doc().pipeline().secrets) {
-      const std::string ref = "${{ secrets." + name + " }}";
-      if (ImGui::Selectable(ref.c_str(), current == ref)) result = ref;
+  std::string text;
+  std::string declare;
+  bool ask = false;
+  if (fields::SecretField("##secret", current, &text, choices, mark, &declare, &ask)) {
+    if (!declare.empty()) {
+      const Pipeline& p = editor.doc().pipeline();
+      PipelineInfo info{p.name, p.description, p.params, p.secrets};
+      info.secrets.emplace(declare, SecretDecl{});
+      if (!editor.Report(editor.doc().SetInfo(std::move(info)))) return std::nullopt;
+      editor.Post(Severity::kInfo, "Declared the secret " + declare +
+                                       ": tame run reads it from the environment variable " +
+                                       declare);
     }
-    ImGui::EndCombo();
+    result = text.empty() ? Json(nullptr) : Json(text);
   }
-  ImGui::SameLine();
-  if (fields::SmallButton("declare", "+", "Declare a new secret and use it")) {
-    ImGui::OpenPopup("declare-secret");
-  }
+  if (ask) ImGui::OpenPopup("declare-secret");
   if (ImGui::BeginPopup("declare-secret")) {
     static char name[64] = "";
     ImGui::TextUnformatted("A secret's value comes from the environment of `tame run`.");
@@ -124,7 +136,7 @@ std::optional<Json> SecretParam(Editor& editor, const Json* value) {
   return result;
 }
 
-std::optional<Json> ListParam(const Json* value) {
+std::optional<Json> ListParam(const Json* value, const std::string& mark) {
   Json list = value != nullptr ? *value : Json::array();
   for (const Json& item : list) {
     if (!item.is_string()) return RawJson(value);
@@ -141,8 +153,9 @@ std::optional<Json> ListParam(const Json* value) {
       ImGui::SetKeyboardFocusHere();
       focus_list = 0;
     }
-    if (fields::Text("##item", list[k].get<std::string>(), &text, "",
-                     ImGui::GetContentRegionAvail().x - remove_width)) {
+    if (fields::TextWithChips("##item", list[k].get<std::string>(), &text, "",
+                              ImGui::GetContentRegionAvail().x - remove_width,
+                              mark + "/" + std::to_string(k))) {
       Json changed = list;
       changed[k] = text;
       result = changed;
@@ -164,7 +177,7 @@ std::optional<Json> ListParam(const Json* value) {
   return result;
 }
 
-std::optional<Json> MapParam(const Json* value) {
+std::optional<Json> MapParam(const Json* value, const std::string& mark) {
   Json map = value != nullptr ? *value : Json::object();
   for (const auto& [key, item] : map.items()) {
     if (!item.is_string()) return RawJson(value);
@@ -183,9 +196,10 @@ std::optional<Json> MapParam(const Json* value) {
       result = changed;
     }
     ImGui::SameLine();
-    if (fields::Text("##value", it->get<std::string>(), &text, "value",
-                     ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
-                         ImGui::GetStyle().ItemSpacing.x)) {
+    if (fields::TextWithChips("##value", it->get<std::string>(), &text, "value",
+                              ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
+                                  ImGui::GetStyle().ItemSpacing.x,
+                              mark + "/" + it.key())) {
       Json changed = map;
       changed[it.key()] = text;
       result = changed;
@@ -257,11 +271,11 @@ std::optional<Json> RulesParam(const Json* value) {
   return result;
 }
 
-// One object's fields, each with its label and its own typed editor,
-// indented under the param. A field set to null is removed; an object left
-// empty is removed as a whole.
+// One object's fields, each with its label, its own typed editor and its
+// problems, indented under the param. A field set to null is removed; an
+// object left empty is removed as a whole.
 std::optional<Json> ObjectFields(Editor& editor, const ParamSpec& spec, const Json& object,
-                                 const std::string& mark) {
+                                 const ParamPlace& place) {
   std::optional<Json> result;
   ImGui::Indent();
   for (const ParamSpec& field : spec.fields) {
@@ -269,9 +283,11 @@ std::optional<Json> ObjectFields(Editor& editor, const ParamSpec& spec, const Js
     ParamLabel(field);
     auto it = object.find(field.name);
     const Json* value = it == object.end() ? nullptr : &*it;
-    const std::string field_mark = mark.empty() ? "" : mark + "/" + field.name;
-    std::optional<Json> edited = ParamWidget(editor, field, value, field_mark);
-    if (!field_mark.empty()) fields::Mark(field_mark);
+    const ParamPlace inner{place.mark.empty() ? "" : place.mark + "/" + field.name,
+                           place.field + "." + field.name, place.problems};
+    std::optional<Json> edited = ParamWidget(editor, field, value, inner);
+    if (!inner.mark.empty()) fields::Mark(inner.mark);
+    if (place.problems != nullptr) FieldErrors(*place.problems, inner.field, /*nested=*/true);
     ImGui::PopID();
     if (edited && !result) {
       result = object;
@@ -288,23 +304,24 @@ std::optional<Json> ObjectFields(Editor& editor, const ParamSpec& spec, const Js
 
 // An object param: unset until the user adds it, then its fields.
 std::optional<Json> ObjectParam(Editor& editor, const ParamSpec& spec, const Json* value,
-                                const std::string& mark) {
+                                const ParamPlace& place) {
   if (value == nullptr) {
     const bool set = ImGui::SmallButton("+ set");
-    if (!mark.empty()) fields::Mark(mark + "/set");
+    if (!place.mark.empty()) fields::Mark(place.mark + "/set");
     if (set) return Json::object();
     fields::Tooltip("Set " + spec.name + "; it is not used until set.");
     return std::nullopt;
   }
   const std::string tip = "Remove " + spec.name + " and all its fields";
   if (fields::SmallButton("remove", "x", tip.c_str())) return Json(nullptr);
-  return ObjectFields(editor, spec, *value, mark);
+  return ObjectFields(editor, spec, *value, place);
 }
 
 // A list of objects: each item a collapsible group of fields with a remove
-// button, and a button to add an item with its fields' defaults left unset.
+// button and the problems about the item as a whole, and a button to add an
+// item with its fields' defaults left unset.
 std::optional<Json> ObjectListParam(Editor& editor, const ParamSpec& spec, const Json* value,
-                                    const std::string& mark) {
+                                    const ParamPlace& place) {
   Json list = value != nullptr ? *value : Json::array();
   for (const Json& item : list) {
     if (!item.is_object()) return RawJson(value);
@@ -321,9 +338,13 @@ std::optional<Json> ObjectListParam(Editor& editor, const ParamSpec& spec, const
       result->erase(k);
       if (result->empty()) result = Json(nullptr);
     }
+    const std::string index = std::to_string(k);
+    const ParamPlace item{place.mark.empty() ? "" : place.mark + "/" + index,
+                          place.field + "[" + index + "]", place.problems};
+    // A folded item shows its fields' problems under its title.
+    if (place.problems != nullptr) FieldErrors(*place.problems, item.field, /*nested=*/!open);
     if (open) {
-      std::optional<Json> edited =
-          ObjectFields(editor, spec, list[k], mark.empty() ? "" : mark + "/" + std::to_string(k));
+      std::optional<Json> edited = ObjectFields(editor, spec, list[k], item);
       if (edited && !result) {
         result = list;
         (*result)[k] = *edited;
@@ -337,6 +358,17 @@ std::optional<Json> ObjectListParam(Editor& editor, const ParamSpec& spec, const
     result->push_back(Json::object());
   }
   return result;
+}
+
+// The fields whose problems FieldErrors() showed in this frame.
+std::set<std::string>& ShownErrors() {
+  static std::set<std::string> shown;
+  static int frame = -1;
+  if (frame != ImGui::GetFrameCount()) {
+    frame = ImGui::GetFrameCount();
+    shown.clear();
+  }
+  return shown;
 }
 
 }  // namespace
@@ -366,8 +398,33 @@ void ParamLabel(const ParamSpec& spec) {
   fields::Tooltip(tip);
 }
 
+void FieldErrors(const FieldProblems& problems, const std::string& field, bool nested) {
+  std::vector<const std::string*> messages;
+  std::set<std::string>& shown = ShownErrors();
+  for (auto it = problems.lower_bound(field); it != problems.end(); ++it) {
+    const std::string& key = it->first;
+    const bool same = key == field;
+    const bool inside = key.size() > field.size() && key.compare(0, field.size(), field) == 0 &&
+                        (key[field.size()] == '.' || key[field.size()] == '[');
+    if (!same && !inside) {
+      if (key.compare(0, field.size(), field) != 0) break;
+      continue;
+    }
+    if (!same && (!nested || shown.count(key) > 0)) continue;
+    shown.insert(key);
+    for (const std::string& message : it->second) messages.push_back(&message);
+  }
+  if (messages.empty()) return;
+  ImGui::BeginGroup();
+  ImGui::PushStyleColor(ImGuiCol_Text, ToVec4(color::kError));
+  for (const std::string* message : messages) ImGui::TextWrapped("%s", message->c_str());
+  ImGui::PopStyleColor();
+  ImGui::EndGroup();
+  fields::Mark("inspector/error/" + field);
+}
+
 std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Json* value,
-                                const std::string& mark) {
+                                const ParamPlace& place) {
   std::string text;
   switch (spec.type) {
     case ParamType::kString:
@@ -393,21 +450,21 @@ std::optional<Json> ParamWidget(Editor& editor, const ParamSpec& spec, const Jso
       return EnumParam(spec, value);
     case ParamType::kStringList:
       if (value != nullptr && !value->is_array()) return RawJson(value);
-      return ListParam(value);
+      return ListParam(value, place.mark);
     case ParamType::kStringMap:
       if (value != nullptr && !value->is_object()) return RawJson(value);
-      return MapParam(value);
+      return MapParam(value, place.mark);
     case ParamType::kSecretRef:
-      return SecretParam(editor, value);
+      return SecretParam(editor, value, place.mark);
     case ParamType::kRules:
       if (value != nullptr && !value->is_array()) return RawJson(value);
       return RulesParam(value);
     case ParamType::kObject:
       if (value != nullptr && !value->is_object()) return RawJson(value);
-      return ObjectParam(editor, spec, value, mark);
+      return ObjectParam(editor, spec, value, place);
     case ParamType::kObjectList:
       if (value != nullptr && !value->is_array()) return RawJson(value);
-      return ObjectListParam(editor, spec, value, mark);
+      return ObjectListParam(editor, spec, value, place);
   }
   return std::nullopt;
 }

@@ -478,6 +478,8 @@
     nodeRect: (id) => json('tame_node_rect', id),
     /** A widget's place on the page ('palette/shell', 'inspector/with/run', ...), or null. */
     widgetRect: (name) => json('tame_widget_rect', name),
+    /** The reference chips the inspector drew: [{mark, expr, color: '#rrggbb', selected, doc, x, y, w, h}]. */
+    chips: () => json('tame_chips'),
     /** The problems panel's lines. */
     problems: () => json('tame_problems'),
     /** The problems in plain words: [{step, field, text, line}]; [] for an untouched empty pipeline. */

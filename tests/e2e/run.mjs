@@ -480,7 +480,7 @@ test('templates, plan preview, auto-layout, duplicate and clipboard', async ({ p
         `auto-layout did not wrap: ${JSON.stringify(laid)}`);
   const spots = Object.values(laid).map((p) => `${p.x},${p.y}`);
   check(new Set(spots).size === spots.length, `steps share a place: ${spots}`);
-  check(!isDeepStrictEqual(laid, placed), 'the one-row template layout should wrap');
+  checkEqual(laid.gate, placed.gate, 'auto-layout puts gate back where the template has it');
   await press(page, 'Control+Z');
   checkEqual(await layout(), moved, 'the layout after undoing the auto-layout');
 
@@ -668,7 +668,8 @@ test('a run report on a changed pipeline marks the steps that do not match',
     const run = await runLocalMl();
     const renamed = (await example('local-ml.json'))
       .replace('"id": "lint"', '"id": "check-data"')
-      .replace('"needs": ["lint"]', '"needs": ["check-data"]');
+      .replace('"needs": ["lint"]', '"needs": ["check-data"]')
+      .replace('"lint": {', '"check-data": {');
     await pickFile(page, 'local-ml.json', renamed);
     checkEqual(await api(page, 'problems'), [], 'problems of the renamed pipeline');
 
@@ -873,9 +874,8 @@ test('tame designer FILE serves the site and the page opens FILE', async ({ page
     await page.goto(url);
     await waitForDesigner(page);
     checkEqual((await api(page, 'stats')).steps, 7, 'steps of the served file');
-    const { layout, ...opened } = JSON.parse(await api(page, 'exportJson'));
-    checkEqual(opened, JSON.parse(await example('local-ml.json')), 'the pipeline the page opened');
-    check(Object.keys(layout ?? {}).length === 7, 'the designer laid the steps out');
+    checkEqual(JSON.parse(await api(page, 'exportJson')), JSON.parse(await example('local-ml.json')),
+               'the pipeline the page opened, layout and all');
   } finally {
     const exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve([code, signal])));
     server.kill('SIGINT');
@@ -1041,9 +1041,8 @@ test('a report opened alone opens the pipeline it ran', async ({ page, origin, m
   mount('runs', run.runsDir);
   await page.goto(`${origin}/index.html?report=runs/${run.runId}/report.json`);
   await waitForDesigner(page);
-  // The designer places steps the file has no layout for; the rest is the file.
+  // The pipeline the run ran, layout and all.
   const opened = await exportJson(page);
-  delete opened.layout;
   check(isDeepStrictEqual(opened, JSON.parse(cli.stdout)), 'the report opened another pipeline');
   const info = await api(page, 'runInfo');
   checkEqual([info.run, info.hashMatches, info.pipelineOnly, info.runOnly],
@@ -1707,6 +1706,220 @@ function needsServer(fn) {
   const params = String(fn).match(/^async\s*\(\s*\{([^}]*)\}/);
   return params !== null && /\b(origin|mount|allow)\b/.test(params[1]);
 }
+
+// The chips the inspector draws in field `mark`, waiting a few frames for
+// them to appear (a field shows them from the frame after it commits).
+async function chipsOf(page, mark) {
+  await page.waitForFunction((mark) => window.tame.chips().some((c) => c.mark === mark), mark,
+                             { timeout: 3000 }).catch(() => {});
+  return (await api(page, 'chips')).filter((c) => c.mark === mark);
+}
+
+// Brings inspector widget `name` into view with the wheel over the inspector.
+async function inspectorShows(page, name) {
+  for (let tries = 0; tries < 20; ++tries) {
+    const rect = await widget(page, name);
+    if (rect.y > 80 && rect.y + rect.h < viewport.height - 60) return rect;
+    await page.mouse.move(viewport.width - inspectorWidth / 2, viewport.height / 2);
+    await page.mouse.wheel(0, rect.y > viewport.height / 2 ? 120 : -120);
+    await frames(page, 3);
+  }
+  throw new Error(`widget "${name}" stays out of view`);
+}
+
+test('references show as chips in their source step\'s colour; one key removes one',
+  async ({ page }) => {
+    await pickFile(page, 'chips.json', JSON.stringify({
+      version: 1, name: 'chips',
+      params: { image: { type: 'string', default: '127.0.0.1:5000/iris' },
+                seed: { type: 'integer', default: 1 } },
+      steps: [
+        { id: 'checkout', uses: 'git.checkout', with: { repo: 'https://example.org/r.git' } },
+        { id: 'train', uses: 'shell', needs: ['checkout'],
+          with: { run: 'python3 train.py --data ${{ steps.checkout.outputs.path }} ' +
+                       '--seed ${{ params.seed }}' } },
+        { id: 'build', uses: 'docker.build',
+          with: { context: '${{ steps.checkout.outputs.path }}/docker',
+                  tags: ['${{ params.image }}:1.0'] } },
+      ],
+    }));
+    const palette = await api(page, 'palette');
+    const colorOf = (uses) => palette.find((k) => k.uses === uses).color.toLowerCase();
+    await click(page, center(await api(page, 'nodeRect', 'train')));
+    await frames(page, 3);
+    const chips = await chipsOf(page, 'inspector/ref/run');
+    checkEqual(chips.map((c) => c.expr), ['steps.checkout.outputs.path', 'params.seed'],
+               'the chips of the run field');
+    checkEqual(chips[0].color, colorOf('git.checkout'), 'the checkout chip\'s colour');
+    check(chips[0].doc.startsWith('The folder it was checked out into'),
+          `the checkout chip's doc: ${chips[0].doc}`);
+    check(chips[1].color !== chips[0].color, 'a param chip has a colour of its own');
+    // The chip is drawn in that colour: most of its pixels are it.
+    const image = await screenshot(page, 'chips.png');
+    for (const chip of chips) {
+      const box = { x: Math.round(chip.x) + 2, y: Math.round(chip.y) + 2,
+                    w: Math.round(chip.w) - 4, h: Math.round(chip.h) - 4 };
+      const [count] = countColors(image, box, [chip.color]);
+      check(count > 0.4 * box.w * box.h,
+            `${chip.expr}: ${count} of ${box.w * box.h} pixels are ${chip.color}`);
+    }
+    // Hovering a chip shows its doc.
+    await page.mouse.move(center(chips[0]).x, center(chips[0]).y);
+    await frames(page, 4);
+    check(await api(page, 'widgetRect', 'chip/tooltip'), 'no tooltip over the chip');
+
+    // A chip in a one-line field: click selects it, Backspace removes it as
+    // one edit, Ctrl+Z brings it back.
+    await click(page, center(await api(page, 'nodeRect', 'build')));
+    const [built] = await chipsOf(page, 'inspector/ref/context');
+    checkEqual(built.color, colorOf('git.checkout'), 'the context chip\'s colour');
+    // List items show their references as chips too.
+    checkEqual((await chipsOf(page, 'inspector/with/tags/0')).map((c) => [c.expr, c.color]),
+               [['params.image', chips[1].color]], 'the chip of the first tag');
+    await click(page, center(built));
+    check((await api(page, 'chips')).find((c) => c.mark === 'inspector/ref/context').selected,
+          'the clicked chip is selected');
+    await press(page, 'Backspace');
+    const context = async () => (await exportJson(page)).steps[2].with.context;
+    checkEqual(await context(), '/docker', 'the context after Backspace on its chip');
+    checkEqual(await api(page, 'selection'), ['build'], 'Backspace on a chip deletes no step');
+    await press(page, 'Control+Z');
+    checkEqual(await context(), '${{ steps.checkout.outputs.path }}/docker',
+               'the context after one undo');
+
+    // Clicking the text edits it raw, the cursor at its end.
+    const field = await widget(page, 'inspector/with/context');
+    await click(page, { x: field.x + field.w - 8, y: field.y + field.h / 2 });
+    checkEqual((await api(page, 'chips')).filter((c) => c.mark === 'inspector/ref/context'), [],
+               'chips while the raw text is edited');
+    await page.keyboard.type('/app');
+    await press(page, 'Enter');
+    checkEqual(await context(), '${{ steps.checkout.outputs.path }}/docker/app',
+               'the context after typing in the raw text');
+    checkEqual((await chipsOf(page, 'inspector/ref/context')).map((c) => c.expr),
+               ['steps.checkout.outputs.path'], 'the chip is back after Enter');
+    // Ctrl+Z with a chip selected undoes the last edit, as anywhere else.
+    await click(page, center((await chipsOf(page, 'inspector/ref/context'))[0]));
+    await press(page, 'Control+Z');
+    checkEqual(await context(), '${{ steps.checkout.outputs.path }}/docker',
+               'the context after Ctrl+Z with its chip selected');
+    checkEqual((await exportJson(page)).steps.map((s) => s.id), ['checkout', 'train', 'build'],
+               'the steps after Ctrl+Z with a chip selected');
+  });
+
+test('a secret field picks a declared secret by keyboard, or declares a new one',
+  async ({ page }) => {
+    await pickFile(page, 'secrets.json', JSON.stringify({
+      version: 1, name: 'secrets',
+      secrets: { HOOK: { from: 'env' }, REGISTRY_TOKEN: { from: 'env' } },
+      steps: [
+        { id: 'push', uses: 'docker.push', with: { image: '127.0.0.1:5000/iris:1' } },
+        { id: 'tell', uses: 'notify', needs: ['push'], with: { message: 'pushed' } },
+      ],
+    }));
+    await click(page, center(await api(page, 'nodeRect', 'push')));
+    await click(page, center(await inspectorShows(page, 'inspector/with/password')));
+    check(await widget(page, 'picker/filter'), 'the picker is open');
+    check(await api(page, 'widgetRect', 'picker/item/secrets.HOOK'), 'HOOK is offered');
+    check(await api(page, 'widgetRect', 'picker/declare'), '"declare a new secret" is offered');
+    await page.keyboard.type('reg');
+    await frames(page, 3);
+    checkEqual(await api(page, 'widgetRect', 'picker/item/secrets.HOOK'), null,
+               'HOOK after filtering by "reg"');
+    await press(page, 'Enter');
+    const password = async () => (await exportJson(page)).steps[0].with.password;
+    checkEqual(await password(), '${{ secrets.REGISTRY_TOKEN }}', 'the password picked');
+    const [chip] = await chipsOf(page, 'inspector/with/password');
+    checkEqual(chip.expr, 'secrets.REGISTRY_TOKEN', 'the password shows as a chip');
+
+    // Clicking the chip opens the picker again: (none), HOOK, REGISTRY_TOKEN.
+    await click(page, center(chip));
+    await press(page, 'ArrowDown');
+    await press(page, 'Enter');
+    checkEqual(await password(), '${{ secrets.HOOK }}', 'the password after Down, Enter');
+
+    // A name nobody declared: the last entry declares it and uses it.
+    await click(page, center(await api(page, 'nodeRect', 'tell')));
+    await click(page, center(await inspectorShows(page, 'inspector/with/webhook')));
+    await page.keyboard.type('slack hook');
+    await frames(page, 3);
+    await screenshot(page, 'secret-picker.png');
+    await press(page, 'Enter');
+    const saved = await exportJson(page);
+    checkEqual(saved.steps[1].with.webhook, '${{ secrets.SLACK_HOOK }}', 'the webhook');
+    checkEqual(Object.keys(saved.secrets), ['HOOK', 'REGISTRY_TOKEN', 'SLACK_HOOK'],
+               'the secrets after declaring one from the picker');
+    checkEqual(await api(page, 'problems'), [], 'problems after picking the secrets');
+    await screenshot(page, 'secret-picked.png');
+  });
+
+test('a nested field\'s problem shows next to that field', async ({ page }) => {
+  await pickFile(page, 'nested.json', JSON.stringify({
+    version: 1, name: 'nested', steps: [
+      { id: 'deploy', uses: 'k8s.deploy', with: {
+        image: 'i', name: 'n', strategy: 'canary',
+        ingress: { path: '/' },
+        canary_steps: [{ weight: 20 }, { weight: 200, pause: '1m' }] } },
+    ],
+  }));
+  checkEqual((await api(page, 'problemList')).map((p) => p.field),
+             ['with/canary_steps[1].weight', 'with/ingress.host'], 'the problems\' fields');
+  await click(page, center(await api(page, 'nodeRect', 'deploy')));
+  const between = async (error, above, below) => {
+    const message = await inspectorShows(page, `inspector/error/${error}`);
+    const a = await widget(page, above);
+    const b = await widget(page, below);
+    check(a.y + a.h <= message.y + 1 && message.y + message.h <= b.y + 1,
+          `${error}: the message at ${message.y}..${message.y + message.h} is not between ` +
+          `${above} (${a.y}..${a.y + a.h}) and ${below} (${b.y})`);
+    check(message.x > (await widget(page, 'inspector/ref/image')).x + 4,
+          `${error}: the message is not indented with its field`);
+  };
+  await between('with/ingress.host', 'inspector/with/ingress/host', 'inspector/with/ingress/path');
+  await between('with/canary_steps[1].weight', 'inspector/with/canary_steps/1/weight',
+                'inspector/with/canary_steps/1/pause');
+  checkEqual(await api(page, 'widgetRect', 'inspector/error/with/canary_steps'), null,
+             'the list itself shows no message its item shows');
+  await screenshot(page, 'nested-errors.png');
+});
+
+test('a template opens laid out in layers, whole inside the view, legible', async ({ page }) => {
+  // The first from the empty canvas's card, the others from File > New from
+  // template; a small window and the usual one.
+  const opens = [
+    { size: { width: 1024, height: 700 }, file: 'ml-to-k8s.json', card: true },
+    { size: { width: 1024, height: 700 }, file: 'local-ml.json' },
+    { size: viewport, file: 'promote.json' },
+  ];
+  for (const { size, file, card } of opens) {
+    await page.setViewportSize(size);
+    await frames(page, 5);
+    if (card) {
+      await click(page, center(await widget(page, `canvas/template/${file}`)));
+    } else {
+      await click(page, center(await widget(page, 'menu/File')));
+      await page.mouse.move((await widget(page, 'menu/File/New')).x + 20,
+                            (await widget(page, 'menu/File/New')).y + 30);
+      await frames(page, 3);
+      await click(page, center(await widget(page, `menu/File/${file}`)));
+    }
+    await frames(page, 3);
+    check(await api(page, 'exportJson') === await example(file),
+          `${file}: the opened template differs from the bytes tame init writes`);
+    const stats = await api(page, 'stats');
+    check(stats.zoom >= 0.45, `${file} opened at zoom ${stats.zoom}`);
+    const canvas = await widget(page, 'canvas');
+    for (const step of (await exportJson(page)).steps) {
+      const r = await api(page, 'nodeRect', step.id);
+      check(r.x >= canvas.x && r.y >= canvas.y && r.x + r.w <= canvas.x + canvas.w &&
+            r.y + r.h <= canvas.y + canvas.h,
+            `${size.width}x${size.height}: ${file}'s ${step.id} at ${JSON.stringify(r)} is ` +
+            `outside the canvas ${JSON.stringify(canvas)}`);
+    }
+    await screenshot(page, `template-${file.replace('.json', '')}-${size.width}x${size.height}.png`);
+  }
+  await page.setViewportSize(viewport);
+});
 
 async function main() {
   const singleFile = process.argv.includes('--single-file');
