@@ -47,7 +47,7 @@ function generate(levels, width) {
           step.with.run = `cat "\${{ steps.${id(level - 1, (row + 2) % width)}.outputs.out }}"`;
         }
       }
-      if (level + 1 < levels && row % 5 === 2) step.outputs = { out: { path: 'out.txt' } };
+      if (level + 1 < levels && row % 5 === 2) step.outputs = { out: { path: `${step.id}.txt` } };
       steps.push(step);
       layout[step.id] = { x: 40 + 240 * level, y: 80 + 100 * row };
     }

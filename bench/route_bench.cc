@@ -40,7 +40,7 @@ tame::Pipeline MakePipeline(int levels, int width) {
         s.needs = {id(l - 1, w), id(l - 1, (w + 1) % width)};
         if (w % 5 == 0) run = "cat ${{ steps." + id(l - 1, (w + 2) % width) + ".outputs.out }}";
       }
-      if (l + 1 < levels && w % 5 == 2) s.outputs["out"] = tame::OutputDecl{"out.txt"};
+      if (l + 1 < levels && w % 5 == 2) s.outputs["out"] = tame::OutputDecl{s.id + ".txt"};
       s.with = {{"run", run}};
       p.layout[s.id] = tame::Position{40 + 240.0 * l, 80 + 100.0 * w};
       p.steps.push_back(std::move(s));

@@ -19,6 +19,10 @@ constexpr float kCornerRadius = 10.0f;
 // A drop that moved more nodes than this routes every edge again; fewer,
 // and only the edges at them or near where they were or are.
 constexpr size_t kIncrementalLimit = 64;
+// Zoomed out past kDetailZoom with more edges than this, edges are straight
+// lines from port to port: at that size a route's turns cannot be told
+// apart, and the lines cost a third of the vertices.
+constexpr size_t kStraightLimit = 2000;
 // Labels keep this far from a node's sides, where its ports are.
 constexpr float kPortReach = 7.0f;
 
@@ -296,7 +300,7 @@ bool Canvas::PlaceLabel(const Editor& editor, size_t k, const std::vector<ImVec2
 // Needs are solid grey; data references (`${{ steps.X.outputs.Y }}`) are
 // dashed amber with the outputs' names. Edges touching a step the
 // previewed plan leaves out are faded with it. Zoomed out, routes are thin
-// polylines without labels.
+// polylines without labels, or straight lines when there are many.
 void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
   UpdateRoutes(editor);
   const Document& doc = editor.doc();
@@ -306,6 +310,7 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
   const Position view_hi = ToCanvas(ImVec2(origin_.x + size_.x, origin_.y + size_.y));
   const double margin = 16.0 / zoom_;
   const bool moving = mode_ == Mode::kMove && dragged_;
+  const bool straight = !detail && edges.size() > kStraightLimit;
   const float thickness = std::clamp(2.0f * zoom_, 1.0f, 3.0f);
   label_boxes_.assign(edges.size(), {ImVec2(0, 0), ImVec2(0, 0)});
   std::vector<ImVec2> points, corners;
@@ -334,6 +339,10 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
       color = color::kText;
     } else if (EdgeFaded(editor, edge)) {
       color = WithAlpha(color, 70);
+    }
+    if (straight) {
+      draw->AddLine(points.front(), points.back(), WithAlpha(color, 150), 1.0f);
+      continue;
     }
     if (!detail) {
       draw->AddPolyline(points.data(), static_cast<int>(points.size()), WithAlpha(color, 150), 0,
