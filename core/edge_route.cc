@@ -278,20 +278,21 @@ EdgeRoute EdgeRouter::Route(int from, int to) const {
   return Plain(s, e);
 }
 
-// How far a vertical line at `x` may move in `direction` (+1 right, -1
-// left) over [y0, y1] before it meets a node's border: the width of the
-// gap it is in, up to kPad.
-double EdgeRouter::Gap(double x, double y0, double y1, double direction) const {
-  const double lo = direction > 0 ? x : x - kPad;
-  const double hi = direction > 0 ? x + kPad : x;
-  double gap = kPad;
-  for (int i : Near(lo, y0, hi, y1, 0)) {
+double EdgeRouter::Room(bool vertical, double at, double lo, double hi, double direction) const {
+  double room = kPad;
+  const double near_lo = direction > 0 ? at : at - kPad;
+  const double near_hi = direction > 0 ? at + kPad : at;
+  const std::vector<int> near =
+      vertical ? Near(near_lo, lo, near_hi, hi, 0) : Near(lo, near_lo, hi, near_hi, 0);
+  for (int i : near) {
     const RouteBox& b = boxes_[i];
-    if (b.y1 <= y0 || b.y0 >= y1) continue;
-    if (direction > 0 && b.x0 >= x) gap = std::min(gap, b.x0 - x);
-    if (direction < 0 && b.x1 <= x) gap = std::min(gap, x - b.x1);
+    const double b_lo = vertical ? b.y0 : b.x0, b_hi = vertical ? b.y1 : b.x1;
+    const double face_lo = vertical ? b.x0 : b.y0, face_hi = vertical ? b.x1 : b.y1;
+    if (b_hi <= lo || b_lo >= hi) continue;
+    if (direction > 0 && face_lo >= at) room = std::min(room, face_lo - at);
+    if (direction < 0 && face_hi <= at) room = std::min(room, at - face_hi);
   }
-  return gap;
+  return room;
 }
 
 // Out of the source's right side, along a horizontal channel that no node
@@ -331,8 +332,8 @@ bool EdgeRouter::Channel(int from, int to, Position s, Position e, EdgeRoute* ro
   if (channels.size() > 3) channels.resize(3);
   for (double y : channels) {
     // The verticals in the middle of their gaps, or hugging the ends.
-    const double gap_out = Gap(s.x, std::min(s.y, y), std::max(s.y, y), +1);
-    const double gap_in = Gap(e.x, std::min(e.y, y), std::max(e.y, y), -1);
+    const double gap_out = Room(true, s.x, std::min(s.y, y), std::max(s.y, y), +1);
+    const double gap_in = Room(true, e.x, std::min(e.y, y), std::max(e.y, y), -1);
     const double mid_out = s.x + std::clamp(0.5 * gap_out, stub, 2 * stub);
     const double mid_in = e.x - std::clamp(0.5 * gap_in, stub, 2 * stub);
     for (const auto& [a, b] : {std::pair{mid_out, mid_in}, std::pair{out, in}}) {

@@ -79,12 +79,16 @@ class EdgeRouter {
   /// border is not passing through).
   bool Blocked(Position a, Position b, double grow, int skip_a = -1, int skip_b = -1) const;
 
+  /// How far a line at `at` (vertical when `vertical`, spanning [lo, hi]
+  /// along itself) may move in `direction` (+1 right or down, -1 left or
+  /// up) before it meets a node's border; at most 120 units.
+  double Room(bool vertical, double at, double lo, double hi, double direction) const;
+
   const std::vector<RouteBox>& boxes() const { return boxes_; }
 
  private:
   bool Crosses(const std::vector<Position>& path, int from, int to) const;
   bool Channel(int from, int to, Position s, Position e, EdgeRoute* route) const;
-  double Gap(double x, double y0, double y1, double direction) const;
   EdgeRoute Search(Position start, Position goal, double pad) const;
   EdgeRoute Plain(Position s, Position t) const;
   int CellX(double x) const;
@@ -112,6 +116,18 @@ class EdgeRouter {
 std::vector<EdgeRoute> RouteEdges(const std::vector<RouteBox>& boxes,
                                   const std::vector<std::pair<int, int>>& edges,
                                   RouterOptions options = {});
+
+/// Moves apart the segments of `routes` that run along one line over a
+/// common stretch, so that each can be followed: they are spread `spacing`
+/// apart (less where the gap is narrow) across the gap they share, in the
+/// order that crosses the fewest of their neighbours' turns. Segments that
+/// leave one source from one point, or reach one target at one point, stay
+/// together (a bus). First and last segments, at the ports, never move; a
+/// route that a move would take through a node keeps its line. `edges`
+/// gives each route's (from, to), `router` the nodes the routes were made
+/// among.
+void SeparateRoutes(std::vector<EdgeRoute>* routes, const std::vector<std::pair<int, int>>& edges,
+                    const EdgeRouter& router, double spacing = 8);
 
 /// True when the axis-parallel segment a-b passes through the inside of
 /// `box` (touching its border is not).

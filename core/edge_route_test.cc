@@ -54,7 +54,8 @@ std::string Fault(const std::vector<RouteBox>& boxes, int from, int to, const Ed
 }
 
 // Routes every edge of `pipeline_json` laid out by LayoutLayered for
-// `width` and expects each route to be good; returns how many edges.
+// `width`, separates the routes, and expects each to be good; returns how
+// many edges there are.
 size_t ExpectRoutesAvoidNodes(const std::string& pipeline_json, double width) {
   const Pipeline p = MustLoad(pipeline_json);
   const Graph graph = BuildGraph(p);
@@ -64,8 +65,9 @@ size_t ExpectRoutesAvoidNodes(const std::string& pipeline_json, double width) {
   for (const Position& at : LayoutLayered(graph, plan, width)) boxes.push_back(BoxAt(at.x, at.y));
   std::vector<std::pair<int, int>> edges;
   for (const Edge& edge : ListEdges(p)) edges.push_back({edge.from, edge.to});
-  const std::vector<EdgeRoute> routes = RouteEdges(boxes, edges);
+  std::vector<EdgeRoute> routes = RouteEdges(boxes, edges);
   EXPECT_EQ(routes.size(), edges.size());
+  SeparateRoutes(&routes, edges, EdgeRouter(boxes));
   for (size_t k = 0; k < routes.size(); ++k) {
     EXPECT_EQ(Fault(boxes, edges[k].first, edges[k].second, routes[k]), "")
         << "edge " << p.steps[edges[k].first].id << " -> " << p.steps[edges[k].second].id
@@ -230,6 +232,33 @@ TEST(EdgeRouteTest, SearchesBeyondTheirLimitsDegradeToPlainRoutes) {
   EXPECT_FALSE(EdgeRouter(boxes, spent).Route(0, 2).routed);
   // Edges that need no search are still routed.
   EXPECT_TRUE(EdgeRouter({BoxAt(40, 80), BoxAt(280, 200)}, spent).Route(0, 1).routed);
+}
+
+TEST(EdgeRouteTest, RoutesSharingAGapAreSpreadAcrossIt) {
+  // Three edges from one column to the next, each a row lower: their
+  // verticals share the middle of the gap until they are spread, the one
+  // that turns right lowest furthest left, so that no turn crosses another.
+  const std::vector<RouteBox> boxes = {BoxAt(40, 80),   BoxAt(40, 180),  BoxAt(40, 280),
+                                       BoxAt(280, 380), BoxAt(280, 480), BoxAt(280, 580)};
+  const std::vector<std::pair<int, int>> edges = {{0, 3}, {1, 4}, {2, 5}};
+  std::vector<EdgeRoute> routes = RouteEdges(boxes, edges);
+  for (const EdgeRoute& route : routes) EXPECT_EQ(route.points[1].x, 260);
+  SeparateRoutes(&routes, edges, EdgeRouter(boxes));
+  EXPECT_EQ(Describe(routes[0].points), " (240,108) (268,108) (268,408) (280,408)");
+  EXPECT_EQ(Describe(routes[1].points), " (240,208) (260,208) (260,508) (280,508)");
+  EXPECT_EQ(Describe(routes[2].points), " (240,308) (252,308) (252,608) (280,608)");
+  for (size_t k = 0; k < edges.size(); ++k) {
+    EXPECT_EQ(Fault(boxes, edges[k].first, edges[k].second, routes[k]), "");
+  }
+}
+
+TEST(EdgeRouteTest, EdgesLeavingOneSourceShareTheirTrunk) {
+  const std::vector<RouteBox> boxes = {BoxAt(40, 80), BoxAt(280, 180), BoxAt(280, 280)};
+  const std::vector<std::pair<int, int>> edges = {{0, 1}, {0, 2}};
+  std::vector<EdgeRoute> routes = RouteEdges(boxes, edges);
+  SeparateRoutes(&routes, edges, EdgeRouter(boxes));
+  EXPECT_EQ(Describe(routes[0].points), " (240,108) (260,108) (260,208) (280,208)");
+  EXPECT_EQ(Describe(routes[1].points), " (240,108) (260,108) (260,308) (280,308)");
 }
 
 TEST(EdgeRouteTest, NearListsEachNodeOnce) {

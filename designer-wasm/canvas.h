@@ -185,7 +185,8 @@ class Canvas {
   uint64_t routes_revision_ = UINT64_MAX;
   std::vector<Position> routed_positions_;
   std::vector<std::pair<int, int>> routed_pairs_;
-  std::vector<EdgeRoute> routes_;
+  std::vector<EdgeRoute> raw_routes_;  // as routed
+  std::vector<EdgeRoute> routes_;      // as drawn: separated where they share a line
   std::vector<RouteBox> route_bounds_;
   double route_ms_ = 0;
   size_t route_count_ = 0;

@@ -116,7 +116,8 @@ float SquaredDistance(ImVec2 p, ImVec2 a, ImVec2 b) {
 // Routes the edges again when the edges or node positions changed since
 // they were routed (any other edit keeps them). A drop of a few nodes
 // re-routes only the edges at them and those whose routes came near where
-// they were or are now; anything else routes every edge.
+// they were or are now; anything else routes every edge. Then the routes
+// that share a line are spread apart (SeparateRoutes), all of them again.
 void Canvas::UpdateRoutes(const Editor& editor) {
   const Document& doc = editor.doc();
   if (routes_revision_ == doc.revision()) return;
@@ -125,7 +126,7 @@ void Canvas::UpdateRoutes(const Editor& editor) {
   std::vector<std::pair<int, int>> pairs;
   pairs.reserve(doc.edges().size());
   for (const Edge& edge : doc.edges()) pairs.push_back({edge.from, edge.to});
-  const bool same_edges = pairs == routed_pairs_ && routes_.size() == pairs.size();
+  const bool same_edges = pairs == routed_pairs_ && raw_routes_.size() == pairs.size();
   if (same_edges && positions == routed_positions_) return;
   std::vector<int> moved;
   if (same_edges && positions.size() == routed_positions_.size()) {
@@ -155,19 +156,18 @@ void Canvas::UpdateRoutes(const Editor& editor) {
         again = Overlap(route_bounds_[k], places[p], reach);
       }
       if (!again) continue;
-      routes_[k] = router.Route(pairs[k].first, pairs[k].second);
-      route_bounds_[k] = Bounds(routes_[k]);
+      raw_routes_[k] = router.Route(pairs[k].first, pairs[k].second);
       ++route_count_;
     }
   } else {
-    routes_.clear();
-    route_bounds_.clear();
-    for (const auto& [from, to] : pairs) {
-      routes_.push_back(router.Route(from, to));
-      route_bounds_.push_back(Bounds(routes_.back()));
-    }
+    raw_routes_.clear();
+    for (const auto& [from, to] : pairs) raw_routes_.push_back(router.Route(from, to));
     route_count_ = pairs.size();
   }
+  routes_ = raw_routes_;
+  SeparateRoutes(&routes_, pairs, router);
+  route_bounds_.clear();
+  for (const EdgeRoute& route : routes_) route_bounds_.push_back(Bounds(route));
   unrouted_ = static_cast<size_t>(
       std::count_if(routes_.begin(), routes_.end(), [](const EdgeRoute& r) { return !r.routed; }));
   routed_positions_ = positions;
