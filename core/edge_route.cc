@@ -160,6 +160,8 @@ EdgeRouter::EdgeRouter(std::vector<RouteBox> boxes, RouterOptions options)
   const double width = std::max(1.0, x1 - x0), height = std::max(1.0, y1 - y0);
   double cols = std::ceil(width / 256), rows = std::ceil(height / 256);
   const double limit = 4.0 * static_cast<double>(n) + 64;
+  cols = std::min(cols, limit);
+  rows = std::min(rows, limit);
   if (cols * rows > limit) {
     const double shrink = std::sqrt(limit / (cols * rows));
     cols = std::max(1.0, std::floor(cols * shrink));
@@ -234,8 +236,9 @@ bool EdgeRouter::Blocked(Position a, Position b, double grow, int skip_a, int sk
   return false;
 }
 
-// Whether `path` keeps its clearance from every node; its first segment
-// leaves node `from` and its last enters node `to`, which they may touch.
+// True when `path` comes closer to a node than the clearance; its first
+// segment leaves node `from` and its last enters node `to`, which they may
+// touch.
 bool EdgeRouter::Crosses(const std::vector<Position>& path, int from, int to) const {
   for (size_t k = 0; k + 1 < path.size(); ++k) {
     const int skip_a = k == 0 ? from : -1;

@@ -13,7 +13,8 @@
 // between them (an orthogonal visibility graph, as libavoid and ELK build),
 // with a penalty per bend. An edge whose search would be too large, or has
 // no way around (its port is walled in), gets a plain route marked as not
-// routed: it may cross nodes, and the canvas still draws it.
+// routed: it may cross nodes, and the canvas still draws it. Afterwards
+// SeparateRoutes() spreads routes that run along one line apart.
 #ifndef TAME_CORE_EDGE_ROUTE_H_
 #define TAME_CORE_EDGE_ROUTE_H_
 

@@ -270,6 +270,19 @@ TEST(EdgeRouteTest, NearListsEachNodeOnce) {
   EXPECT_EQ(router.Near(100, 60, 110, 90, 5).size(), 1u);
 }
 
+TEST(EdgeRouteTest, NodesFarApartOrOnTopOfEachOtherAreIndexedAndRouted) {
+  // A canvas 10^15 units wide and a pile of nodes in one place: the index
+  // stays small, and every route ends.
+  std::vector<RouteBox> boxes = {BoxAt(0, 0), BoxAt(1e15, 50)};
+  for (int k = 0; k < 20; ++k) boxes.push_back(BoxAt(400, 400));
+  const EdgeRouter router(boxes);
+  EXPECT_EQ(Fault(boxes, 0, 1, router.Route(0, 1)), "");
+  EXPECT_EQ(router.Near(390, 390, 410, 410, 0).size(), 20u);
+  // Two of the pile: out of one's right side, around the pile, into the
+  // other's left side.
+  EXPECT_EQ(Fault(boxes, 2, 3, router.Route(2, 3)), "");
+}
+
 TEST(EdgeRouteTest, TouchingABorderIsNotCrossing) {
   const RouteBox box{0, 0, 10, 10};
   EXPECT_FALSE(SegmentCrossesBox({-5, 0}, {15, 0}, box));
