@@ -1547,6 +1547,18 @@ test('edges are routed around nodes, again after a drag, and faded with left-out
           'gate -> signoff kept its route through announce');
     await screenshot(page, 'routes-dropped.png');
 
+    // A click on a route selects its edge: Delete removes the dependency,
+    // undo brings it back.
+    const [p, q] = rerouted.points.slice(1).map((point, k) => [rerouted.points[k], point])
+      .sort(([a, b], [c, d]) => Math.hypot(d[0] - c[0], d[1] - c[1]) - Math.hypot(b[0] - a[0], b[1] - a[1]))[0];
+    await click(page, { x: (p[0] + q[0]) / 2, y: (p[1] + q[1]) / 2 });
+    checkEqual(await api(page, 'selection'), [], 'steps selected by a click on an edge');
+    await press(page, 'Delete');
+    const needsOfSignoff = async () => (await exportJson(page)).steps.find((s) => s.id === 'signoff').needs;
+    checkEqual(await needsOfSignoff(), undefined, 'signoff\'s needs after deleting its edge');
+    await press(page, 'Control+Z');
+    checkEqual(await needsOfSignoff(), ['gate'], 'signoff\'s needs after undo');
+
     // The plan preview from build fades the steps before it, and the edges
     // that touch them.
     await click(page, center(await api(page, 'nodeRect', 'build')));
