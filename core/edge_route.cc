@@ -203,7 +203,14 @@ int EdgeRouter::CellY(double y) const {
 
 std::vector<int> EdgeRouter::Near(double x0, double y0, double x1, double y1, double grow) const {
   std::vector<int> out;
-  if (boxes_.empty()) return out;
+  NearInto(x0, y0, x1, y1, grow, &out);
+  return out;
+}
+
+void EdgeRouter::NearInto(double x0, double y0, double x1, double y1, double grow,
+                          std::vector<int>* out) const {
+  out->clear();
+  if (boxes_.empty()) return;
   if (++stamp_ == 0) {
     std::fill(seen_.begin(), seen_.end(), 0);
     stamp_ = 1;
@@ -219,17 +226,17 @@ std::vector<int> EdgeRouter::Near(double x0, double y0, double x1, double y1, do
         seen_[i] = stamp_;
         const RouteBox& b = boxes_[i];
         if (b.x0 - grow <= x1 && b.x1 + grow >= x0 && b.y0 - grow <= y1 && b.y1 + grow >= y0) {
-          out.push_back(i);
+          out->push_back(i);
         }
       }
     }
   }
-  return out;
 }
 
 bool EdgeRouter::Blocked(Position a, Position b, double grow, int skip_a, int skip_b) const {
-  for (int i :
-       Near(std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y), grow)) {
+  NearInto(std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y), grow,
+           &near_);
+  for (int i : near_) {
     if (i == skip_a || i == skip_b) continue;
     if (SegmentCrossesBox(a, b, Grown(boxes_[i], grow))) return true;
   }

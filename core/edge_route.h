@@ -92,6 +92,8 @@ class EdgeRouter {
   bool Channel(int from, int to, Position s, Position e, EdgeRoute* route) const;
   EdgeRoute Search(Position start, Position goal, double pad) const;
   EdgeRoute Plain(Position s, Position t) const;
+  void NearInto(double x0, double y0, double x1, double y1, double grow,
+                std::vector<int>* out) const;
   int CellX(double x) const;
   int CellY(double y) const;
 
@@ -110,7 +112,8 @@ class EdgeRouter {
   // Marks for Near(), so that a node in several cells is listed once.
   mutable std::vector<uint32_t> seen_;
   mutable uint32_t stamp_ = 0;
-  mutable size_t searched_ = 0;  // grid points all searches built
+  mutable std::vector<int> near_;  // Blocked()'s, kept to spare allocations
+  mutable size_t searched_ = 0;    // grid points all searches built
 };
 
 /// Routes every (from, to) pair of `edges` among `boxes`, in order.
