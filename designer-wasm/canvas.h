@@ -91,7 +91,8 @@ class Canvas {
   /// Every edge as it is routed now, in the order of the document's edges(),
   /// with the labels of the last frame; routes them first if they are old.
   std::vector<EdgeOnScreen> EdgesOnScreen(const Editor& editor);
-  /// Milliseconds the last routing took, and how many edges it routed.
+  /// Milliseconds the last routing took (over the frames it was spread
+  /// across), and how many edges it routed.
   double route_ms() const { return route_ms_; }
   size_t routed_edges() const { return route_count_; }
   /// Edges the router could not take around every node.
@@ -118,7 +119,9 @@ class Canvas {
   // canvas_draw.cc
   void DrawGrid(ImDrawList* draw) const;
   // canvas_edges.cc
-  void UpdateRoutes(const Editor& editor);
+  void UpdateRoutes(const Editor& editor, double budget_ms);
+  void StartRouting(const Editor& editor);
+  void ContinueRouting(double budget_ms);
   bool EdgeFaded(const Editor& editor, const Edge& edge) const;
   void EdgePoints(const Editor& editor, size_t k, bool detail, std::vector<ImVec2>* points,
                   std::vector<ImVec2>* corners, bool* routed) const;
@@ -188,6 +191,8 @@ class Canvas {
   std::vector<EdgeRoute> raw_routes_;  // as routed
   std::vector<EdgeRoute> routes_;      // as drawn: separated where they share a line
   std::vector<RouteBox> route_bounds_;
+  std::optional<EdgeRouter> router_;  // while routes are being made
+  size_t pending_ = 0;                // raw_routes_ from here on are not made yet
   double route_ms_ = 0;
   size_t route_count_ = 0;
   size_t unrouted_ = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "designer-wasm/canvas.h"
@@ -23,6 +24,9 @@ constexpr size_t kIncrementalLimit = 64;
 // lines from port to port: at that size a route's turns cannot be told
 // apart, and the lines cost a third of the vertices.
 constexpr size_t kStraightLimit = 2000;
+// Milliseconds of a frame that routing all edges may take; the rest waits
+// for the next frame.
+constexpr double kFrameBudgetMs = 6;
 // Labels keep this far from a node's sides, where its ports are.
 constexpr float kPortReach = 7.0f;
 
@@ -116,17 +120,26 @@ float SquaredDistance(ImVec2 p, ImVec2 a, ImVec2 b) {
 // Routes the edges again when the edges or node positions changed since
 // they were routed (any other edit keeps them). A drop of a few nodes
 // re-routes only the edges at them and those whose routes came near where
-// they were or are now; anything else routes every edge. Then the routes
-// that share a line are spread apart (SeparateRoutes), all of them again.
-void Canvas::UpdateRoutes(const Editor& editor) {
+// they were or are now, at once; anything else routes every edge, up to
+// `budget_ms` a frame (an opened file shows at once; its edges are curves
+// until their routes are made). Then the routes that share a line are
+// spread apart (SeparateRoutes), all of them again.
+void Canvas::UpdateRoutes(const Editor& editor, double budget_ms) {
   const Document& doc = editor.doc();
-  if (routes_revision_ == doc.revision()) return;
-  routes_revision_ = doc.revision();
+  if (routes_revision_ != doc.revision()) {
+    routes_revision_ = doc.revision();
+    StartRouting(editor);
+  }
+  if (router_) ContinueRouting(budget_ms);
+}
+
+void Canvas::StartRouting(const Editor& editor) {
+  const Document& doc = editor.doc();
   const std::vector<Position>& positions = doc.positions();
   std::vector<std::pair<int, int>> pairs;
   pairs.reserve(doc.edges().size());
   for (const Edge& edge : doc.edges()) pairs.push_back({edge.from, edge.to});
-  const bool same_edges = pairs == routed_pairs_ && raw_routes_.size() == pairs.size();
+  const bool same_edges = !router_ && pairs == routed_pairs_ && raw_routes_.size() == pairs.size();
   if (same_edges && positions == routed_positions_) return;
   std::vector<int> moved;
   if (same_edges && positions.size() == routed_positions_.size()) {
@@ -139,8 +152,9 @@ void Canvas::UpdateRoutes(const Editor& editor) {
   boxes.reserve(positions.size());
   for (const Position& p : positions) boxes.push_back(NodeRect(p));
   const RouterOptions options;
-  const EdgeRouter router(std::move(boxes), options);
+  router_.emplace(std::move(boxes), options);
   route_count_ = 0;
+  route_ms_ = 0;
   if (same_edges && moved.size() <= kIncrementalLimit) {
     std::vector<bool> is_moved(positions.size(), false);
     std::vector<RouteBox> places;
@@ -156,24 +170,47 @@ void Canvas::UpdateRoutes(const Editor& editor) {
         again = Overlap(route_bounds_[k], places[p], reach);
       }
       if (!again) continue;
-      raw_routes_[k] = router.Route(pairs[k].first, pairs[k].second);
+      raw_routes_[k] = router_->Route(pairs[k].first, pairs[k].second);
       ++route_count_;
     }
+    pending_ = pairs.size();
   } else {
-    raw_routes_.clear();
-    for (const auto& [from, to] : pairs) raw_routes_.push_back(router.Route(from, to));
-    route_count_ = pairs.size();
+    raw_routes_.assign(pairs.size(), EdgeRoute{{}, false});
+    routes_.clear();  // every edge is a curve until routed
+    route_bounds_.clear();
+    pending_ = 0;
+  }
+  routed_positions_ = positions;
+  routed_pairs_ = std::move(pairs);
+  route_ms_ +=
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Canvas::ContinueRouting(double budget_ms) {
+  const auto start = std::chrono::steady_clock::now();
+  auto spent = [&]() {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  while (pending_ < raw_routes_.size()) {
+    raw_routes_[pending_] =
+        router_->Route(routed_pairs_[pending_].first, routed_pairs_[pending_].second);
+    ++pending_;
+    ++route_count_;
+    if (pending_ % 256 == 0 && spent() > budget_ms) break;
+  }
+  if (pending_ < raw_routes_.size()) {
+    route_ms_ += spent();
+    return;
   }
   routes_ = raw_routes_;
-  SeparateRoutes(&routes_, pairs, router);
+  SeparateRoutes(&routes_, routed_pairs_, *router_);
+  router_.reset();
   route_bounds_.clear();
   for (const EdgeRoute& route : routes_) route_bounds_.push_back(Bounds(route));
   unrouted_ = static_cast<size_t>(
       std::count_if(routes_.begin(), routes_.end(), [](const EdgeRoute& r) { return !r.routed; }));
-  routed_positions_ = positions;
-  routed_pairs_ = std::move(pairs);
-  route_ms_ =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  route_ms_ += spent();
 }
 
 // An edge is faded with a step it touches that the previewed plan leaves
@@ -229,7 +266,7 @@ void Canvas::EdgePoints(const Editor& editor, size_t k, bool detail, std::vector
 }
 
 std::optional<EdgeRef> Canvas::EdgeAt(const Editor& editor, ImVec2 mouse) {
-  UpdateRoutes(editor);
+  UpdateRoutes(editor, kFrameBudgetMs);
   const Document& doc = editor.doc();
   constexpr float kReach = 6.0f;
   const Position at = ToCanvas(mouse);
@@ -302,7 +339,7 @@ bool Canvas::PlaceLabel(const Editor& editor, size_t k, const std::vector<ImVec2
 // previewed plan leaves out are faded with it. Zoomed out, routes are thin
 // polylines without labels, or straight lines when there are many.
 void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
-  UpdateRoutes(editor);
+  UpdateRoutes(editor, kFrameBudgetMs);
   const Document& doc = editor.doc();
   const std::vector<Edge>& edges = doc.edges();
   const bool detail = zoom_ >= kDetailZoom;
@@ -319,7 +356,18 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
     const bool stands_in =
         k >= routes_.size() || (moving && (editor.IsSelected(doc.node(edge.from)) ||
                                            editor.IsSelected(doc.node(edge.to))));
-    if (!stands_in) {
+    if (stands_in && !moving) {
+      // A curve between two nodes stays within half their distance of them.
+      const Position& p = doc.positions()[edge.from];
+      const Position& q = doc.positions()[edge.to];
+      const double bend = 40 + 0.5 * std::fabs(q.x - p.x);
+      if (std::max(p.x, q.x) + kNodeWidth + bend < view_lo.x - margin ||
+          std::min(p.x, q.x) - bend > view_hi.x + margin ||
+          std::max(p.y, q.y) + kNodeHeight < view_lo.y - margin ||
+          std::min(p.y, q.y) > view_hi.y + margin) {
+        continue;
+      }
+    } else if (!stands_in) {
       const RouteBox& b = route_bounds_[k];
       if (b.x1 < view_lo.x - margin || b.x0 > view_hi.x + margin || b.y1 < view_lo.y - margin ||
           b.y0 > view_hi.y + margin) {
@@ -378,7 +426,7 @@ void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
 }
 
 std::vector<EdgeOnScreen> Canvas::EdgesOnScreen(const Editor& editor) {
-  UpdateRoutes(editor);
+  UpdateRoutes(editor, std::numeric_limits<double>::infinity());
   const Document& doc = editor.doc();
   std::vector<EdgeOnScreen> out;
   for (size_t k = 0; k < doc.edges().size(); ++k) {
