@@ -178,6 +178,7 @@ async function main() {
       report(`  the same, seen from the page`, opened.pageMs, 'ms');
       // Routing every edge around the nodes: at most 6 ms of the first
       // frame, the rest in the frames after it.
+      await frames(page, 30);
       const routeMs = (await page.evaluate(() => window.tame.stats())).routeMs;
       if (routeMs !== undefined) report(`  routing the edges, over the first frames`, routeMs, 'ms');
       const stats = await pan(page);
