@@ -261,31 +261,7 @@ void Canvas::HitTest(const Editor& editor) {
     }
   }
   if (!detail || mode_ != Mode::kIdle) return;
-  const Document& doc = editor.doc();
-  const std::vector<Position>& positions = doc.positions();
-  constexpr float kReach = 6.0f;
-  for (const Edge& edge : doc.edges()) {
-    const ImVec2 a = ImVec2(ToScreen(positions[edge.from]).x + kNodeWidth * zoom_,
-                            ToScreen(positions[edge.from]).y + 0.5f * kNodeHeight * zoom_);
-    const ImVec2 b = ImVec2(ToScreen(positions[edge.to]).x,
-                            ToScreen(positions[edge.to]).y + 0.5f * kNodeHeight * zoom_);
-    const float bend = std::max(40.0f * zoom_, 0.5f * std::fabs(b.x - a.x));
-    if (mouse.x < std::min(a.x, b.x) - kReach || mouse.x > std::max(a.x, b.x) + bend + kReach ||
-        mouse.y < std::min(a.y, b.y) - kReach || mouse.y > std::max(a.y, b.y) + kReach) {
-      continue;
-    }
-    const ImVec2 c1(a.x + bend, a.y), c2(b.x - bend, b.y);
-    for (int k = 0; k <= 24; ++k) {
-      const float t = k / 24.0f, u = 1 - t;
-      const ImVec2 p(
-          u * u * u * a.x + 3 * u * u * t * c1.x + 3 * u * t * t * c2.x + t * t * t * b.x,
-          u * u * u * a.y + 3 * u * u * t * c1.y + 3 * u * t * t * c2.y + t * t * t * b.y);
-      if (Distance(mouse, p) <= kReach) {
-        hover_edge_ = EdgeRef{doc.node(edge.from), doc.node(edge.to)};
-        return;
-      }
-    }
-  }
+  hover_edge_ = EdgeAt(editor, mouse);
 }
 
 // ---- Gestures ----------------------------------------------------------------

@@ -4,16 +4,21 @@
 // The canvas draws what the Document holds and asks it for every change; its
 // own state is the view (scroll and zoom) and the gesture in progress. Only
 // what is on screen is drawn: each frame walks the step positions once to
-// find the visible nodes, and edges whose ends are both off one side of the
-// view are skipped. Zoomed far out, nodes become plain coloured blocks and
-// edges straight lines, so 10,000 steps stay within a frame.
+// find the visible nodes, and edges whose routes lie off the view are
+// skipped. Edges are routed around the nodes (core/edge_route.h) when the
+// edges or node positions change, never per frame; while nodes are dragged
+// their edges are plain curves until the drop. Zoomed far out, nodes become
+// plain coloured blocks and edges thin polylines, so 10,000 steps stay
+// within a frame.
 #ifndef TAME_DESIGNER_WASM_CANVAS_H_
 #define TAME_DESIGNER_WASM_CANVAS_H_
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "core/catalog.h"
+#include "core/edge_route.h"
 #include "designer-wasm/editor.h"
 #include "designer-wasm/run_view.h"
 #include "imgui.h"
@@ -40,6 +45,20 @@ struct NodeBox {
   ImVec2 max;
   ImVec2 in_port;   // left middle: what it needs comes in here
   ImVec2 out_port;  // right middle: what needs it leaves from here
+};
+
+/// An edge as the canvas drew it last, on the screen: its route (or, while
+/// one of its ends is dragged, the curve standing in for it), whether the
+/// router found a way around every node, whether it is faded, and its
+/// label's box (zero when the label is hidden).
+struct EdgeOnScreen {
+  int from = 0;
+  int to = 0;
+  std::vector<ImVec2> points;
+  bool routed = true;
+  bool faded = false;
+  ImVec2 label_min{0, 0};
+  ImVec2 label_max{0, 0};
 };
 
 /// True when `filter` (any case) is part of the kind's title, name,
@@ -69,6 +88,15 @@ class Canvas {
   void ScrollBy(ImVec2 delta);
   /// Zooms by `factor` about the view's centre.
   void ZoomBy(float factor);
+  /// Every edge as it is routed now, in the order of the document's edges(),
+  /// with the labels of the last frame; routes them first if they are old.
+  std::vector<EdgeOnScreen> EdgesOnScreen(const Editor& editor);
+  /// Milliseconds the last routing took (over the frames it was spread
+  /// across), and how many edges it routed.
+  double route_ms() const { return route_ms_; }
+  size_t routed_edges() const { return route_count_; }
+  /// Edges the router could not take around every node.
+  size_t unrouted() const { return unrouted_; }
 
  private:
   enum class Mode { kIdle, kPan, kBoxSelect, kMove, kConnect, kMinimap };
@@ -90,7 +118,17 @@ class Canvas {
 
   // canvas_draw.cc
   void DrawGrid(ImDrawList* draw) const;
+  // canvas_edges.cc
+  void UpdateRoutes(const Editor& editor, double budget_ms);
+  void StartRouting(const Editor& editor);
+  void ContinueRouting(double budget_ms);
+  bool EdgeFaded(const Editor& editor, const Edge& edge) const;
+  void EdgePoints(const Editor& editor, size_t k, bool detail, std::vector<ImVec2>* points,
+                  std::vector<ImVec2>* corners, bool* routed) const;
+  std::optional<EdgeRef> EdgeAt(const Editor& editor, ImVec2 mouse);
   void DrawEdges(const Editor& editor, ImDrawList* draw);
+  bool PlaceLabel(const Editor& editor, size_t k, const std::vector<ImVec2>& points, ImVec2 size,
+                  bool force, ImVec2* at);
   void DrawNodes(const Editor& editor, ImDrawList* draw) const;
   void DrawNode(const Editor& editor, ImDrawList* draw, int index, ImVec2 shift,
                 int problems) const;
@@ -144,6 +182,21 @@ class Canvas {
   NodeId add_connects_from_;  // a connection dropped on empty canvas
   bool add_connects_input_ = false;
   char add_filter_[64] = "";
+
+  // Edge routes in canvas units, by edge, for the edges and positions they
+  // were routed for; the labels placed in the last frame.
+  uint64_t routes_revision_ = UINT64_MAX;
+  std::vector<Position> routed_positions_;
+  std::vector<std::pair<int, int>> routed_pairs_;
+  std::vector<EdgeRoute> raw_routes_;  // as routed
+  std::vector<EdgeRoute> routes_;      // as drawn: separated where they share a line
+  std::vector<RouteBox> route_bounds_;
+  std::optional<EdgeRouter> router_;  // while routes are being made
+  size_t pending_ = 0;                // raw_routes_ from here on are not made yet
+  double route_ms_ = 0;
+  size_t route_count_ = 0;
+  size_t unrouted_ = 0;
+  std::vector<std::pair<ImVec2, ImVec2>> label_boxes_;  // by edge; empty box: hidden
 
   // Bounds of all nodes and the minimap's picture, per document revision.
   uint64_t bounds_revision_ = UINT64_MAX;

@@ -1,5 +1,5 @@
-// Drawing the canvas: grid, edges, nodes, the gesture in progress and the
-// minimap. Everything here reads the document; nothing changes it.
+// Drawing the canvas: grid, nodes, the gesture in progress and the minimap
+// (canvas_edges.cc draws the edges). Everything here reads the document; nothing changes it.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -28,24 +28,6 @@ constexpr size_t kMinimapNodeLimit = 1500;
 
 ImU32 WithAlpha(ImU32 color, int alpha) {
   return (color & ~IM_COL32_A_MASK) | (static_cast<ImU32>(alpha) << IM_COL32_A_SHIFT);
-}
-
-ImVec2 Bezier(ImVec2 a, ImVec2 c1, ImVec2 c2, ImVec2 b, float t) {
-  const float u = 1 - t;
-  return ImVec2(u * u * u * a.x + 3 * u * u * t * c1.x + 3 * u * t * t * c2.x + t * t * t * b.x,
-                u * u * u * a.y + 3 * u * u * t * c1.y + 3 * u * t * t * c2.y + t * t * t * b.y);
-}
-
-void DashedBezier(ImDrawList* draw, ImVec2 a, ImVec2 c1, ImVec2 c2, ImVec2 b, ImU32 color,
-                  float thickness, float zoom) {
-  const float length = std::hypot(b.x - a.x, b.y - a.y) + std::fabs(c1.x - a.x);
-  const int dashes = std::clamp(static_cast<int>(length / (9.0f * std::max(zoom, 0.5f))), 4, 64);
-  ImVec2 previous = a;
-  for (int k = 1; k <= 2 * dashes; ++k) {
-    const ImVec2 p = Bezier(a, c1, c2, b, static_cast<float>(k) / (2 * dashes));
-    if (k % 2 == 1) draw->AddLine(previous, p, color, thickness);
-    previous = p;
-  }
 }
 
 // How a step ended, for the node's second line: "failed in 1.2 s, 3
@@ -92,94 +74,6 @@ void Canvas::DrawGrid(ImDrawList* draw) const {
     const float y = origin_.y + scroll_.y + static_cast<float>(i) * step;
     if (y >= max.y) break;
     draw->AddLine(ImVec2(origin_.x, y), ImVec2(max.x, y), color(i));
-  }
-}
-
-// Needs are solid grey; data references (`${{ steps.X.outputs.Y }}`) are
-// dashed amber with the outputs' names. Zoomed out, both are straight lines.
-void Canvas::DrawEdges(const Editor& editor, ImDrawList* draw) {
-  const Document& doc = editor.doc();
-  const std::vector<Position>& positions = doc.positions();
-  const bool detail = zoom_ >= kDetailZoom;
-  const bool moving = mode_ == Mode::kMove && dragged_;
-  const ImVec2 shift(move_delta_.x * zoom_, move_delta_.y * zoom_);
-  const ImVec2 lo = origin_;
-  const ImVec2 hi(origin_.x + size_.x, origin_.y + size_.y);
-  const float half = 0.5f * kNodeHeight * zoom_;
-  const float thickness = std::clamp(2.0f * zoom_, 1.0f, 3.0f);
-  // Labels go where no other label or node is; a crowded one shows while
-  // its edge is hovered or selected.
-  std::vector<std::pair<ImVec2, ImVec2>> taken;
-  auto overlaps = [&](ImVec2 min, ImVec2 max) {
-    for (const auto& [a, b] : taken) {
-      if (min.x < b.x && max.x > a.x && min.y < b.y && max.y > a.y) return true;
-    }
-    for (int i : visible_) {
-      const ImVec2 n = ToScreen(positions[i]);
-      const ImVec2 m(n.x + kNodeWidth * zoom_, n.y + kNodeHeight * zoom_);
-      if (min.x < m.x && max.x > n.x && min.y < m.y && max.y > n.y) return true;
-    }
-    return false;
-  };
-  for (const Edge& edge : doc.edges()) {
-    ImVec2 a = ToScreen(positions[edge.from]);
-    ImVec2 b = ToScreen(positions[edge.to]);
-    a = ImVec2(a.x + kNodeWidth * zoom_, a.y + half);
-    b = ImVec2(b.x, b.y + half);
-    if (moving) {
-      if (editor.IsSelected(doc.node(edge.from))) a = ImVec2(a.x + shift.x, a.y + shift.y);
-      if (editor.IsSelected(doc.node(edge.to))) b = ImVec2(b.x + shift.x, b.y + shift.y);
-    }
-    const float bend = detail ? std::max(40.0f * zoom_, 0.5f * std::fabs(b.x - a.x)) : 0.0f;
-    if (std::max(a.x + bend, b.x) < lo.x || std::min(a.x, b.x - bend) > hi.x ||
-        std::max(a.y, b.y) < lo.y || std::min(a.y, b.y) > hi.y) {
-      continue;
-    }
-    const bool data = !edge.outputs.empty();
-    ImU32 color = data ? color::kDataEdge : color::kNeedsEdge;
-    const EdgeRef ref{doc.node(edge.from), doc.node(edge.to)};
-    const bool selected = editor.selected_edge && *editor.selected_edge == ref;
-    const bool hovered = hover_edge_ && *hover_edge_ == ref;
-    if (selected) {
-      color = color::kAccent;
-    } else if (hovered) {
-      color = color::kText;
-    } else if (editor.plan_marks && !editor.plan_marks->run.empty() &&
-               !editor.plan_marks->run[edge.to]) {
-      color = WithAlpha(color, 70);  // into a step the previewed run leaves out
-    }
-    if (!detail) {
-      draw->AddLine(a, b, WithAlpha(color, 150), 1.0f);
-      continue;
-    }
-    const ImVec2 c1(a.x + bend, a.y);
-    const ImVec2 c2(b.x - bend, b.y);
-    const float width = selected ? thickness + 1.0f : thickness;
-    if (data) {
-      DashedBezier(draw, a, c1, c2, b, color, width, zoom_);
-    } else {
-      draw->AddBezierCubic(a, c1, c2, b, color, width);
-    }
-    const float arrow = 7.0f * zoom_;
-    const ImVec2 tip(b.x - 5.0f * zoom_, b.y);
-    draw->AddTriangleFilled(tip, ImVec2(tip.x - arrow, tip.y - 0.6f * arrow),
-                            ImVec2(tip.x - arrow, tip.y + 0.6f * arrow), color);
-    if (data && zoom_ >= 0.7f) {
-      std::string label;
-      for (const std::string& output : edge.outputs) label += (label.empty() ? "" : ", ") + output;
-      const float font_size = ImGui::GetFontSize() * std::max(zoom_, 1.0f);
-      const ImVec2 text = ImGui::GetFont()->CalcTextSizeA(font_size, FLT_MAX, 0, label.c_str());
-      const ImVec2 mid = Bezier(a, c1, c2, b, 0.5f);
-      const ImVec2 at(std::floor(mid.x - 0.5f * text.x), std::floor(mid.y - 0.5f * text.y));
-      const ImVec2 box_min(at.x - 4 * zoom_, at.y - 2 * zoom_);
-      const ImVec2 box_max(at.x + text.x + 4 * zoom_, at.y + text.y + 2 * zoom_);
-      if (!selected && !hovered && overlaps(box_min, box_max)) continue;
-      taken.push_back({box_min, box_max});
-      draw->AddRectFilled(ImVec2(at.x - 4 * zoom_, at.y - 2 * zoom_),
-                          ImVec2(at.x + text.x + 4 * zoom_, at.y + text.y + 2 * zoom_),
-                          color::kCanvas, 4 * zoom_);
-      draw->AddText(ImGui::GetFont(), font_size, at, color, label.c_str());
-    }
   }
 }
 

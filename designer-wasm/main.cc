@@ -586,6 +586,7 @@ EMSCRIPTEN_KEEPALIVE const char* tame_stats() {
                   {"frames", app.stats().frames()},
                   {"openMs", app.last_open_ms},
                   {"zoom", app.canvas().zoom()},
+                  {"routeMs", app.canvas().route_ms()},
                   {"problems", doc.problems().size()},
                   {"modified", doc.Modified()}});
 }
@@ -778,6 +779,30 @@ EMSCRIPTEN_KEEPALIVE void tame_wheel(double dx, double dy, int zoom) {
 EMSCRIPTEN_KEEPALIVE void tame_scroll(double dx, double dy) {
   Touch();
   globals->app.canvas().ScrollBy(ImVec2(static_cast<float>(dx), static_cast<float>(dy)));
+}
+
+/// Every edge as the canvas routes it, on the page: [{from, to, points:
+/// [[x, y], ...], routed, faded, label: {x, y, w, h} or null}], and how the
+/// last routing went: {edges, ms, routed, unrouted}.
+EMSCRIPTEN_KEEPALIVE const char* tame_edge_routes() {
+  App& app = globals->app;
+  const tame::Document& doc = app.editor().doc();
+  Json edges = Json::array();
+  for (const tame::designer::EdgeOnScreen& edge : app.canvas().EdgesOnScreen(app.editor())) {
+    Json points = Json::array();
+    for (const ImVec2& p : edge.points) points.push_back({p.x, p.y});
+    const bool labelled = edge.label_max.x > edge.label_min.x;
+    edges.push_back({{"from", doc.pipeline().steps[edge.from].id},
+                     {"to", doc.pipeline().steps[edge.to].id},
+                     {"points", std::move(points)},
+                     {"routed", edge.routed},
+                     {"faded", edge.faded},
+                     {"label", labelled ? Rect(edge.label_min, edge.label_max) : Json()}});
+  }
+  return Out(Json{{"edges", std::move(edges)},
+                  {"ms", app.canvas().route_ms()},
+                  {"routed", app.canvas().routed_edges()},
+                  {"unrouted", app.canvas().unrouted()}});
 }
 
 }  // extern "C"

@@ -499,6 +499,12 @@
     look: () => json('tame_look'),
     /** Moves the canvas view by pixels. */
     scroll: (dx, dy) => Module._tame_scroll(dx, dy),
+    /**
+     * Every edge as the canvas routes it, on the page: { edges: [{ from, to,
+     * points: [[x, y], ...], routed, faded, label: {x, y, w, h} or null }],
+     * ms, routed, unrouted } (the last routing's time and counts).
+     */
+    edgeRoutes: () => json('tame_edge_routes'),
   };
 
   window.Module = {

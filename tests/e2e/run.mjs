@@ -1699,6 +1699,159 @@ test('screenshots of both themes at two sizes and two pixel densities',
     }
   });
 
+// ---- Edge routing ------------------------------------------------------------------
+
+// Whether the axis-parallel segment a-b passes through the inside of `rect`
+// (page pixels; a pixel of rounding at its border is not inside).
+function crossesRect(a, b, rect) {
+  const x0 = rect.x + 1, x1 = rect.x + rect.w - 1, y0 = rect.y + 1, y1 = rect.y + rect.h - 1;
+  if (Math.abs(a[1] - b[1]) < 0.01) {
+    return a[1] > y0 && a[1] < y1 && Math.max(Math.min(a[0], b[0]), x0) < Math.min(Math.max(a[0], b[0]), x1);
+  }
+  return a[0] > x0 && a[0] < x1 && Math.max(Math.min(a[1], b[1]), y0) < Math.min(Math.max(a[1], b[1]), y1);
+}
+
+const overlaps = (a, b) => a.x < b.x + b.w && a.x + a.w > b.x && a.y < b.y + b.h && a.y + a.h > b.y;
+
+// Reads the canvas's routes and node rectangles and checks that every edge
+// `tame graph` lists is routed from its source's output port to its
+// target's input port, only horizontally and vertically, through no node;
+// and that no label covers a node, a port or another label. Returns the
+// edges.
+async function checkRoutes(page, ids, expected, what) {
+  const nodes = {};
+  for (const id of ids) nodes[id] = await api(page, 'nodeRect', id);
+  const { edges } = await api(page, 'edgeRoutes');
+  checkEqual(edges.map((e) => `${e.from} -> ${e.to}`).sort(), [...expected].sort(),
+             `${what}: the edges drawn`);
+  for (const edge of edges) {
+    const name = `${what}: ${edge.from} -> ${edge.to} ${JSON.stringify(edge.points)}`;
+    check(edge.routed, `${name} is not routed`);
+    const first = edge.points[0];
+    const last = edge.points[edge.points.length - 1];
+    const out = nodes[edge.from].out;
+    const into = nodes[edge.to].in;
+    check(Math.hypot(first[0] - out.x, first[1] - out.y) < 0.5, `${name} leaves off the output port`);
+    check(Math.hypot(last[0] - into.x, last[1] - into.y) < 0.5, `${name} enters off the input port`);
+    for (let k = 0; k + 1 < edge.points.length; ++k) {
+      const [a, b] = [edge.points[k], edge.points[k + 1]];
+      check(Math.abs(a[0] - b[0]) < 0.01 || Math.abs(a[1] - b[1]) < 0.01, `${name} runs aslant`);
+      for (const [id, rect] of Object.entries(nodes)) {
+        check(!crossesRect(a, b, rect), `${name} passes through ${id} ${JSON.stringify(rect)}`);
+      }
+    }
+  }
+  const labels = edges.filter((e) => e.label);
+  for (const edge of labels) {
+    for (const [id, rect] of Object.entries(nodes)) {
+      const withPorts = { x: rect.x - 5, y: rect.y, w: rect.w + 10, h: rect.h };
+      check(!overlaps(edge.label, withPorts),
+            `${what}: the label of ${edge.from} -> ${edge.to} covers ${id} or its ports`);
+    }
+    for (const other of labels) {
+      check(other === edge || !overlaps(edge.label, other.label),
+            `${what}: the labels of ${edge.from} -> ${edge.to} and ${other.from} -> ${other.to} overlap`);
+    }
+  }
+  return edges;
+}
+
+test('edges are routed around nodes, again after a drag, and faded with left-out steps',
+  async ({ page }) => {
+    // The 9-step template from the File menu, auto-laid out in bands of
+    // three levels (the canvas is 700 pixels wide), all of it in view.
+    await click(page, center(await widget(page, 'menu/File')));
+    const newMenu = await widget(page, 'menu/File/New');
+    await page.mouse.move(newMenu.x + 20, newMenu.y + 30);
+    await frames(page, 3);
+    await click(page, center(await widget(page, 'menu/File/ml-to-k8s.json')));
+    await click(page, { x: paletteWidth + 20, y: 500 });
+    await press(page, 'l');
+    await press(page, 'f');
+    const ids = (await exportJson(page)).steps.map((step) => step.id);
+    const laid = (await exportJson(page)).layout;
+    check(new Set(Object.values(laid).map((p) => p.y)).size === 3,
+          `auto-layout should make three bands: ${JSON.stringify(laid)}`);
+
+    // The edges `tame graph` lists, by step id.
+    const graph = tame(['graph', path.join(root, 'examples/ml-to-k8s.json'), '--format', 'mermaid']);
+    check(graph.status === 0, `tame graph exited ${graph.status}: ${graph.stderr}`);
+    const expected = [...graph.stdout.matchAll(/^\s*s(\d+) -\.?->(?:\|[^|]*\|)? s(\d+)$/gm)]
+      .map((m) => `${ids[Number(m[1])]} -> ${ids[Number(m[2])]}`);
+    checkEqual(expected.length, 12, 'edges tame graph lists');
+
+    let edges = await checkRoutes(page, ids, expected, 'wrapped in bands');
+    // Some routes leave one band for the next: they turn, more than once.
+    const wraps = edges.filter((e) => e.points.length >= 6);
+    check(wraps.length >= 3, `few routes go from band to band: ${wraps.length}`);
+    check(edges.some((e) => e.label), 'no data edge shows its label');
+    await screenshot(page, 'routes-wrapped.png');
+
+    // Drag announce into the channel the gate -> signoff route takes
+    // between the first two bands. While it moves its edges are plain
+    // curves; on the drop every route goes around it.
+    const channel = edges.find((e) => e.from === 'gate' && e.to === 'signoff');
+    const longest = channel.points.slice(1).map((p, k) => [channel.points[k], p])
+      .sort(([a, b], [c, d]) => Math.abs(d[0] - c[0]) - Math.abs(b[0] - a[0]))[0];
+    const target = { x: (longest[0][0] + longest[1][0]) / 2, y: longest[0][1] };
+    const from = center(await api(page, 'nodeRect', 'announce'));
+    await page.mouse.move(from.x, from.y);
+    await frames(page, 2);
+    await page.mouse.down();
+    await frames(page, 2);
+    for (let step = 1; step <= 6; ++step) {
+      await page.mouse.move(from.x + ((target.x - from.x) * step) / 6,
+                            from.y + ((target.y - from.y) * step) / 6);
+      await frames(page, 1);
+    }
+    await frames(page, 2);
+    const dragging = (await api(page, 'edgeRoutes')).edges;
+    checkEqual(dragging.filter((e) => !e.routed).map((e) => `${e.from} -> ${e.to}`).sort(),
+               ['checkout -> announce', 'push -> announce', 'smoke -> announce'],
+               'the edges drawn as curves while announce is dragged');
+    await screenshot(page, 'routes-dragging.png');
+    await page.mouse.up();
+    await frames(page, 3);
+    const dropped = (await exportJson(page)).layout.announce;
+    check(dropped.y < laid.announce.y - 100, `announce did not move up: ${JSON.stringify(dropped)}`);
+    const box = await api(page, 'nodeRect', 'announce');
+    check(crossesRect(longest[0], longest[1], box),
+          'announce was dropped off the route it should block');
+    edges = await checkRoutes(page, ids, expected, 'after the drop');
+    const rerouted = edges.find((e) => e.from === 'gate' && e.to === 'signoff');
+    check(JSON.stringify(rerouted.points) !== JSON.stringify(channel.points),
+          'gate -> signoff kept its route through announce');
+    await screenshot(page, 'routes-dropped.png');
+
+    // A click on a route selects its edge: Delete removes the dependency,
+    // undo brings it back.
+    const [p, q] = rerouted.points.slice(1).map((point, k) => [rerouted.points[k], point])
+      .sort(([a, b], [c, d]) => Math.hypot(d[0] - c[0], d[1] - c[1]) - Math.hypot(b[0] - a[0], b[1] - a[1]))[0];
+    await click(page, { x: (p[0] + q[0]) / 2, y: (p[1] + q[1]) / 2 });
+    checkEqual(await api(page, 'selection'), [], 'steps selected by a click on an edge');
+    await press(page, 'Delete');
+    const needsOfSignoff = async () => (await exportJson(page)).steps.find((s) => s.id === 'signoff').needs;
+    checkEqual(await needsOfSignoff(), undefined, 'signoff\'s needs after deleting its edge');
+    await press(page, 'Control+Z');
+    checkEqual(await needsOfSignoff(), ['gate'], 'signoff\'s needs after undo');
+
+    // The plan preview from build fades the steps before it, and the edges
+    // that touch them.
+    await click(page, center(await api(page, 'nodeRect', 'build')));
+    await click(page, center(await widget(page, 'tab/Plan')));
+    await click(page, center(await widget(page, 'plan/scope/from')));
+    const plan = await api(page, 'plan', { from: 'build' });
+    const runs = new Set(plan.steps.filter((s) => s.selection === 'runs').map((s) => s.id));
+    checkEqual([...runs].sort(), ['announce', 'build', 'deploy', 'push', 'smoke'], 'steps that run');
+    edges = (await api(page, 'edgeRoutes')).edges;
+    checkEqual(edges.filter((e) => e.faded).map((e) => `${e.from} -> ${e.to}`).sort(),
+               expected.filter((e) => e.split(' -> ').some((id) => !runs.has(id))).sort(),
+               'the faded edges');
+    await page.mouse.move(paletteWidth + 10, viewport.height - 60);
+    await frames(page, 3);
+    await screenshot(page, 'routes-faded.png');
+  });
+
 // ---- Running -----------------------------------------------------------------------
 
 // Whether a test needs a server: its function takes `origin`, `mount` or `allow`.
