@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/catalog.h"
 #include "core/load.h"
@@ -399,14 +400,23 @@ void Canvas::DrawEmptyHint(Editor& editor) {
   }
   const float pad = 10.0f;
   const float card_w = std::min(460.0f, size_.x - 40.0f);
-  const float card_h = 2 * line + 2 * pad;
+  const float wrap = card_w - 2 * pad;
   const size_t n = Templates().size();
-  const float total = line * 2 + n * (card_h + 8.0f) + ImGui::GetFrameHeight();
+  // A card holds the template's name and the steps it chains, wrapped to
+  // the card rather than cut.
+  std::vector<float> heights(n);
+  float total = line * 1.5f + ImGui::GetFrameHeight() + 4.0f;
+  for (size_t i = 0; i < n; ++i) {
+    const float text = ImGui::CalcTextSize(TemplateSummary(i).c_str(), nullptr, false, wrap).y;
+    heights[i] = line + text + 2 * pad;
+    total += heights[i] + 8.0f;
+  }
   const float x = origin_.x + 0.5f * (size_.x - card_w);
   float y = origin_.y + std::max(20.0f, 0.5f * (size_.y - total));
   centered("Start a pipeline", y, color::kText);
   y += line * 1.5f;
   for (size_t i = 0; i < n; ++i) {
+    const float card_h = heights[i];
     ImGui::SetCursorScreenPos(ImVec2(x, y));
     const std::string id = std::string("##template-") + Templates()[i].file;
     const bool pressed = ImGui::InvisibleButton(id.c_str(), ImVec2(card_w, card_h));
@@ -418,10 +428,8 @@ void Canvas::DrawEmptyHint(Editor& editor) {
     draw->AddRect(ImVec2(x, y), ImVec2(x + card_w, y + card_h), color::kNodeBorder, 6.0f);
     draw->AddText(ImVec2(x + pad, y + pad), color::kText, Templates()[i].file);
     const std::string summary = TemplateSummary(i);
-    draw->PushClipRect(ImVec2(x, y), ImVec2(x + card_w - pad, y + card_h), true);
-    draw->AddText(ImVec2(x + pad, y + pad + line), color::kTextDim, summary.c_str());
-    draw->PopClipRect();
-    fields::Tooltip(summary);
+    draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(x + pad, y + pad + line),
+                  color::kTextDim, summary.c_str(), nullptr, wrap);
     if (pressed) editor.OpenTemplate(i);
     y += card_h + 8.0f;
   }
@@ -432,6 +440,11 @@ void Canvas::DrawEmptyHint(Editor& editor) {
   ImGui::SameLine();
   if (ImGui::Button("Open a file...")) editor.platform().PickFile();
   fields::Mark("canvas/open");
+  ImGui::SameLine();
+  // Open takes GitHub Actions and GitLab CI files too, and imports them.
+  if (ImGui::Button("Import a workflow...")) editor.platform().PickFile();
+  fields::Mark("canvas/import");
+  fields::Tooltip("A GitHub Actions workflow or a .gitlab-ci.yml, as tame import reads it");
 }
 
 }  // namespace tame::designer

@@ -155,6 +155,7 @@ void Editor::Restore(const std::string& name, const std::string& text, bool modi
 
 void Editor::NewPipeline() {
   doc_.New();
+  new_revision_ = doc_.revision();
   file_name_.clear();
   ClearSelection();
   view_request = ViewRequest::kShowOpened;

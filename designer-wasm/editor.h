@@ -134,6 +134,8 @@ class Editor {
   /// Open() without a history entry: what a reload restores.
   void Restore(const std::string& name, const std::string& text, bool modified);
   void NewPipeline();
+  /// True until the pipeline File > New made is edited (or undone).
+  bool FreshFromNew() const { return doc_.revision() == new_revision_; }
   void OpenTemplate(size_t index);
   void Save();
   void Share();
@@ -190,6 +192,7 @@ class Editor {
   void ReplaceSelection(std::vector<NodeId> nodes);  // SetSelection without waiting
   std::string file_name_;                            // empty for a pipeline made here
   mutable uint64_t counts_revision_ = UINT64_MAX;
+  uint64_t new_revision_ = UINT64_MAX;  // the revision File > New made
   mutable std::vector<int> counts_;
 };
 

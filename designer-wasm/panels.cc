@@ -204,7 +204,7 @@ void ProblemsPanel::Draw(Editor& editor) {
 
 bool QuietEmpty(const Editor& editor) {
   const Document& doc = editor.doc();
-  return doc.size() == 0 && !doc.CanUndo() && !doc.CanRedo();
+  return doc.size() == 0 && ((!doc.CanUndo() && !doc.CanRedo()) || editor.FreshFromNew());
 }
 
 ScopedPlan ScopePlan(const Editor& editor) {

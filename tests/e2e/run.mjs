@@ -970,6 +970,11 @@ test('the first screen: template cards on top, no error until the user acts', as
   check(card.w >= 300 && card.h >= 40, `a template card is ${JSON.stringify(card)}`);
   await widget(page, 'canvas/scratch');
   await widget(page, 'canvas/open');
+  // Import a workflow opens the file picker, which takes workflows.
+  const chooser = page.waitForEvent('filechooser');
+  await click(page, center(await widget(page, 'canvas/import')));
+  check((await (await chooser).element().getAttribute('accept')).includes('.yml'),
+        'the picker behind "Import a workflow" takes .yml files');
   const image = await screenshot(page, 'first-screen.png');
   const [cardPixels] = countColors(image, { x: Math.round(card.x), y: Math.round(card.y),
     w: Math.round(card.w), h: Math.round(card.h) }, ['#282b36']);
@@ -994,6 +999,14 @@ test('the first screen: template cards on top, no error until the user acts', as
   await frames(page, 3);
   await click(page, center(await widget(page, 'menu/File/ml-to-k8s.json')));
   checkEqual((await api(page, 'stats')).steps, 9, 'steps of the template from the menu');
+
+  // File > New is a first screen again: the cards, and no problem yet.
+  await click(page, center(await widget(page, 'menu/File')));
+  await click(page, center(await widget(page, 'menu/File/New')));
+  await widget(page, 'canvas/template/ml-to-k8s.json');
+  checkEqual(await api(page, 'problemList'), [], 'problems after File > New');
+  await press(page, 'Control+Z');
+  checkEqual((await api(page, 'stats')).steps, 9, 'Ctrl+Z brings the template back');
 });
 
 test('problems name their step and field, grouped, in plain words', async ({ page }) => {
