@@ -23,6 +23,9 @@ install(FILES "${PROJECT_SOURCE_DIR}/packaging/tame.bash-completion"
         DESTINATION share/bash-completion/completions RENAME tame)
 install(FILES "${PROJECT_SOURCE_DIR}/packaging/copyright" "${PROJECT_SOURCE_DIR}/LICENSE"
         DESTINATION share/doc/tame)
+# The model repository the README's tutorial deploys, for a first try.
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/examples/iris-service"
+        DESTINATION share/doc/tame/examples USE_SOURCE_PERMISSIONS)
 install(FILES "${TAME_THIRD_PARTY_DIR}/imgui/LICENSE.txt"
         DESTINATION share/doc/tame/licenses RENAME dear-imgui.txt OPTIONAL)
 install(FILES "${TAME_THIRD_PARTY_DIR}/yaml-cpp/LICENSE"

@@ -161,6 +161,8 @@ class InstallTest(unittest.TestCase):
         for path in ["usr/bin/tame", "usr/share/man/man1/tame.1.gz",
                      "usr/share/bash-completion/completions/tame", "usr/share/doc/tame/copyright",
                      "usr/share/doc/tame/LICENSE", "usr/share/doc/tame/licenses/libyaml.txt",
+                     "usr/share/doc/tame/examples/iris-service/Dockerfile",
+                     "usr/share/doc/tame/examples/iris-service/train.sh",
                      "usr/share/tame/designer/index.html", "usr/share/tame/designer/designer.wasm",
                      "usr/share/tame/designer/tame-designer.html"]:
             self.assertTrue(os.path.isfile(os.path.join(ROOT, path)), path)
