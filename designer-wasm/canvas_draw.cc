@@ -27,10 +27,6 @@ constexpr int kMinimapRows = 60;
 // Above this many steps the minimap draws occupied cells, not nodes.
 constexpr size_t kMinimapNodeLimit = 1500;
 
-ImU32 WithAlpha(ImU32 color, int alpha) {
-  return (color & ~IM_COL32_A_MASK) | (static_cast<ImU32>(alpha) << IM_COL32_A_SHIFT);
-}
-
 // How a step ended, for the node's second line: "failed in 1.2 s, 3
 // attempts".
 std::string RunSummary(const StepRun& step) {

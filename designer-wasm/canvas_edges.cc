@@ -30,10 +30,6 @@ constexpr double kFrameBudgetMs = 6;
 // Labels keep this far from a node's sides, where its ports are.
 constexpr float kPortReach = 7.0f;
 
-ImU32 WithAlpha(ImU32 color, int alpha) {
-  return (color & ~IM_COL32_A_MASK) | (static_cast<ImU32>(alpha) << IM_COL32_A_SHIFT);
-}
-
 RouteBox NodeRect(Position p) { return RouteBox{p.x, p.y, p.x + kNodeWidth, p.y + kNodeHeight}; }
 
 RouteBox Bounds(const EdgeRoute& route) {

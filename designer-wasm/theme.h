@@ -97,6 +97,11 @@ inline ImU32 KindColor(const KindSpec& kind) {
 /// that yellow and cyan kinds stay readable on pale panels.
 ImU32 KindTextColor(const KindSpec& kind);
 
+/// `color` with its alpha replaced by `alpha` (0 to 255).
+inline ImU32 WithAlpha(ImU32 color, int alpha) {
+  return (color & ~IM_COL32_A_MASK) | (static_cast<ImU32>(alpha) << IM_COL32_A_SHIFT);
+}
+
 /// Widths of the panels around the canvas, in pixels.
 inline constexpr float kPaletteWidth = 240.0f;
 inline constexpr float kInspectorWidth = 340.0f;
