@@ -1315,16 +1315,7 @@ test('connect two steps by keyboard: select, C, pick the target', async ({ page 
 test('object params: the inspector edits ingress and autoscale field by field',
   async ({ page }) => {
     // The inspector scrolls: bring a field into view with the wheel over it.
-    const shown = async (name) => {
-      for (let tries = 0; tries < 20; ++tries) {
-        const rect = await widget(page, name);
-        if (rect.y > 80 && rect.y + rect.h < viewport.height - 60) return rect;
-        await page.mouse.move(viewport.width - inspectorWidth / 2, viewport.height / 2);
-        await page.mouse.wheel(0, rect.y > viewport.height / 2 ? 120 : -120);
-        await frames(page, 3);
-      }
-      throw new Error(`widget "${name}" stays out of view`);
-    };
+    const shown = (name) => inspectorShows(page, name);
     await drag(page, center(await widget(page, 'palette/k8s.deploy')),
                { x: paletteWidth + 300, y: 200 });
     const id = (await exportJson(page)).steps[0].id;
